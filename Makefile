@@ -1,0 +1,37 @@
+# emrs-env: generate, lint and test the EMR Serverless interactive environment template.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install template lint test bench clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## Create .venv and install the package with its test tools
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+template: install ## Write every artifact under build/
+	$(BIN)/emrs-env build --out build
+
+lint: install ## Run ruff, black and the template scanners
+	$(BIN)/ruff check generator custom_resources tests
+	$(BIN)/black --check --quiet generator custom_resources tests
+	$(BIN)/cfn-lint -c I -- build/*.yaml
+
+test: install ## Run the whole test suite (offline)
+	$(BIN)/python -m pytest
+
+bench: install ## Measure build speed, scale and the handler
+	$(BIN)/python bench/run.py
+
+clean: ## Remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,1 @@
+"""Lambda handlers of the template's custom resources (inlined at build time)."""

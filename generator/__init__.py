@@ -1,0 +1,3 @@
+"""emrs-env: the EMR Serverless interactive environment template generator."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,107 @@
+"""Build-time options: which IAM users the template creates.
+
+Everything an administrator chooses per deployment is a template parameter
+(generator/parameters.py); only what changes the template's shape lives here.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from generator import names
+
+# IAM user names allow 64 characters; four are kept for the NamePrefix parameter.
+USER_NAME_MAX = 60
+USER_NAME_RE = re.compile(rf"^[A-Za-z0-9+=,.@_-]{{1,{USER_NAME_MAX}}}$")
+USER_NAME_RULE = f"1-{USER_NAME_MAX} characters from letters, digits and + = , . @ _ -"
+
+
+class ConfigError(ValueError):
+    """A config value that cannot be used; the message names the field."""
+
+    def __init__(self, field_name: str, problem: str) -> None:
+        super().__init__(f"config field '{field_name}': {problem}")
+        self.field_name = field_name
+
+
+@dataclass(frozen=True)
+class Options:
+    """What shapes the template: the administrator and the developer users."""
+
+    admin_user: str = names.ADMIN_USER
+    developers: tuple[str, ...] = field(default=(names.DEV_USER,))
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+def _check_user_name(field_name: str, value: Any) -> str:
+    if not isinstance(value, str) or not USER_NAME_RE.match(value):
+        raise ConfigError(
+            field_name, f"{value!r} is not a valid IAM user name ({USER_NAME_RULE})"
+        )
+    return value
+
+
+def validate(options: Options) -> None:
+    """Raise ConfigError for the first option that cannot be built."""
+    _check_user_name("admin_user", options.admin_user)
+    developers = options.developers
+    if not isinstance(developers, tuple | list) or not developers:
+        raise ConfigError("developers", "must be a non-empty list of IAM user names")
+    seen: dict[str, str] = {options.admin_user.lower(): "admin_user"}
+    ids: dict[str, str] = {}
+    for i, name in enumerate(developers):
+        where = f"developers[{i}]"
+        _check_user_name(where, name)
+        if name.lower() in seen:
+            raise ConfigError(
+                where, f"{name!r} is already used by {seen[name.lower()]}"
+            )
+        seen[name.lower()] = where
+        logical = names.user_id(name)
+        if logical in ids:
+            raise ConfigError(
+                where,
+                f"{name!r} and {ids[logical]} differ only in punctuation; "
+                "choose names that differ in letters or digits",
+            )
+        ids[logical] = where
+
+
+ALLOWED_KEYS = tuple(f.name for f in fields(Options))
+
+
+def load(path: str | Path | None) -> Options:
+    """Read a TOML config file; None gives the seed's environment."""
+    if path is None:
+        return Options()
+    try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError("--config", f"cannot read {path}: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from exc
+    return from_mapping(raw)
+
+
+def from_mapping(raw: dict[str, Any]) -> Options:
+    """Build Options from a parsed TOML table, rejecting unknown keys."""
+    for key in raw:
+        if key not in ALLOWED_KEYS:
+            raise ConfigError(
+                key, f"unknown key; allowed keys are {', '.join(ALLOWED_KEYS)}"
+            )
+    values = dict(raw)
+    if "developers" in values:
+        if not isinstance(values["developers"], list):
+            raise ConfigError(
+                "developers", "must be a non-empty list of IAM user names"
+            )
+        values["developers"] = tuple(values["developers"])
+    return Options(**values)

@@ -1,0 +1,89 @@
+"""The optional customer-managed KMS key for the bucket, secrets and logs."""
+
+from __future__ import annotations
+
+from awacs import kms
+from awacs.aws import ArnLike, PolicyDocument, Principal, StringEquals
+from troposphere import GetAtt, Sub, Template
+from troposphere import kms as tkms
+
+from generator.names import C, R
+from generator.policies import document, statement
+
+KEY_ADMIN = [
+    kms.DescribeKey, kms.GetKeyPolicy, kms.PutKeyPolicy, kms.GetKeyRotationStatus,
+    kms.EnableKeyRotation, kms.DisableKeyRotation, kms.EnableKey, kms.DisableKey,
+    kms.UpdateKeyDescription, kms.ListResourceTags, kms.TagResource,
+    kms.UntagResource, kms.ScheduleKeyDeletion, kms.CancelKeyDeletion,
+    kms.CreateAlias, kms.DeleteAlias, kms.UpdateAlias, kms.ListAliases,
+]  # fmt: skip
+KEY_USE = [
+    kms.Encrypt, kms.Decrypt, kms.ReEncryptFrom, kms.ReEncryptTo,
+    kms.GenerateDataKey, kms.GenerateDataKeyWithoutPlaintext, kms.DescribeKey,
+]  # fmt: skip
+
+
+def key_policy() -> PolicyDocument:
+    """The account administers the key; services use it only on its behalf."""
+    account = Principal(
+        "AWS", [Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")]
+    )
+    admin = statement("AccountAdministersKey", KEY_ADMIN, ["*"])
+    admin.Principal = account
+    via = statement(
+        "AccountUsesKeyThroughServices",
+        [*KEY_USE, kms.CreateGrant],
+        ["*"],
+        StringEquals(
+            {
+                "kms:CallerAccount": Sub("${AWS::AccountId}"),
+                "kms:ViaService": [
+                    Sub("s3.${AWS::Region}.amazonaws.com"),
+                    Sub("secretsmanager.${AWS::Region}.amazonaws.com"),
+                ],
+            }
+        ),
+    )
+    via.Principal = account
+    logs = statement(
+        "CloudWatchLogsUsesKey",
+        [
+            kms.Encrypt,
+            kms.Decrypt,
+            kms.ReEncryptFrom,
+            kms.ReEncryptTo,
+            kms.GenerateDataKey,
+            kms.DescribeKey,
+        ],
+        ["*"],
+        ArnLike(
+            "kms:EncryptionContext:aws:logs:arn",
+            Sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"),
+        ),
+    )
+    logs.Principal = Principal("Service", [Sub("logs.${AWS::Region}.amazonaws.com")])
+    return document(admin, via, logs)
+
+
+def add_key(template: Template) -> GetAtt:
+    """Add the key under its condition; return its ARN, for use under it only."""
+    key = template.add_resource(
+        tkms.Key(
+            R.KEY,
+            Condition=C.CMK,
+            Description=Sub("emrs-env ${AWS::StackName}: bucket, secrets and logs"),
+            EnableKeyRotation=True,
+            KeyPolicy=key_policy(),
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+        )
+    )
+    template.add_resource(
+        tkms.Alias(
+            R.KEY_ALIAS,
+            Condition=C.CMK,
+            AliasName=Sub("alias/${AWS::StackName}-emrs"),
+            TargetKeyId=key.ref(),
+        )
+    )
+    return GetAtt(key, "Arn")

@@ -1,0 +1,172 @@
+"""Roles, the seed's managed policies, groups, users and federated roles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from awacs.aws import PolicyDocument, Statement
+from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template, iam
+
+from generator import names, policies
+from generator.config import Options
+from generator.names import C, P, R
+
+Conditional = tuple[str, Statement]
+
+
+def prefixed(name: str) -> Sub:
+    """A resource name with the NamePrefix parameter in front."""
+    return Sub(f"${{{P.NAME_PREFIX}}}{name}")
+
+
+def with_conditional(
+    doc: PolicyDocument, extra: Sequence[Conditional] = ()
+) -> dict[str, Any]:
+    """A policy document whose extra statements exist only under a condition."""
+    statements: list[Any] = list(doc.properties["Statement"])
+    statements += [If(condition, stmt, NoValue) for condition, stmt in extra]
+    return {"Version": policies.VERSION, "Statement": statements}
+
+
+@dataclass
+class Identity:
+    """Handles the other concerns need of roles, policies and users."""
+
+    runtime_role: iam.Role
+    studio_role: iam.Role
+    admin_policy: iam.ManagedPolicy
+    developer_policy: iam.ManagedPolicy
+    admin_group: iam.Group
+    developer_group: iam.Group
+    users: dict[str, iam.User] = field(default_factory=dict)
+
+
+def _role(
+    template: Template, logical: str, name: str, trust: PolicyDocument
+) -> iam.Role:
+    return template.add_resource(
+        iam.Role(logical, RoleName=prefixed(name), AssumeRolePolicyDocument=trust)
+    )
+
+
+def _attached_policy(
+    logical: str,
+    name: str,
+    doc: dict[str, Any],
+    description: str,
+    **attachments: Any,
+) -> iam.ManagedPolicy:
+    return iam.ManagedPolicy(
+        logical,
+        ManagedPolicyName=prefixed(name),
+        Description=description,
+        PolicyDocument=doc,
+        **attachments,
+    )
+
+
+def _group(logical: str, name: str) -> iam.Group:
+    return iam.Group(
+        logical,
+        Condition=C.CREATE_USERS,
+        GroupName=prefixed(name),
+        Policies=[
+            iam.Policy(
+                PolicyName="change-own-password",
+                PolicyDocument=policies.change_own_password(),
+            )
+        ],
+    )
+
+
+def add_identity(
+    template: Template,
+    options: Options,
+    bucket_arn: AWSHelperFn,
+    key_arn: AWSHelperFn,
+    admin_extra: Sequence[Conditional] = (),
+) -> Identity:
+    """Add the runtime and Studio roles, the user policies, groups and users."""
+    add = template.add_resource
+    runtime_role = _role(
+        template, R.RUNTIME_ROLE, names.RUNTIME_ROLE, policies.runtime_trust()
+    )
+    studio_role = _role(
+        template, R.STUDIO_ROLE, names.STUDIO_ROLE, policies.studio_trust()
+    )
+    arns = policies.Arns(
+        bucket=bucket_arn,
+        runtime_role=GetAtt(runtime_role, "Arn"),
+        studio_role=GetAtt(studio_role, "Arn"),
+    )
+    use_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_READ_WRITE))
+    read_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_DECRYPT))
+    livy = (C.LIVY, policies.livy_statement())
+    add(
+        _attached_policy(
+            R.RUNTIME_POLICY,
+            names.RUNTIME_POLICY,
+            with_conditional(policies.runtime_policy(arns), [use_key]),
+            "Lets EMR Serverless jobs use the notebook bucket, sample data and "
+            "the Glue Data Catalog.",
+            Roles=[Ref(runtime_role)],
+        )
+    )
+    add(
+        _attached_policy(
+            R.STUDIO_POLICY,
+            names.STUDIO_POLICY,
+            with_conditional(policies.studio_service_policy(arns), [use_key]),
+            "Lets EMR Studio read and write workspace files in the notebook bucket.",
+            Roles=[Ref(studio_role)],
+        )
+    )
+    admin_group = add(_group(R.ADMIN_GROUP, names.ADMIN_GROUP))
+    developer_group = add(_group(R.DEV_GROUP, names.DEV_GROUP))
+    admin_policy = add(
+        _attached_policy(
+            R.ADMIN_POLICY,
+            names.ADMIN_POLICY,
+            with_conditional(
+                policies.admin_policy(arns), [livy, read_key, *admin_extra]
+            ),
+            "EMR administrator: creates Studios, serverless applications and "
+            "workspaces.",
+            Groups=If(C.CREATE_USERS, [Ref(admin_group)], NoValue),
+            Roles=If(C.HAS_ADMIN_ROLES, Ref(P.ADMIN_ROLES), NoValue),
+        )
+    )
+    developer_policy = add(
+        _attached_policy(
+            R.DEV_POLICY,
+            names.DEV_POLICY,
+            with_conditional(policies.developer_policy(arns), [livy, read_key]),
+            "EMR Studio data developer: works in workspaces attached to "
+            "serverless applications.",
+            Groups=If(C.CREATE_USERS, [Ref(developer_group)], NoValue),
+            Roles=If(C.HAS_DEV_ROLES, Ref(P.DEV_ROLES), NoValue),
+        )
+    )
+    identity = Identity(
+        runtime_role=runtime_role,
+        studio_role=studio_role,
+        admin_policy=admin_policy,
+        developer_policy=developer_policy,
+        admin_group=admin_group,
+        developer_group=developer_group,
+    )
+    members = [(options.admin_user, True, admin_group)]
+    members += [(name, False, developer_group) for name in options.developers]
+    for name, is_admin, group in members:
+        logical = names.user_id(name, admin=is_admin)
+        identity.users[name] = add(
+            iam.User(
+                logical,
+                Condition=C.CREATE_USERS,
+                UserName=prefixed(name),
+                Groups=[Ref(group)],
+            )
+        )
+    return identity

@@ -1,0 +1,164 @@
+"""Every name the template uses: logical IDs, parameters, default resource names, tags.
+
+The defaults are the names the seed guide gives its resources by hand, so an
+environment built with no config looks exactly like the one the guide describes.
+"""
+
+from __future__ import annotations
+
+import re
+
+TEMPLATE_DESCRIPTION = (
+    "EMR Serverless interactive environment with EMR Studio: notebook bucket, VPC, "
+    "runtime and Studio roles, administrator and developer access (emrs-env)."
+)
+
+# Default names of the seed guide (NamePrefix is prepended at deploy time).
+BUCKET_BASE = "emrserverless-interactive-blog"
+RUNTIME_ROLE = "emr-serverless-runtime-role"
+RUNTIME_POLICY = "emr-serverless-s3-runtime-policy"
+STUDIO_ROLE = "emr-studio-service-role"
+STUDIO_POLICY = "emr-studio-service-policy"
+STUDIO_NETWORK_POLICY = "emr-studio-workspace-network-policy"
+ADMIN_POLICY = "emrs-interactive-app-admin-policy"
+DEV_POLICY = "emrs-interactive-app-dev-policy"
+ADMIN_USER = "emrs-interactive-app-admin-user"
+DEV_USER = "emrs-interactive-app-dev-user"
+ADMIN_GROUP = "emrs-interactive-app-admins"
+DEV_GROUP = "emrs-interactive-app-developers"
+CREDENTIALS_FUNCTION = "emrs-console-credentials"
+CREDENTIALS_ROLE = "emrs-console-credentials-role"
+SECRET_PATH = "emrs/"
+STUDIO_NAME = "emrs-interactive-studio"
+APPLICATION_NAME = "emrs-interactive-app"
+
+# Service principals.
+EMR_SERVERLESS_SERVICE = "emr-serverless.amazonaws.com"
+EMR_SERVERLESS_OPS_SERVICE = "ops.emr-serverless.amazonaws.com"
+EMR_SERVICE = "elasticmapreduce.amazonaws.com"
+LAMBDA_SERVICE = "lambda.amazonaws.com"
+EMR_SERVERLESS_SLR = (
+    "aws-service-role/ops.emr-serverless.amazonaws.com/"
+    "AWSServiceRoleForAmazonEMRServerless"
+)
+
+# Public buckets the seed's runtime policy reads sample data from.
+ATHENA_EXAMPLES_BUCKET = "athena-examples-us-east-1"
+EMR_SAMPLES_BUCKETS = "*.elasticmapreduce"
+
+# Tags.
+EMR_MANAGED_TAG = "for-use-with-amazon-emr-managed-policies"
+PROJECT_TAG = "emrs-env:environment"
+
+
+class P:
+    """Parameter names."""
+
+    NAME_PREFIX = "NamePrefix"
+    BUCKET_NAME = "BucketName"
+    VPC_CIDR = "VpcCidr"
+    NUMBER_OF_AZS = "NumberOfAZs"
+    NAT_GATEWAYS = "NatGateways"
+    EXISTING_VPC = "ExistingVpcId"
+    EXISTING_SUBNETS = "ExistingPrivateSubnetIds"
+    CREATE_USERS = "CreateIamUsers"
+    ADMIN_ROLES = "AdminRoleNames"
+    DEV_ROLES = "DeveloperRoleNames"
+    CREATE_ACCESS_KEYS = "CreateAccessKeys"
+    ROTATION_TOKEN = "CredentialsRotationToken"
+    CREATE_STUDIO = "CreateStudio"
+    CREATE_APPLICATION = "CreateApplication"
+    RELEASE_LABEL = "ReleaseLabel"
+    ARCHITECTURE = "Architecture"
+    LIVY = "EnableLivyEndpoint"
+    IDLE_TIMEOUT = "IdleTimeoutMinutes"
+    MAX_VCPU = "MaximumVcpu"
+    MAX_MEMORY = "MaximumMemoryGb"
+    ENCRYPTION_KEY = "EncryptionKey"
+    NONCURRENT_DAYS = "NoncurrentVersionExpirationDays"
+    FLOW_LOGS = "EnableFlowLogs"
+    LOG_RETENTION = "LogRetentionDays"
+
+
+class C:
+    """Condition names."""
+
+    CREATE_VPC = "CreateVpc"
+    THREE_AZS = "ThreeAZs"
+    VPC_THREE_AZS = "CreateVpcWithThreeAZs"
+    HAS_NAT = "CreateNatGateways"
+    HAS_NAT_THREE_AZS = "CreateNatGatewaysWithThreeAZs"
+    NAT_PER_AZ = "NatGatewayPerAZ"
+    NAT_PER_AZ_THREE = "NatGatewayPerAZWithThreeAZs"
+    DEFAULT_BUCKET_NAME = "UseDefaultBucketName"
+    CREATE_USERS = "CreateIamUsers"
+    HAS_ADMIN_ROLES = "HasAdminRoles"
+    HAS_DEV_ROLES = "HasDeveloperRoles"
+    CREATE_STUDIO = "CreateStudio"
+    CREATE_APPLICATION = "CreateApplication"
+    STUDIO_AND_APPLICATION = "CreateStudioAndApplication"
+    LIVY = "LivyEndpointEnabled"
+    CMK = "UseCustomerManagedKey"
+    FLOW_LOGS = "CreateFlowLogs"
+
+
+class R:
+    """Logical IDs of single resources."""
+
+    BUCKET = "NotebookBucket"
+    BUCKET_POLICY = "NotebookBucketPolicy"
+    KEY = "EnvironmentKey"
+    KEY_ALIAS = "EnvironmentKeyAlias"
+    VPC = "Vpc"
+    IGW = "InternetGateway"
+    IGW_ATTACHMENT = "InternetGatewayAttachment"
+    PUBLIC_ROUTE_TABLE = "PublicRouteTable"
+    PUBLIC_ROUTE = "PublicDefaultRoute"
+    S3_ENDPOINT = "S3GatewayEndpoint"
+    FLOW_LOG_GROUP = "FlowLogGroup"
+    FLOW_LOG_ROLE = "FlowLogRole"
+    FLOW_LOG = "FlowLog"
+    RUNTIME_ROLE = "RuntimeRole"
+    RUNTIME_POLICY = "RuntimePolicy"
+    STUDIO_ROLE = "StudioServiceRole"
+    STUDIO_POLICY = "StudioServicePolicy"
+    ADMIN_POLICY = "AdminPolicy"
+    DEV_POLICY = "DeveloperPolicy"
+    ADMIN_GROUP = "AdminGroup"
+    DEV_GROUP = "DeveloperGroup"
+    ADMIN_USER = "AdminUser"
+    CREDENTIALS_FUNCTION = "ConsoleCredentialsFunction"
+    CREDENTIALS_ROLE = "ConsoleCredentialsRole"
+    CREDENTIALS_LOG_GROUP = "ConsoleCredentialsLogGroup"
+    WORKSPACE_SG = "StudioWorkspaceSecurityGroup"
+    ENGINE_SG = "StudioEngineSecurityGroup"
+    ENGINE_INGRESS = "StudioEngineIngressFromWorkspace"
+    WORKSPACE_EGRESS_ENGINE = "StudioWorkspaceEgressToEngine"
+    STUDIO = "Studio"
+    APPLICATION_SG = "ApplicationSecurityGroup"
+    APPLICATION = "Application"
+
+
+def numbered(base: str, index: int) -> str:
+    """Logical ID of the index-th (1-based) member of a per-AZ family."""
+    return f"{base}{index}"
+
+
+def camel(name: str) -> str:
+    """Alphanumeric CamelCase form of a user name, for logical IDs."""
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", name))
+
+
+def user_id(name: str, admin: bool = False) -> str:
+    """Logical ID of the IAM user with this (unprefixed) name."""
+    return R.ADMIN_USER if admin else f"Developer{camel(name)}"
+
+
+def secret_id(user_logical_id: str) -> str:
+    """Logical ID of the Secrets Manager secret holding a user's credentials."""
+    return f"{user_logical_id}Secret"
+
+
+def credentials_id(user_logical_id: str) -> str:
+    """Logical ID of a user's Custom::ConsoleCredentials resource."""
+    return f"{user_logical_id}Credentials"

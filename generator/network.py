@@ -1,0 +1,232 @@
+"""The VPC: public and private subnets per AZ, NAT gateways, S3 endpoint, flow logs.
+
+Or none of it, when the administrator names an existing VPC and its subnets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from troposphere import (
+    AWSHelperFn,
+    Cidr,
+    GetAtt,
+    GetAZs,
+    If,
+    NoValue,
+    Ref,
+    Select,
+    Sub,
+    Tags,
+    Template,
+    ec2,
+    iam,
+    logs,
+)
+
+from generator import names
+from generator.names import C, P, R, numbered
+from generator.policies import flow_log_policy, service_trust
+
+AZ_INDEXES = (1, 2, 3)
+SUBNET_COUNT = 6  # three private /20s, then three public /20s
+SUBNET_HOST_BITS = 12
+
+
+@dataclass(frozen=True)
+class Network:
+    """What the other concerns need of the network."""
+
+    vpc_id: AWSHelperFn
+    private_subnet_ids: AWSHelperFn
+
+
+def tags(name: str, emr_managed: bool = False) -> Tags:
+    """Name tag (prefixed with the stack name) and, if asked, the EMR-managed tag."""
+    values = {"Name": Sub(f"${{AWS::StackName}}-{name}")}
+    if emr_managed:
+        values[names.EMR_MANAGED_TAG] = "true"
+    return Tags(**values)
+
+
+def _per_az(index: int, two: str, three: str) -> str:
+    return three if index == 3 else two
+
+
+def _subnet(kind: str, index: int, offset: int, condition: str) -> ec2.Subnet:
+    return ec2.Subnet(
+        numbered(f"{kind}Subnet", index),
+        Condition=condition,
+        VpcId=Ref(R.VPC),
+        AvailabilityZone=Select(index - 1, GetAZs("")),
+        CidrBlock=Select(
+            offset + index - 1, Cidr(Ref(P.VPC_CIDR), SUBNET_COUNT, SUBNET_HOST_BITS)
+        ),
+        MapPublicIpOnLaunch=False,
+        Tags=tags(f"{kind.lower()}-{index}", emr_managed=kind == "Private"),
+    )
+
+
+def private_subnet_ids() -> If:
+    """The new VPC's private subnets, or the existing ones given as parameters."""
+    new = [Ref(numbered("PrivateSubnet", 1)), Ref(numbered("PrivateSubnet", 2))]
+    new.append(If(C.THREE_AZS, Ref(numbered("PrivateSubnet", 3)), NoValue))
+    return If(C.CREATE_VPC, new, Ref(P.EXISTING_SUBNETS))
+
+
+def add_network(template: Template, key_arn: AWSHelperFn) -> Network:
+    """Add the VPC (when none is given) and return its handles."""
+    add = template.add_resource
+    vpc = add(
+        ec2.VPC(
+            R.VPC,
+            Condition=C.CREATE_VPC,
+            CidrBlock=Ref(P.VPC_CIDR),
+            EnableDnsHostnames=True,
+            EnableDnsSupport=True,
+            Tags=tags("vpc", emr_managed=True),
+        )
+    )
+    add(ec2.InternetGateway(R.IGW, Condition=C.HAS_NAT, Tags=tags("igw")))
+    attachment = add(
+        ec2.VPCGatewayAttachment(
+            R.IGW_ATTACHMENT,
+            Condition=C.HAS_NAT,
+            VpcId=Ref(vpc),
+            InternetGatewayId=Ref(R.IGW),
+        )
+    )
+    public_rt = add(
+        ec2.RouteTable(
+            R.PUBLIC_ROUTE_TABLE,
+            Condition=C.HAS_NAT,
+            VpcId=Ref(vpc),
+            Tags=tags("public"),
+        )
+    )
+    add(
+        ec2.Route(
+            R.PUBLIC_ROUTE,
+            Condition=C.HAS_NAT,
+            DependsOn=[attachment],
+            RouteTableId=Ref(public_rt),
+            DestinationCidrBlock="0.0.0.0/0",
+            GatewayId=Ref(R.IGW),
+        )
+    )
+    private_rts = []
+    for i in AZ_INDEXES:
+        in_vpc = _per_az(i, C.CREATE_VPC, C.VPC_THREE_AZS)
+        with_nat = _per_az(i, C.HAS_NAT, C.HAS_NAT_THREE_AZS)
+        public = add(_subnet("Public", i, 3, with_nat))
+        add(
+            ec2.SubnetRouteTableAssociation(
+                numbered("PublicSubnetRouteTableAssociation", i),
+                Condition=with_nat,
+                SubnetId=Ref(public),
+                RouteTableId=Ref(public_rt),
+            )
+        )
+        nat_condition = {1: C.HAS_NAT, 2: C.NAT_PER_AZ, 3: C.NAT_PER_AZ_THREE}[i]
+        eip = add(
+            ec2.EIP(
+                numbered("NatEip", i),
+                Condition=nat_condition,
+                DependsOn=[attachment],
+                Domain="vpc",
+                Tags=tags(f"nat-{i}"),
+            )
+        )
+        add(
+            ec2.NatGateway(
+                numbered("NatGateway", i),
+                Condition=nat_condition,
+                AllocationId=GetAtt(eip, "AllocationId"),
+                SubnetId=Ref(public),
+                Tags=tags(f"nat-{i}"),
+            )
+        )
+        private = add(_subnet("Private", i, 0, in_vpc))
+        rt = add(
+            ec2.RouteTable(
+                numbered("PrivateRouteTable", i),
+                Condition=in_vpc,
+                VpcId=Ref(vpc),
+                Tags=tags(f"private-{i}"),
+            )
+        )
+        private_rts.append(Ref(rt) if i < 3 else If(C.THREE_AZS, Ref(rt), NoValue))
+        nat = Ref(numbered("NatGateway", 1))
+        if i > 1:
+            nat = If(C.NAT_PER_AZ, Ref(numbered("NatGateway", i)), nat)
+        add(
+            ec2.Route(
+                numbered("PrivateDefaultRoute", i),
+                Condition=with_nat,
+                RouteTableId=Ref(rt),
+                DestinationCidrBlock="0.0.0.0/0",
+                NatGatewayId=nat,
+            )
+        )
+        add(
+            ec2.SubnetRouteTableAssociation(
+                numbered("PrivateSubnetRouteTableAssociation", i),
+                Condition=in_vpc,
+                SubnetId=Ref(private),
+                RouteTableId=Ref(rt),
+            )
+        )
+    add(
+        ec2.VPCEndpoint(
+            R.S3_ENDPOINT,
+            Condition=C.CREATE_VPC,
+            VpcId=Ref(vpc),
+            ServiceName=Sub("com.amazonaws.${AWS::Region}.s3"),
+            VpcEndpointType="Gateway",
+            RouteTableIds=private_rts,
+        )
+    )
+    _add_flow_logs(template, key_arn)
+    return Network(
+        vpc_id=If(C.CREATE_VPC, Ref(vpc), Ref(P.EXISTING_VPC)),
+        private_subnet_ids=private_subnet_ids(),
+    )
+
+
+def _add_flow_logs(template: Template, key_arn: AWSHelperFn) -> None:
+    group = template.add_resource(
+        logs.LogGroup(
+            R.FLOW_LOG_GROUP,
+            Condition=C.FLOW_LOGS,
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+            RetentionInDays=Ref(P.LOG_RETENTION),
+            KmsKeyId=If(C.CMK, key_arn, NoValue),
+        )
+    )
+    role = template.add_resource(
+        iam.Role(
+            R.FLOW_LOG_ROLE,
+            Condition=C.FLOW_LOGS,
+            AssumeRolePolicyDocument=service_trust("vpc-flow-logs.amazonaws.com"),
+            Policies=[
+                iam.Policy(
+                    PolicyName="deliver-flow-logs",
+                    PolicyDocument=flow_log_policy(GetAtt(group, "Arn")),
+                )
+            ],
+        )
+    )
+    template.add_resource(
+        ec2.FlowLog(
+            R.FLOW_LOG,
+            Condition=C.FLOW_LOGS,
+            ResourceId=Ref(R.VPC),
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="cloud-watch-logs",
+            LogGroupName=Ref(group),
+            DeliverLogsPermissionArn=GetAtt(role, "Arn"),
+            Tags=tags("flow-log"),
+        )
+    )

@@ -1,0 +1,166 @@
+"""Outputs: each with a description and an export named <stack>-<Name>."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from troposphere import Export, GetAtt, Join, Output, Ref, Sub, Template
+
+from generator.credentials import Secrets, domain, secret_name
+from generator.identity import Identity
+from generator.names import C
+from generator.network import Network
+
+
+def add_output(
+    template: Template,
+    name: str,
+    value: Any,
+    description: str,
+    condition: str | None = None,
+) -> Output:
+    """One exported output; conditional resources give conditional outputs."""
+    props: dict[str, Any] = dict(
+        Description=description,
+        Value=value,
+        Export=Export(Sub(f"${{AWS::StackName}}-{name}")),
+    )
+    if condition:
+        props["Condition"] = condition
+    return template.add_output(Output(name, **props))
+
+
+def add_core_outputs(
+    template: Template, bucket: Any, network: Network, identity: Identity
+) -> None:
+    """Outputs of the seed's resources: bucket, roles, policies, groups, users, VPC."""
+    out = add_output
+    out(template, "BucketName", Ref(bucket), "Bucket for workspace notebooks.")
+    out(template, "BucketArn", GetAtt(bucket, "Arn"), "ARN of the notebook bucket.")
+    out(
+        template,
+        "RuntimeRoleArn",
+        GetAtt(identity.runtime_role, "Arn"),
+        "EMR Serverless runtime role to pass to job runs and applications.",
+    )
+    out(
+        template,
+        "StudioServiceRoleArn",
+        GetAtt(identity.studio_role, "Arn"),
+        "EMR Studio service role.",
+    )
+    out(
+        template,
+        "AdminPolicyArn",
+        Ref(identity.admin_policy),
+        "Managed policy for EMR administrators (attach to federated roles too).",
+    )
+    out(
+        template,
+        "DeveloperPolicyArn",
+        Ref(identity.developer_policy),
+        "Managed policy for EMR Studio data developers.",
+    )
+    out(
+        template,
+        "AdminGroupName",
+        Ref(identity.admin_group),
+        "IAM group of EMR administrators.",
+        C.CREATE_USERS,
+    )
+    out(
+        template,
+        "DeveloperGroupName",
+        Ref(identity.developer_group),
+        "IAM group of EMR Studio data developers.",
+        C.CREATE_USERS,
+    )
+    users = list(identity.users.values())
+    out(
+        template,
+        "AdminUserName",
+        Ref(users[0]),
+        "IAM user of the EMR administrator.",
+        C.CREATE_USERS,
+    )
+    out(
+        template,
+        "DeveloperUserNames",
+        Join(",", [Ref(u) for u in users[1:]]),
+        "IAM users of the data developers, comma-separated.",
+        C.CREATE_USERS,
+    )
+    out(template, "VpcId", network.vpc_id, "VPC of EMR Studio and the application.")
+    out(
+        template,
+        "PrivateSubnetIds",
+        Join(",", network.private_subnet_ids),
+        "Private subnets of EMR Studio and the application, comma-separated.",
+    )
+
+
+def add_credentials_outputs(
+    template: Template, identity: Identity, secrets: Secrets
+) -> None:
+    """Where each user's credentials are, and where users sign in."""
+    add_output(
+        template,
+        "ConsoleSignInUrl",
+        Sub("https://${AWS::AccountId}.${Domain}/console", Domain=domain("SignIn")),
+        "Console sign-in page of this account for the IAM users.",
+        C.CREATE_USERS,
+    )
+    for user, secret in secrets.by_user.items():
+        logical = identity.users[user].title
+        add_output(
+            template,
+            f"{logical}SecretArn",
+            Ref(secret),
+            f"Secret with the console credentials of {user}.",
+            C.CREATE_USERS,
+        )
+        add_output(
+            template,
+            f"{logical}SecretConsoleUrl",
+            Sub(
+                "https://${AWS::Region}.${Console}/secretsmanager/secret?name="
+                "${Name}&region=${AWS::Region}",
+                Console=domain("Console"),
+                Name=secret_name(user),
+            ),
+            f"Secrets Manager console page of {user}'s credentials.",
+            C.CREATE_USERS,
+        )
+
+
+def add_emr_outputs(template: Template, studio: Any, application: Any) -> None:
+    """The Studio and the application, and where to open them."""
+    add_output(template, "StudioId", Ref(studio), "EMR Studio ID.", C.CREATE_STUDIO)
+    add_output(
+        template,
+        "StudioUrl",
+        GetAtt(studio, "Url"),
+        "EMR Studio URL; IAM users sign in to the console first.",
+        C.CREATE_STUDIO,
+    )
+    add_output(
+        template,
+        "ApplicationId",
+        Ref(application),
+        "EMR Serverless application ID.",
+        C.CREATE_APPLICATION,
+    )
+    add_output(
+        template,
+        "ApplicationArn",
+        GetAtt(application, "Arn"),
+        "EMR Serverless application ARN.",
+        C.CREATE_APPLICATION,
+    )
+    add_output(
+        template,
+        "StudioServerlessApplicationsUrl",
+        Sub("${Url}/#/serverless-applications", Url=GetAtt(studio, "Url")),
+        "EMR Studio page that lists the serverless applications.",
+        C.STUDIO_AND_APPLICATION,
+    )

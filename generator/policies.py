@@ -1,0 +1,468 @@
+"""IAM policy documents: the seed's four policies, narrowed, plus the stack's own.
+
+Each seed policy keeps its statements' Sids, effects and actions. Resources are the
+stack's own ARNs instead of name wildcards, always partition-aware. Where a seed
+statement mixes actions that IAM scopes to resources with actions it does not,
+the latter move to a sibling statement whose Sid is the seed's Sid plus
+``AccountWide`` (tests/test_policy_parity.py lists every such change).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from awacs import ec2, glue, iam, kms, logs, s3, sts
+from awacs import elasticmapreduce as emr
+from awacs import emr_serverless as emrs
+from awacs import secretsmanager as sm
+from awacs.aws import (
+    Action,
+    Allow,
+    ArnLike,
+    Condition,
+    ConditionElement,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+    StringLike,
+)
+from troposphere import AWSHelperFn, Sub
+
+from generator import names
+
+VERSION = "2012-10-17"
+ACCOUNT_WIDE = "AccountWide"
+Resource = str | AWSHelperFn
+
+
+def arn(service: str, resource: str, regional: bool = True) -> Sub:
+    """ARN in this stack's partition, region and account."""
+    region = "${AWS::Region}" if regional else ""
+    return Sub(
+        f"arn:${{AWS::Partition}}:{service}:{region}:${{AWS::AccountId}}:{resource}"
+    )
+
+
+def global_arn(service: str, resource: str) -> Sub:
+    """ARN with neither region nor account (S3 buckets)."""
+    return Sub(f"arn:${{AWS::Partition}}:{service}:::{resource}")
+
+
+def statement(
+    sid: str,
+    actions: Sequence[Action],
+    resources: Sequence[Resource],
+    *conditions: ConditionElement,
+) -> Statement:
+    """An Allow statement; conditions are ANDed."""
+    props: dict[str, Any] = dict(
+        Sid=sid, Effect=Allow, Action=list(actions), Resource=list(resources)
+    )
+    if conditions:
+        props["Condition"] = Condition(list(conditions))
+    return Statement(**props)
+
+
+def document(*statements: Statement) -> PolicyDocument:
+    """A policy document of the given statements."""
+    return PolicyDocument(Version=VERSION, Statement=list(statements))
+
+
+def service_trust(service: str, *conditions: ConditionElement) -> PolicyDocument:
+    """Trust policy letting one AWS service assume a role."""
+    props: dict[str, Any] = dict(
+        Effect=Allow, Action=[sts.AssumeRole], Principal=Principal("Service", [service])
+    )
+    if conditions:
+        props["Condition"] = Condition(list(conditions))
+    return document(Statement(**props))
+
+
+def source_account() -> StringEquals:
+    """Condition: the request comes from this account's resources."""
+    return StringEquals("aws:SourceAccount", Sub("${AWS::AccountId}"))
+
+
+@dataclass(frozen=True)
+class Arns:
+    """ARNs of the stack's resources that the policies grant access to."""
+
+    bucket: Resource
+    runtime_role: Resource
+    studio_role: Resource
+
+    @property
+    def objects(self) -> Sub:
+        """Every object in the notebook bucket."""
+        return Sub("${Bucket}/*", Bucket=self.bucket)
+
+
+# --- trust policies -------------------------------------------------------------
+
+
+def runtime_trust() -> PolicyDocument:
+    """EMR Serverless applications of this account may assume the runtime role."""
+    return service_trust(
+        names.EMR_SERVERLESS_SERVICE,
+        source_account(),
+        ArnLike("aws:SourceArn", arn("emr-serverless", "/applications/*")),
+    )
+
+
+def studio_trust() -> PolicyDocument:
+    """EMR Studio of this account may assume the Studio service role."""
+    return service_trust(
+        names.EMR_SERVICE,
+        source_account(),
+        ArnLike("aws:SourceArn", arn("elasticmapreduce", "*")),
+    )
+
+
+# --- the seed's four policies ---------------------------------------------------
+
+APPLICATIONS = "/applications/*"
+SERVERLESS_SCOPED = [
+    emrs.UpdateApplication, emrs.DeleteApplication, emrs.GetApplication,
+    emrs.StartApplication, emrs.StopApplication, emrs.StartJobRun,
+    emrs.CancelJobRun, emrs.ListJobRuns, emrs.GetJobRun,
+    emrs.GetDashboardForJobRun, emrs.AccessInteractiveEndpoints,
+]  # fmt: skip
+SERVERLESS_ACCOUNT_WIDE = [emrs.CreateApplication, emrs.ListApplications]
+GLUE_CATALOG = [
+    glue.GetDatabase, glue.CreateDatabase, glue.GetDatabases, glue.CreateTable,
+    glue.GetTable, glue.UpdateTable, glue.DeleteTable, glue.GetTables,
+    glue.GetPartition, glue.GetPartitions, glue.CreatePartition,
+    glue.BatchCreatePartition, glue.GetUserDefinedFunctions,
+]  # fmt: skip
+WORKSPACE_SCOPED = [
+    emr.DescribeEditor, emr.UpdateStudio, emr.StartEditor, emr.StopEditor,
+    emr.DeleteEditor, emr.OpenEditorInConsole, emr.AttachEditor, emr.DetachEditor,
+]  # fmt: skip
+DESCRIBE_NETWORK = [ec2.DescribeVpcs, ec2.DescribeSubnets, ec2.DescribeSecurityGroups]
+
+
+def runtime_policy(arns: Arns) -> PolicyDocument:
+    """emr-serverless-s3-runtime-policy: what Spark jobs may read and write."""
+    athena = names.ATHENA_EXAMPLES_BUCKET
+    return document(
+        statement(
+            "ReadAccessForEMRSamples",
+            [s3.GetObject, s3.ListBucket],
+            [
+                global_arn("s3", names.EMR_SAMPLES_BUCKETS),
+                global_arn("s3", f"{names.EMR_SAMPLES_BUCKETS}/*"),
+            ],
+        ),
+        statement(
+            "FullAccessToS3Bucket",
+            [s3.PutObject, s3.GetObject, s3.ListBucket, s3.DeleteObject],
+            [arns.bucket, arns.objects],
+        ),
+        statement(
+            "ReadAccessForAthenaExamples",
+            [s3.GetObject, s3.ListBucket],
+            [global_arn("s3", athena), global_arn("s3", f"{athena}/*")],
+        ),
+        statement(
+            "GlueCreateAndReadDataCatalog",
+            GLUE_CATALOG,
+            [
+                arn("glue", "catalog"),
+                arn("glue", "database/*"),
+                arn("glue", "table/*/*"),
+                arn("glue", "userDefinedFunction/*/*"),
+            ],
+        ),
+    )
+
+
+def studio_service_policy(arns: Arns) -> PolicyDocument:
+    """emr-studio-service-policy: the Studio reads and writes workspace files."""
+    return document(
+        statement(
+            "ObjectActions",
+            [s3.PutObject, s3.GetObject, s3.DeleteObject],
+            [arns.objects],
+        ),
+        statement(
+            "BucketActions",
+            [s3.ListBucket, s3.GetEncryptionConfiguration],
+            [arns.bucket],
+        ),
+    )
+
+
+def _serverless(sid: str) -> list[Statement]:
+    return [
+        statement(sid, SERVERLESS_SCOPED, [arn("emr-serverless", APPLICATIONS)]),
+        statement(sid + ACCOUNT_WIDE, SERVERLESS_ACCOUNT_WIDE, ["*"]),
+    ]
+
+
+def _read_bucket(arns: Arns) -> list[Statement]:
+    sid = "AllowS3ListAndGetPermissions"
+    return [
+        statement(
+            sid,
+            [s3.ListBucket, s3.GetBucketLocation, s3.GetObject],
+            [arns.bucket, arns.objects],
+        ),
+        statement(sid + ACCOUNT_WIDE, [s3.ListAllMyBuckets], [global_arn("s3", "*")]),
+    ]
+
+
+def _create_eni(*conditions: ConditionElement) -> Statement:
+    return statement(
+        "AllowEC2ENICreationWithEMRServerlessTags",
+        [ec2.CreateNetworkInterface],
+        [
+            arn("ec2", "subnet/*"),
+            arn("ec2", "security-group/*"),
+            arn("ec2", "network-interface/*"),
+        ],
+        *conditions,
+    )
+
+
+def called_via_serverless() -> StringEquals:
+    """Condition: EMR Serverless makes the call on the user's behalf."""
+    return StringEquals("aws:CalledViaLast", names.EMR_SERVERLESS_OPS_SERVICE)
+
+
+def passed_to(*services: str) -> StringEquals:
+    """Condition: the role is passed only to these services."""
+    value: str | list[str] = services[0] if len(services) == 1 else list(services)
+    return StringEquals("iam:PassedToService", value)
+
+
+def admin_policy(arns: Arns) -> PolicyDocument:
+    """emrs-interactive-app-admin-policy: creates Studios, applications, workspaces."""
+    studio_sid = "AllowStudioandWorkspaceActions"
+    return document(
+        *_serverless("AllowServerlessActions"),
+        statement(
+            studio_sid,
+            [
+                *WORKSPACE_SCOPED,
+                emr.DescribeStudio,
+                emr.DeleteStudio,
+                emr.CreateStudioPresignedUrl,
+            ],
+            [arn("elasticmapreduce", "studio/*"), arn("elasticmapreduce", "editor/*")],
+        ),
+        statement(
+            studio_sid + ACCOUNT_WIDE,
+            [emr.CreateEditor, emr.ListEditors, emr.CreateStudio, emr.ListStudios],
+            ["*"],
+        ),
+        statement(
+            "AllowPassingRuntimeRoleForRunningEMRServerlessJob",
+            [iam.PassRole],
+            [arns.runtime_role],
+            passed_to(names.EMR_SERVERLESS_SERVICE),
+        ),
+        *_read_bucket(arns),
+        statement("DescribeNetwork", DESCRIBE_NETWORK, ["*"]),
+        statement("ListIAMRoles", [iam.ListRoles], ["*"]),
+        statement(
+            "AllowPassingServiceRoleForWorkspaceCreation",
+            [iam.PassRole],
+            [arns.studio_role],
+            passed_to(names.EMR_SERVICE),
+        ),
+        _create_eni(called_via_serverless()),
+        statement(
+            "AllowEMRServerlessServiceLinkedRoleCreation",
+            [iam.CreateServiceLinkedRole],
+            [arn("iam", f"role/{names.EMR_SERVERLESS_SLR}", regional=False)],
+            StringLike("iam:AWSServiceName", names.EMR_SERVERLESS_OPS_SERVICE),
+        ),
+    )
+
+
+def developer_policy(arns: Arns) -> PolicyDocument:
+    """emrs-interactive-app-dev-policy: works in assigned workspaces."""
+    studio_sid = "AllowEMRStudioBasicActions"
+    return document(
+        *_serverless("AllowServerlessActions"),
+        statement(
+            studio_sid,
+            [*WORKSPACE_SCOPED, emr.DescribeStudio],
+            [arn("elasticmapreduce", "studio/*"), arn("elasticmapreduce", "editor/*")],
+        ),
+        statement(
+            studio_sid + ACCOUNT_WIDE,
+            [emr.CreateEditor, emr.ListEditors, emr.ListStudios],
+            ["*"],
+        ),
+        statement(
+            "AllowPassingRuntimeRoleForRunningEMRServerlessJob",
+            [iam.PassRole],
+            [arns.runtime_role, arns.studio_role],
+            passed_to(names.EMR_SERVERLESS_SERVICE, names.EMR_SERVICE),
+        ),
+        *_read_bucket(arns),
+        statement("DescribeNetworkforServerlessApplication", DESCRIBE_NETWORK, ["*"]),
+        statement("ListIAMRoles", [iam.ListRoles], ["*"]),
+        _create_eni(called_via_serverless()),
+        statement(
+            "AllowCreateStudioPresignedUrl",
+            [emr.CreateStudioPresignedUrl],
+            [arn("elasticmapreduce", "studio/*")],
+        ),
+    )
+
+
+# --- additions beyond the seed ---------------------------------------------------
+
+
+def emr_tagged(kind: str = "ResourceTag") -> StringEquals:
+    """Condition: the resource (or request) carries the EMR-managed tag."""
+    return StringEquals(f"aws:{kind}/{names.EMR_MANAGED_TAG}", "true")
+
+
+def studio_network_policy() -> PolicyDocument:
+    """Workspace network interfaces, only in resources tagged for EMR."""
+    eni = arn("ec2", "network-interface/*")
+    return document(
+        statement(
+            "AllowEC2ENIActionsWithEMRTags",
+            [ec2.CreateNetworkInterfacePermission, ec2.DeleteNetworkInterface],
+            [eni],
+            emr_tagged(),
+        ),
+        statement(
+            "AllowEC2ENIAttributeAction",
+            [ec2.ModifyNetworkInterfaceAttribute],
+            [arn("ec2", "instance/*"), eni, arn("ec2", "security-group/*")],
+        ),
+        statement(
+            "AllowEC2SecurityGroupActionsWithEMRTags",
+            [
+                ec2.AuthorizeSecurityGroupEgress,
+                ec2.AuthorizeSecurityGroupIngress,
+                ec2.RevokeSecurityGroupEgress,
+                ec2.RevokeSecurityGroupIngress,
+                ec2.DeleteNetworkInterfacePermission,
+            ],
+            [arn("ec2", "security-group/*"), eni],
+            emr_tagged(),
+        ),
+        statement(
+            "AllowEC2ENICreationWithEMRTags",
+            [ec2.CreateNetworkInterface],
+            [eni],
+            emr_tagged("RequestTag"),
+        ),
+        statement(
+            "AllowEC2ENICreationInSubnetAndSecurityGroupWithEMRTags",
+            [ec2.CreateNetworkInterface],
+            [arn("ec2", "subnet/*"), arn("ec2", "security-group/*")],
+            emr_tagged(),
+        ),
+        statement(
+            "AllowAddingTagsDuringEC2ENICreation",
+            [ec2.CreateTags],
+            [eni],
+            StringEquals("ec2:CreateAction", "CreateNetworkInterface"),
+        ),
+        statement(
+            "AllowEC2ReadOnlyActions",
+            [
+                ec2.DescribeSecurityGroups,
+                ec2.DescribeNetworkInterfaces,
+                ec2.DescribeTags,
+                ec2.DescribeInstances,
+                ec2.DescribeSubnets,
+                ec2.DescribeVpcs,
+            ],
+            ["*"],
+        ),
+    )
+
+
+def livy_statement() -> Statement:
+    """Users of a Livy endpoint need AccessLivyEndpoints on the application."""
+    return statement(
+        "AllowLivyEndpoints",
+        [emrs.AccessLivyEndpoints],
+        [arn("emr-serverless", APPLICATIONS)],
+    )
+
+
+def read_secrets_statement(secret_arns: Sequence[Resource]) -> Statement:
+    """The administrator reads the developers' credentials to hand them over."""
+    return statement(
+        "ReadDeveloperCredentials",
+        [sm.GetSecretValue, sm.DescribeSecret],
+        list(secret_arns),
+    )
+
+
+def change_own_password() -> PolicyDocument:
+    """Users must set a new password at first sign-in."""
+    return document(
+        statement(
+            "ChangeOwnPassword",
+            [iam.ChangePassword, iam.GetLoginProfile],
+            [arn("iam", "user/${!aws:username}", regional=False)],
+        ),
+        statement("ReadPasswordPolicy", [iam.GetAccountPasswordPolicy], ["*"]),
+    )
+
+
+def use_key_statement(key_arn: Resource, *actions: Action) -> Statement:
+    """Use of the customer-managed key."""
+    return statement("UseEnvironmentKey", list(actions), [key_arn])
+
+
+KEY_DECRYPT = (kms.Decrypt,)
+KEY_READ_WRITE = (kms.Decrypt, kms.Encrypt, kms.GenerateDataKey)
+
+
+def credentials_function_policy(
+    user_arns: Sequence[Resource],
+    secret_arns: Sequence[Resource],
+    log_group_arn: Resource,
+) -> PolicyDocument:
+    """Least privilege for the console-credentials custom resource."""
+    return document(
+        statement(
+            "ManageConsoleCredentials",
+            [
+                iam.CreateLoginProfile,
+                iam.UpdateLoginProfile,
+                iam.DeleteLoginProfile,
+                iam.GetLoginProfile,
+                iam.CreateAccessKey,
+                iam.DeleteAccessKey,
+                iam.ListAccessKeys,
+            ],
+            list(user_arns),
+        ),
+        statement("ReadPasswordPolicy", [iam.GetAccountPasswordPolicy], ["*"]),
+        statement(
+            "StoreCredentials",
+            [sm.PutSecretValue, sm.DescribeSecret],
+            list(secret_arns),
+        ),
+        statement(
+            "WriteOwnLogs",
+            [logs.CreateLogStream, logs.PutLogEvents],
+            [log_group_arn],
+        ),
+    )
+
+
+def flow_log_policy(log_group_arn: Resource) -> PolicyDocument:
+    """VPC flow logs deliver into their own log group only."""
+    return document(
+        statement(
+            "DeliverFlowLogs",
+            [logs.CreateLogStream, logs.PutLogEvents, logs.DescribeLogStreams],
+            [log_group_arn],
+        )
+    )

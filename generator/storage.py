@@ -1,0 +1,103 @@
+"""The notebook bucket: encrypted, private, versioned, TLS-only, never deleted."""
+
+from __future__ import annotations
+
+from awacs import s3
+from awacs.aws import Bool, Condition, Deny, Principal, Statement
+from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template
+from troposphere import s3 as ts3
+
+from generator import names
+from generator.names import C, P, R
+from generator.policies import document
+
+
+def bucket_name() -> If:
+    """The parameter's name, or the seed's name pattern when it is empty."""
+    return If(
+        C.DEFAULT_BUCKET_NAME,
+        Sub(
+            f"${{{P.NAME_PREFIX}}}{names.BUCKET_BASE}-${{AWS::AccountId}}-"
+            "${AWS::Region}"
+        ),
+        Ref(P.BUCKET_NAME),
+    )
+
+
+def add_storage(template: Template, key_arn: AWSHelperFn) -> ts3.Bucket:
+    """Add the bucket and its TLS-only policy; return the bucket."""
+    bucket = template.add_resource(
+        ts3.Bucket(
+            R.BUCKET,
+            BucketName=bucket_name(),
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
+            BucketEncryption=ts3.BucketEncryption(
+                ServerSideEncryptionConfiguration=[
+                    ts3.ServerSideEncryptionRule(
+                        BucketKeyEnabled=If(C.CMK, True, NoValue),
+                        ServerSideEncryptionByDefault=If(
+                            C.CMK,
+                            ts3.ServerSideEncryptionByDefault(
+                                SSEAlgorithm="aws:kms", KMSMasterKeyID=key_arn
+                            ),
+                            ts3.ServerSideEncryptionByDefault(SSEAlgorithm="AES256"),
+                        ),
+                    )
+                ]
+            ),
+            PublicAccessBlockConfiguration=ts3.PublicAccessBlockConfiguration(
+                BlockPublicAcls=True,
+                BlockPublicPolicy=True,
+                IgnorePublicAcls=True,
+                RestrictPublicBuckets=True,
+            ),
+            OwnershipControls=ts3.OwnershipControls(
+                Rules=[ts3.OwnershipControlsRule(ObjectOwnership="BucketOwnerEnforced")]
+            ),
+            VersioningConfiguration=ts3.VersioningConfiguration(Status="Enabled"),
+            LifecycleConfiguration=ts3.LifecycleConfiguration(
+                Rules=[
+                    ts3.LifecycleRule(
+                        Id="ExpireNoncurrentVersions",
+                        Status="Enabled",
+                        NoncurrentVersionExpiration=ts3.NoncurrentVersionExpiration(
+                            NoncurrentDays=Ref(P.NONCURRENT_DAYS)
+                        ),
+                        AbortIncompleteMultipartUpload=(
+                            ts3.AbortIncompleteMultipartUpload(DaysAfterInitiation=7)
+                        ),
+                    )
+                ]
+            ),
+            Metadata={
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_18",
+                            "comment": "Access logs would need a second bucket; "
+                            "CloudTrail data events are the audit trail for "
+                            "notebooks.",
+                        }
+                    ]
+                }
+            },
+        )
+    )
+    template.add_resource(
+        ts3.BucketPolicy(
+            R.BUCKET_POLICY,
+            Bucket=Ref(bucket),
+            PolicyDocument=document(
+                Statement(
+                    Sid="DenyInsecureTransport",
+                    Effect=Deny,
+                    Principal=Principal("*"),
+                    Action=[s3.Action("*")],
+                    Resource=[GetAtt(bucket, "Arn"), Sub(f"${{{R.BUCKET}.Arn}}/*")],
+                    Condition=Condition(Bool("aws:SecureTransport", "false")),
+                )
+            ),
+        )
+    )
+    return bucket

@@ -1,0 +1,135 @@
+"""EMR Studio in IAM mode, with the two security groups AWS requires."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from troposphere import (
+    AWSHelperFn,
+    GetAtt,
+    If,
+    NoValue,
+    Ref,
+    Sub,
+    Template,
+    ec2,
+    emr,
+    iam,
+)
+
+from generator import names, policies
+from generator.identity import prefixed
+from generator.names import C, R
+from generator.network import Network, tags
+
+NOTEBOOK_PORT = 18888
+
+
+def add_studio_network_policy(template: Template, studio_role: iam.Role) -> None:
+    """What the Studio service role needs for workspace network interfaces."""
+    template.add_resource(
+        iam.ManagedPolicy(
+            "StudioWorkspaceNetworkPolicy",
+            ManagedPolicyName=prefixed(names.STUDIO_NETWORK_POLICY),
+            Description="Lets EMR Studio manage workspace network interfaces in "
+            "resources tagged for EMR.",
+            PolicyDocument=policies.studio_network_policy(),
+            Roles=[Ref(studio_role)],
+        )
+    )
+
+
+def _group(
+    logical: str, name: str, description: str, **props: Any
+) -> ec2.SecurityGroup:
+    return ec2.SecurityGroup(
+        logical,
+        Condition=C.CREATE_STUDIO,
+        GroupDescription=description,
+        Tags=tags(name, emr_managed=True),
+        **props,
+    )
+
+
+def add_studio(
+    template: Template,
+    network: Network,
+    bucket: AWSHelperFn,
+    studio_role: iam.Role,
+    key_arn: AWSHelperFn,
+) -> emr.Studio:
+    """Add the Studio and its workspace and engine security groups."""
+    add = template.add_resource
+    workspace = add(
+        _group(
+            R.WORKSPACE_SG,
+            "studio-workspace",
+            "EMR Studio workspaces: no inbound; out to the engine and HTTPS for Git.",
+            VpcId=network.vpc_id,
+            SecurityGroupEgress=[
+                ec2.SecurityGroupRule(
+                    Description="HTTPS to Git repositories",
+                    IpProtocol="tcp",
+                    FromPort=443,
+                    ToPort=443,
+                    CidrIp="0.0.0.0/0",
+                )
+            ],
+        )
+    )
+    engine = add(
+        _group(
+            R.ENGINE_SG,
+            "studio-engine",
+            "EMR Studio engine: notebook traffic from workspaces only.",
+            VpcId=network.vpc_id,
+            SecurityGroupEgress=[
+                ec2.SecurityGroupRule(
+                    Description="No outbound traffic (loopback only)",
+                    IpProtocol="-1",
+                    CidrIp="127.0.0.1/32",
+                )
+            ],
+        )
+    )
+    add(
+        ec2.SecurityGroupIngress(
+            R.ENGINE_INGRESS,
+            Condition=C.CREATE_STUDIO,
+            Description="Notebook traffic from EMR Studio workspaces",
+            GroupId=Ref(engine),
+            SourceSecurityGroupId=Ref(workspace),
+            IpProtocol="tcp",
+            FromPort=NOTEBOOK_PORT,
+            ToPort=NOTEBOOK_PORT,
+        )
+    )
+    add(
+        ec2.SecurityGroupEgress(
+            R.WORKSPACE_EGRESS_ENGINE,
+            Condition=C.CREATE_STUDIO,
+            Description="Notebook traffic to the EMR Studio engine",
+            GroupId=Ref(workspace),
+            DestinationSecurityGroupId=Ref(engine),
+            IpProtocol="tcp",
+            FromPort=NOTEBOOK_PORT,
+            ToPort=NOTEBOOK_PORT,
+        )
+    )
+    return add(
+        emr.Studio(
+            R.STUDIO,
+            Condition=C.CREATE_STUDIO,
+            Name=prefixed(names.STUDIO_NAME),
+            Description=Sub("EMR Studio of emrs-env stack ${AWS::StackName}"),
+            AuthMode="IAM",
+            DefaultS3Location=Sub("s3://${Bucket}/studio/", Bucket=bucket),
+            EncryptionKeyArn=If(C.CMK, key_arn, NoValue),
+            ServiceRole=GetAtt(studio_role, "Arn"),
+            VpcId=network.vpc_id,
+            SubnetIds=network.private_subnet_ids,
+            EngineSecurityGroupId=Ref(engine),
+            WorkspaceSecurityGroupId=Ref(workspace),
+            Tags=tags("studio"),
+        )
+    )

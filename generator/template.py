@@ -1,0 +1,56 @@
+"""The only composer: options in, the environment template out."""
+
+from __future__ import annotations
+
+from troposphere import Ref, Template
+
+from generator import names
+from generator.application import add_application
+from generator.conditions import add_conditions, add_rules
+from generator.config import Options
+from generator.credentials import (
+    add_credentials,
+    add_secrets,
+    admin_reads_developer_secrets,
+)
+from generator.encryption import add_key
+from generator.identity import add_identity
+from generator.network import add_network
+from generator.outputs import (
+    add_core_outputs,
+    add_credentials_outputs,
+    add_emr_outputs,
+)
+from generator.parameters import add_parameters
+from generator.storage import add_storage
+from generator.studio import add_studio, add_studio_network_policy
+
+
+def build_template(options: Options | None = None) -> Template:
+    """Build the whole environment template for these options."""
+    options = options or Options()
+    template = Template(Description=names.TEMPLATE_DESCRIPTION)
+    template.set_version("2010-09-09")
+    add_parameters(template)
+    add_conditions(template)
+    add_rules(template)
+    key_arn = add_key(template)
+    bucket = add_storage(template, key_arn)
+    network = add_network(template, key_arn)
+    users = [options.admin_user, *options.developers]
+    secrets = add_secrets(template, users, list(options.developers), key_arn)
+    identity = add_identity(
+        template,
+        options,
+        bucket.get_att("Arn"),
+        key_arn,
+        admin_extra=[admin_reads_developer_secrets(secrets)],
+    )
+    add_credentials(template, identity.users, secrets, key_arn)
+    add_studio_network_policy(template, identity.studio_role)
+    studio = add_studio(template, network, Ref(bucket), identity.studio_role, key_arn)
+    application = add_application(template, network, Ref(bucket))
+    add_core_outputs(template, bucket, network, identity)
+    add_credentials_outputs(template, identity, secrets)
+    add_emr_outputs(template, studio, application)
+    return template

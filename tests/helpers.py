@@ -1,0 +1,108 @@
+"""Shared test helpers: build templates in memory and render them offline."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+from typing import Any
+
+from cloud_radar.cf.unit import Template as RadarTemplate
+from cloud_radar.cf.unit import functions as radar_functions
+
+from generator.config import Options
+from generator.template import build_template
+
+ACCOUNT = "5" * 12  # cloud-radar's pseudo account ID
+REGION_AZS = {
+    "us-east-1": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
+    "us-west-2": ["us-west-2a", "us-west-2b", "us-west-2c", "us-west-2d"],
+    "eu-west-1": ["eu-west-1a", "eu-west-1b", "eu-west-1c"],
+}
+# cloud-radar downloads region data for Fn::GetAZs unless it is already set.
+radar_functions.REGION_DATA = [
+    {"code": code, "zones": zones} for code, zones in REGION_AZS.items()
+]
+
+
+@functools.lru_cache(maxsize=16)
+def _template_json(developers: tuple[str, ...] | None) -> str:
+    options = Options() if developers is None else Options(developers=developers)
+    return json.dumps(build_template(options).to_dict())
+
+
+def template_dict(developers: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A fresh copy of the environment template as a dict."""
+    return json.loads(_template_json(developers))
+
+
+def render(
+    params: dict[str, str] | None = None,
+    region: str = "us-east-1",
+    developers: tuple[str, ...] | None = None,
+) -> dict[str, Any]:
+    """Render the template with cloud-radar: conditions applied, refs resolved."""
+    radar = RadarTemplate(template_dict(developers))
+    return radar.render(params or {}, region=region)
+
+
+def of_type(rendered: dict[str, Any], resource_type: str) -> dict[str, dict]:
+    """Rendered resources of one type, by logical ID."""
+    return {
+        name: res
+        for name, res in rendered["Resources"].items()
+        if res["Type"] == resource_type
+    }
+
+
+def clean(value: Any) -> Any:
+    """Drop the empty strings cloud-radar leaves where AWS::NoValue stood."""
+    if isinstance(value, list):
+        return [clean(v) for v in value if v != ""]
+    if isinstance(value, dict):
+        return {k: clean(v) for k, v in value.items() if v != ""}
+    return value
+
+
+ARN_FORMS = {
+    "AWS::S3::Bucket": ("BucketName", "arn:aws:s3:::{}"),
+    "AWS::IAM::Role": ("RoleName", f"arn:aws:iam::{ACCOUNT}:role/{{}}"),
+    "AWS::IAM::User": ("UserName", f"arn:aws:iam::{ACCOUNT}:user/{{}}"),
+}
+
+
+def resolve_arns(rendered: dict[str, Any], value: Any) -> Any:
+    """Replace cloud-radar's 'Logical.Arn' strings with the ARN AWS would give."""
+    arns = {}
+    for logical, res in rendered["Resources"].items():
+        if res["Type"] in ARN_FORMS:
+            prop, form = ARN_FORMS[res["Type"]]
+            arns[f"{logical}.Arn"] = form.format(res["Properties"].get(prop, logical))
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        if isinstance(item, dict):
+            return {k: walk(v) for k, v in item.items()}
+        if isinstance(item, str):
+            head, dot, tail = item.partition(".Arn")
+            if dot and f"{head}.Arn" in arns:
+                return arns[f"{head}.Arn"] + tail
+        return item
+
+    return walk(value)
+
+
+def policy_documents(rendered: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Rendered managed policy documents by ManagedPolicyName, ARNs resolved."""
+    found = {}
+    for res in of_type(rendered, "AWS::IAM::ManagedPolicy").values():
+        props = res["Properties"]
+        doc = clean(copy.deepcopy(props["PolicyDocument"]))
+        found[props["ManagedPolicyName"]] = resolve_arns(rendered, doc)
+    return found
+
+
+def as_list(value: Any) -> list[Any]:
+    """An IAM element that may be a string or a list, as a list."""
+    return value if isinstance(value, list) else [value]

@@ -1,0 +1,121 @@
+"""`emrs-env build`: config validation, atomic writes, clear errors, the snapshot."""
+
+from __future__ import annotations
+
+import filecmp
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import cli
+from generator.config import ConfigError, Options, from_mapping
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_build(tmp_path: Path, config_text: str | None, capsys) -> tuple[int, str]:
+    args = ["build", "--out", str(tmp_path / "out")]
+    if config_text is not None:
+        cfg = tmp_path / "env.toml"
+        cfg.write_text(config_text)
+        args += ["--config", str(cfg)]
+    code = cli.main(args)
+    return code, capsys.readouterr().err
+
+
+def test_committed_build_equals_a_fresh_build(tmp_path: Path) -> None:
+    assert cli.main(["build", "--out", str(tmp_path)]) == 0
+    committed = sorted(p.name for p in (ROOT / "build").iterdir() if p.is_file())
+    fresh = sorted(p.name for p in tmp_path.iterdir())
+    assert committed == fresh
+    match, mismatch, errors = filecmp.cmpfiles(
+        ROOT / "build", tmp_path, fresh, shallow=False
+    )
+    assert mismatch == [] and errors == [], "run `make template` and commit build/"
+
+
+def test_config_adds_developers(tmp_path: Path, capsys) -> None:
+    code, err = run_build(
+        tmp_path, 'admin_user = "boss"\ndevelopers = ["ana", "raj"]\n', capsys
+    )
+    assert code == 0, err
+    text = (tmp_path / "out" / "emr-serverless-interactive.yaml").read_text()
+    for name in ("boss", "ana", "raj"):
+        assert f"${{NamePrefix}}{name}'" in text
+    assert "emrs-interactive-app-dev-user" not in text
+
+
+@pytest.mark.parametrize(
+    ("config_text", "field", "hint"),
+    [
+        ('admin = "x"\n', "admin", "allowed keys are admin_user, developers"),
+        ('developers = ["ok", "bad name"]\n', "developers[1]", "valid IAM user name"),
+        ("developers = []\n", "developers", "non-empty list"),
+        ('developers = "ana"\n', "developers", "non-empty list"),
+        (
+            'developers = ["a-b", "a.b"]\n',
+            "developers[1]",
+            "differ only in punctuation",
+        ),
+        ('admin_user = "ana"\ndevelopers = ["ANA"]\n', "developers[0]", "already used"),
+        (f'admin_user = "{"x" * 61}"\n', "admin_user", "1-60 characters"),
+        ("developers = [\n", "--config", "not valid TOML"),
+    ],
+)
+def test_bad_config_exits_2_and_writes_nothing(
+    tmp_path: Path, capsys, config_text: str, field: str, hint: str
+) -> None:
+    code, err = run_build(tmp_path, config_text, capsys)
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and f"'{field}'" in lines[0] and hint in lines[0], err
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreadable_config(tmp_path: Path, capsys) -> None:
+    code = cli.main(["build", "--config", str(tmp_path / "missing.toml")])
+    err = capsys.readouterr().err
+    assert code == 2 and "cannot read" in err and "Traceback" not in err
+
+
+def test_options_validate_directly() -> None:
+    with pytest.raises(ConfigError, match="developers"):
+        Options(developers=())
+    assert from_mapping({}).developers == ("emrs-interactive-app-dev-user",)
+
+
+def test_failed_write_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
+    from generator import render
+
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+
+    def boom(*_args: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(render.os, "replace", boom)
+    with pytest.raises(OSError):
+        render.write_atomic(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_python_dash_m_and_help() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0 and "build" in result.stdout
+    bad = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--nope"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert bad.returncode == 2 and "unrecognized arguments" in bad.stderr

@@ -1,0 +1,67 @@
+"""cfn-lint through its Python API, informational checks on: zero findings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from cfnlint.api import ManualArgs, lint
+
+from generator.config import Options
+from generator.template import build_template
+
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
+VARIANTS = {
+    "defaults": {},
+    "three-azs-single-nat-cmk": {
+        "NumberOfAZs": "3",
+        "NatGateways": "single",
+        "EncryptionKey": "customer-managed",
+    },
+    "no-nat-no-users-federated": {
+        "NatGateways": "none",
+        "CreateIamUsers": "false",
+        "AdminRoleNames": ["admins"],
+        "DeveloperRoleNames": ["devs", "analysts"],
+    },
+    "existing-vpc-livy-no-studio": {
+        "ExistingVpcId": "vpc-0123456789abcdef0",
+        "ExistingPrivateSubnetIds": [
+            "subnet-0123456789abcdef0",
+            "subnet-0123456789abcdef1",
+        ],
+        "EnableLivyEndpoint": "true",
+        "CreateStudio": "false",
+        "CreateAccessKeys": "true",
+    },
+}
+
+
+def findings(text: str, parameters: dict | None = None) -> list[str]:
+    config = ManualArgs(include_checks=["I"], regions=REGIONS)
+    if parameters is not None:
+        config["parameters"] = [parameters]
+    return [
+        f"{m.rule.id} {m.message} ({m.linenumber})" for m in lint(text, config=config)
+    ]
+
+
+def test_template_has_no_findings() -> None:
+    assert findings(build_template().to_yaml()) == []
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_variant_has_no_findings(variant: str) -> None:
+    text = json.dumps(build_template().to_dict())
+    assert findings(text, VARIANTS[variant]) == []
+
+
+def test_many_developers_have_no_findings() -> None:
+    options = Options(developers=tuple(f"dev{i}" for i in range(12)))
+    assert findings(build_template(options).to_yaml()) == []
+
+
+def test_linter_catches_a_broken_template() -> None:
+    broken = build_template().to_dict()
+    broken["Resources"]["NotebookBucket"]["Properties"]["BucketNam"] = "x"
+    assert any(f.startswith("E3002") for f in findings(json.dumps(broken)))

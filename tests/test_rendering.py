@@ -1,0 +1,156 @@
+"""Render the template for a matrix of parameters and check the concrete result."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from tests.helpers import clean, of_type, render
+
+MATRIX = list(
+    itertools.product(
+        ["2", "3"], ["one-per-az", "single", "none"], ["true", "false"], [True, False]
+    )
+)
+
+
+@pytest.mark.parametrize(("azs", "nat", "users", "federated"), MATRIX)
+def test_network_and_people(azs: str, nat: str, users: str, federated: bool) -> None:
+    params = {"NumberOfAZs": azs, "NatGateways": nat, "CreateIamUsers": users}
+    if federated:
+        params |= {"AdminRoleNames": "idp-admins", "DeveloperRoleNames": "a,b"}
+    rendered = render(params)
+    n = int(azs)
+    subnets = of_type(rendered, "AWS::EC2::Subnet")
+    private = {k: v for k, v in subnets.items() if k.startswith("Private")}
+    public = {k: v for k, v in subnets.items() if k.startswith("Public")}
+    nats = of_type(rendered, "AWS::EC2::NatGateway")
+    eips = of_type(rendered, "AWS::EC2::EIP")
+    tables = of_type(rendered, "AWS::EC2::RouteTable")
+    routes = of_type(rendered, "AWS::EC2::Route")
+    expected_nats = {"one-per-az": n, "single": 1, "none": 0}[nat]
+
+    assert len(private) == n
+    assert len(public) == (n if nat != "none" else 0)
+    assert len(nats) == len(eips) == expected_nats
+    assert len(tables) == n + (1 if nat != "none" else 0)
+    azs_used = [s["Properties"]["AvailabilityZone"] for s in subnets.values()]
+    assert len(set(azs_used)) == n
+    cidrs = [s["Properties"]["CidrBlock"] for s in subnets.values()]
+    assert len(set(cidrs)) == len(cidrs)
+    assert all(c.endswith("/20") and c.startswith("10.0.") for c in cidrs)
+
+    for i in range(1, n + 1):
+        route = routes.get(f"PrivateDefaultRoute{i}")
+        if nat == "none":
+            assert route is None
+            continue
+        assert route["Properties"]["RouteTableId"] == f"PrivateRouteTable{i}"
+        want = f"NatGateway{i}" if nat == "one-per-az" else "NatGateway1"
+        assert route["Properties"]["NatGatewayId"] == want
+        assert route["Properties"]["DestinationCidrBlock"] == "0.0.0.0/0"
+    if nat != "none":
+        public_route = routes["PublicDefaultRoute"]["Properties"]
+        assert public_route["GatewayId"] == "InternetGateway"
+    for name, gateway in nats.items():
+        i = name[-1]
+        assert gateway["Properties"]["SubnetId"] == f"PublicSubnet{i}"
+
+    (endpoint,) = of_type(rendered, "AWS::EC2::VPCEndpoint").values()
+    assert endpoint["Properties"]["ServiceName"] == "com.amazonaws.us-east-1.s3"
+    assert sorted(clean(endpoint["Properties"]["RouteTableIds"])) == [
+        f"PrivateRouteTable{i}" for i in range(1, n + 1)
+    ]
+
+    iam_users = of_type(rendered, "AWS::IAM::User")
+    groups = of_type(rendered, "AWS::IAM::Group")
+    assert len(iam_users) == (2 if users == "true" else 0)
+    assert len(groups) == (2 if users == "true" else 0)
+    policies = {
+        p["Properties"]["ManagedPolicyName"]: clean(p["Properties"])
+        for p in of_type(rendered, "AWS::IAM::ManagedPolicy").values()
+    }
+    admin = policies["emrs-interactive-app-admin-policy"]
+    dev = policies["emrs-interactive-app-dev-policy"]
+    assert admin.get("Groups") == (["AdminGroup"] if users == "true" else None)
+    assert dev.get("Groups") == (["DeveloperGroup"] if users == "true" else None)
+    assert admin.get("Roles") == (["idp-admins"] if federated else None)
+    assert dev.get("Roles") == (["a", "b"] if federated else None)
+
+
+def test_users_are_members_of_their_groups() -> None:
+    rendered = render(developers=("ana", "bo.b"))
+    users = of_type(rendered, "AWS::IAM::User")
+    by_name = {
+        u["Properties"]["UserName"]: u["Properties"]["Groups"] for u in users.values()
+    }
+    assert by_name == {
+        "emrs-interactive-app-admin-user": ["AdminGroup"],
+        "ana": ["DeveloperGroup"],
+        "bo.b": ["DeveloperGroup"],
+    }
+
+
+def test_bucket_defaults_to_the_seed_name_and_is_retained() -> None:
+    rendered = render(region="eu-west-1")
+    (bucket,) = of_type(rendered, "AWS::S3::Bucket").values()
+    props = bucket["Properties"]
+    assert (
+        props["BucketName"] == "emrserverless-interactive-blog-555555555555-eu-west-1"
+    )
+    assert bucket["DeletionPolicy"] == bucket["UpdateReplacePolicy"] == "Retain"
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    block = props["PublicAccessBlockConfiguration"]
+    assert all(block[k] is True for k in block) and len(block) == 4
+    rule = props["OwnershipControls"]["Rules"][0]
+    assert rule["ObjectOwnership"] == "BucketOwnerEnforced"
+    sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    (policy,) = of_type(rendered, "AWS::S3::BucketPolicy").values()
+    (deny,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_bucket_name_and_prefix_parameters() -> None:
+    named = render({"BucketName": "my-notebooks"})
+    (bucket,) = of_type(named, "AWS::S3::Bucket").values()
+    assert bucket["Properties"]["BucketName"] == "my-notebooks"
+    prefixed = render({"NamePrefix": "dev-"})
+    (bucket,) = of_type(prefixed, "AWS::S3::Bucket").values()
+    assert bucket["Properties"]["BucketName"].startswith("dev-emrserverless-")
+    roles = {
+        r["Properties"].get("RoleName")
+        for r in of_type(prefixed, "AWS::IAM::Role").values()
+    }
+    assert {"dev-emr-serverless-runtime-role", "dev-emr-studio-service-role"} <= roles
+
+
+def test_vpc_cidr_drives_every_subnet() -> None:
+    rendered = render({"VpcCidr": "172.20.0.0/16", "NumberOfAZs": "3"})
+    cidrs = sorted(
+        s["Properties"]["CidrBlock"]
+        for s in of_type(rendered, "AWS::EC2::Subnet").values()
+    )
+    assert cidrs == [f"172.20.{i * 16}.0/20" for i in range(6)]
+
+
+def test_role_trust_policies() -> None:
+    rendered = render()
+    roles = of_type(rendered, "AWS::IAM::Role")
+    runtime = roles["RuntimeRole"]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ][0]
+    assert runtime["Principal"] == {"Service": ["emr-serverless.amazonaws.com"]}
+    assert runtime["Condition"]["StringEquals"] == {"aws:SourceAccount": "555555555555"}
+    studio = roles["StudioServiceRole"]["Properties"]["AssumeRolePolicyDocument"][
+        "Statement"
+    ][0]
+    assert studio["Principal"] == {"Service": ["elasticmapreduce.amazonaws.com"]}
+    assert studio["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": "555555555555"},
+        "ArnLike": {
+            "aws:SourceArn": "arn:aws:elasticmapreduce:us-east-1:555555555555:*"
+        },
+    }
