@@ -1,0 +1,128 @@
+"""The template side of the credentials custom resource."""
+
+from __future__ import annotations
+
+from generator.credentials import HANDLER_SOURCE, RUNTIME
+from tests.helpers import ACCOUNT, as_list, clean, of_type, render, resolve_arns
+
+DEVS = ("ana", "raj")
+
+
+def rendered(params: dict[str, str] | None = None) -> dict:
+    return render(params, developers=DEVS)
+
+
+def test_inlined_code_is_the_module_source() -> None:
+    (function,) = of_type(rendered(), "AWS::Lambda::Function").values()
+    props = function["Properties"]
+    assert props["Code"]["ZipFile"] == HANDLER_SOURCE.read_text(encoding="utf-8")
+    assert props["Runtime"] == RUNTIME and props["Handler"] == "index.handler"
+    assert props["MemorySize"] == 128 and props["Timeout"] <= 120
+    assert props["ReservedConcurrentExecutions"] >= 1
+    assert props["LoggingConfig"] == {"LogGroup": "ConsoleCredentialsLogGroup"}
+
+
+def test_one_secret_and_one_credentials_resource_per_user() -> None:
+    result = rendered({"NamePrefix": "qa-", "CreateAccessKeys": "true"})
+    secrets = of_type(result, "AWS::SecretsManager::Secret")
+    names = sorted(s["Properties"]["Name"] for s in secrets.values())
+    assert names == [
+        "qa-emrs/ana",
+        "qa-emrs/emrs-interactive-app-admin-user",
+        "qa-emrs/raj",
+    ]
+    creds = of_type(result, "Custom::ConsoleCredentials")
+    users = of_type(result, "AWS::IAM::User")
+    assert len(creds) == len(users) == 3
+    for logical, res in creds.items():
+        props = res["Properties"]
+        user_logical = logical.removesuffix("Credentials")
+        assert props["UserName"] == user_logical
+        assert props["SecretId"] == f"{user_logical}Secret"
+        assert props["CreateAccessKey"] == "true" and props["RotationToken"] == "1"
+        assert props["ServiceToken"] == "ConsoleCredentialsFunction.Arn"
+        assert 1 <= props["ServiceTimeout"] <= 3600
+    for secret in secrets.values():
+        assert "KmsKeyId" not in clean(secret["Properties"])
+
+
+def test_no_credentials_machinery_without_users() -> None:
+    result = rendered({"CreateIamUsers": "false"})
+    for kind in (
+        "AWS::SecretsManager::Secret",
+        "Custom::ConsoleCredentials",
+        "AWS::Lambda::Function",
+        "AWS::Logs::LogGroup",
+    ):
+        if kind == "AWS::Logs::LogGroup":
+            assert "ConsoleCredentialsLogGroup" not in of_type(result, kind)
+        else:
+            assert of_type(result, kind) == {}
+    assert not any("Secret" in name for name in result["Outputs"])
+
+
+def function_statements(result: dict) -> dict[str, dict]:
+    role = result["Resources"]["ConsoleCredentialsRole"]["Properties"]
+    doc = resolve_arns(result, clean(role["Policies"][0]["PolicyDocument"]))
+    return {s["Sid"]: s for s in doc["Statement"]}
+
+
+def test_function_role_is_least_privilege() -> None:
+    statements = function_statements(rendered())
+    user_arns = sorted(
+        f"arn:aws:iam::{ACCOUNT}:user/{n}"
+        for n in ("emrs-interactive-app-admin-user", *DEVS)
+    )
+    manage = statements["ManageConsoleCredentials"]
+    assert sorted(manage["Resource"]) == user_arns
+    assert all(a.startswith("iam:") for a in manage["Action"])
+    assert not any("Delete" in a and "User" in a for a in manage["Action"])
+    secret_ids = sorted(
+        f"{u}Secret" for u in ("AdminUser", "DeveloperAna", "DeveloperRaj")
+    )
+    assert sorted(statements["StoreCredentials"]["Resource"]) == secret_ids
+    assert sorted(statements["ReadOwnSecrets"]["Resource"]) == secret_ids
+    assert statements["WriteOwnLogs"]["Resource"] == ["ConsoleCredentialsLogGroup.Arn"]
+    assert statements["ReadPasswordPolicy"]["Action"] == [
+        "iam:GetAccountPasswordPolicy"
+    ]
+    assert "UseEnvironmentKey" not in statements
+    with_key = function_statements(rendered({"EncryptionKey": "customer-managed"}))
+    assert with_key["UseEnvironmentKey"]["Resource"] == ["EnvironmentKey.Arn"]
+    for statement in statements.values():
+        assert "*" not in " ".join(as_list(statement["Action"]))
+
+
+def test_admin_reads_only_developer_secrets() -> None:
+    result = rendered()
+    (admin,) = [
+        p
+        for p in of_type(result, "AWS::IAM::ManagedPolicy").values()
+        if p["Properties"]["ManagedPolicyName"] == "emrs-interactive-app-admin-policy"
+    ]
+    statements = clean(admin["Properties"]["PolicyDocument"])["Statement"]
+    (read,) = [s for s in statements if s["Sid"] == "ReadDeveloperCredentials"]
+    assert sorted(read["Resource"]) == ["DeveloperAnaSecret", "DeveloperRajSecret"]
+
+
+def test_credentials_outputs() -> None:
+    outputs = rendered()["Outputs"]
+    assert outputs["ConsoleSignInUrl"]["Value"] == (
+        f"https://{ACCOUNT}.signin.aws.amazon.com/console"
+    )
+    assert outputs["DeveloperAnaSecretArn"]["Value"] == "DeveloperAnaSecret"
+    link = outputs["DeveloperAnaSecretConsoleUrl"]["Value"]
+    assert link == (
+        "https://us-east-1.console.aws.amazon.com/secretsmanager/secret"
+        "?name=emrs/ana&region=us-east-1"
+    )
+    for name, output in outputs.items():
+        assert "Password" not in str(output["Value"]), name
+
+
+def test_groups_let_users_change_their_own_password() -> None:
+    for group in of_type(rendered(), "AWS::IAM::Group").values():
+        (policy,) = group["Properties"]["Policies"]
+        statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+        change = statements["ChangeOwnPassword"]
+        assert change["Resource"] == [f"arn:aws:iam::{ACCOUNT}:user/${{aws:username}}"]
