@@ -16,6 +16,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	# cfn-guard and the AWS Control Tower rules; the wheel's CDK dependencies are not needed
+	$(BIN)/python -m pip install --quiet --no-deps 'cdklabs.cdk-validator-cfnguard==0.0.62'
 	touch $(STAMP)
 
 template: install ## Write every artifact under build/
@@ -24,7 +26,7 @@ template: install ## Write every artifact under build/
 lint: install ## Run ruff, black and the template scanners
 	$(BIN)/ruff check generator custom_resources tests
 	$(BIN)/black --check --quiet generator custom_resources tests
-	$(BIN)/cfn-lint -c I -- build/*.yaml
+	$(BIN)/emrs-env lint build
 
 test: install ## Run the whole test suite (offline)
 	$(BIN)/python -m pytest

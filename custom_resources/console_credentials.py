@@ -1,6 +1,8 @@
 """Custom::ConsoleCredentials: console password (and access key) into Secrets Manager.
 
-Standard library and boto3 only; the generator inlines this file into the template.
+The same function also answers Custom::DefaultSecurityGroup, which removes every
+rule from the new VPC's default security group. Standard library and boto3 only;
+the generator inlines this file into the template.
 Every event gets exactly one answer, SUCCESS or FAILED with a reason, before the
 Lambda's deadline. No password or secret key is ever logged or answered.
 """
@@ -238,6 +240,39 @@ def handle(event, iam, sm):
     return physical_id(props["user"]), data
 
 
+def close_default_group(event, ec2):
+    """Remove every rule of the VPC's default security group; Delete keeps it."""
+    group = event.get("ResourceProperties", {}).get("GroupId", "")
+    if not re.match(r"^sg-[0-9a-f]{8,17}$", str(group)):
+        if event["RequestType"] == "Delete":
+            return event.get("PhysicalResourceId", "none"), {}
+        raise Failure("GroupId must be a security group ID such as sg-0123abcd")
+    if event["RequestType"] != "Delete":
+        described = call(ec2.describe_security_groups, GroupIds=[group])
+        found = described["SecurityGroups"][0]
+        if found.get("IpPermissions"):
+            call(
+                ec2.revoke_security_group_ingress,
+                GroupId=group,
+                IpPermissions=found["IpPermissions"],
+            )
+        if found.get("IpPermissionsEgress"):
+            call(
+                ec2.revoke_security_group_egress,
+                GroupId=group,
+                IpPermissions=found["IpPermissionsEgress"],
+            )
+        log("default-group-closed", group=group)
+    return f"default-security-group-{group}", {}
+
+
+def dispatch(event):
+    """Route the event to the handler of its resource type."""
+    if event.get("ResourceType") == "Custom::DefaultSecurityGroup":
+        return close_default_group(event, boto3.client("ec2"))
+    return handle(event, boto3.client("iam"), boto3.client("secretsmanager"))
+
+
 class Responder:
     """Sends exactly one response to CloudFormation's pre-signed URL."""
 
@@ -285,6 +320,8 @@ def fallback_id(event):
     """Physical ID of a FAILED answer: a failed Create's Delete must clean up."""
     if event.get("PhysicalResourceId"):
         return event["PhysicalResourceId"]
+    if event.get("ResourceType") == "Custom::DefaultSecurityGroup":
+        return f"failed-{event.get('LogicalResourceId', 'resource')}"
     try:
         return physical_id(parse(event.get("ResourceProperties", {}))["user"])
     except Failure:
@@ -306,8 +343,7 @@ def handler(event, context):
     timer.daemon = True
     timer.start()
     try:
-        iam, sm = boto3.client("iam"), boto3.client("secretsmanager")
-        physical, data = handle(event, iam, sm)
+        physical, data = dispatch(event)
         responder.send("SUCCESS", physical, data=data)
     except Failure as error:
         log("failed", reason=str(error))

@@ -52,6 +52,33 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    """Run cfn-lint, checkov and cfn-guard on every template in a folder."""
+    from generator import scanners
+
+    folder = Path(args.folder)
+    templates = sorted(folder.glob("*.yaml"))
+    if not templates:
+        raise CommandError(f"no *.yaml templates in {folder}", EXIT_USAGE)
+    reports = []
+    try:
+        for path in templates:
+            reports.append(scanners.cfn_lint(path))
+            reports.append(scanners.checkov(path)[0])
+            # cfn-guard reads YAML short-form GetAtt as a string, so it scans the
+            # JSON twin of each template, the same template in long form.
+            twin = path.with_suffix(".json")
+            reports.append(scanners.guard(twin if twin.exists() else path))
+    except scanners.ScannerError as exc:
+        raise CommandError(str(exc)) from exc
+    for report in reports:
+        mark = "ok  " if report.ok else "FAIL"
+        print(f"{mark} {report.scanner:9} {report.path}: {report.detail}")
+        for finding in report.findings:
+            print(f"       {finding}")
+    return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     top = argparse.ArgumentParser(
@@ -68,6 +95,12 @@ def parser() -> argparse.ArgumentParser:
         "--out", metavar="DIR", default="build", help="output folder (default build)"
     )
     build.set_defaults(func=cmd_build)
+
+    lint = sub.add_parser("lint", help="run cfn-lint, checkov and cfn-guard")
+    lint.add_argument(
+        "folder", nargs="?", default="build", help="folder of templates (default build)"
+    )
+    lint.set_defaults(func=cmd_lint)
     return top
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from troposphere import And, Equals, Join, Not, Ref, Template
+from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
 from generator.names import C, P
 
@@ -35,6 +35,9 @@ def add_conditions(template: Template) -> None:
         C.FLOW_LOGS: And({"Condition": C.CREATE_VPC}, is_true(P.FLOW_LOGS)),
         C.DEFAULT_BUCKET_NAME: Equals(Ref(P.BUCKET_NAME), ""),
         C.CREATE_USERS: is_true(P.CREATE_USERS),
+        C.CUSTOM_FUNCTION: Or(
+            {"Condition": C.CREATE_USERS}, {"Condition": C.CREATE_VPC}
+        ),
         C.HAS_ADMIN_ROLES: list_is_set(P.ADMIN_ROLES),
         C.HAS_DEV_ROLES: list_is_set(P.DEV_ROLES),
         C.CREATE_STUDIO: is_true(P.CREATE_STUDIO),

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from awacs import iam as iam_actions
 from awacs import kms
+from awacs import logs as aws_logs
 from awacs import secretsmanager as sm
 from troposphere import (
     AWSHelperFn,
@@ -112,17 +112,6 @@ def add_secrets(
                 SecretString=PLACEHOLDER,
                 DeletionPolicy="Delete",
                 UpdateReplacePolicy="Delete",
-                Metadata={
-                    "checkov": {
-                        "skip": [
-                            {
-                                "id": "CKV2_AWS_57",
-                                "comment": "Rotated by changing the "
-                                "CredentialsRotationToken parameter.",
-                            }
-                        ]
-                    }
-                },
             )
         )
     return Secrets(by_user=by_user, developers=developers)
@@ -133,63 +122,79 @@ def admin_reads_developer_secrets(secrets: Secrets) -> Conditional:
     return (C.CREATE_USERS, policies.read_secrets_statement(secrets.developer_arns()))
 
 
-def add_credentials(
+def _function_policy(
+    users: dict[str, iam.User],
+    secrets: Secrets,
+    log_group: logs.LogGroup,
+    key_arn: AWSHelperFn,
+    default_group_arn: AWSHelperFn,
+) -> dict:
+    secret_arns = [Ref(s) for s in secrets.by_user.values()]
+    credentials = policies.credentials_function_policy(
+        [GetAtt(u, "Arn") for u in users.values()], secret_arns
+    ).properties["Statement"]
+    credentials.append(
+        policies.statement("ReadOwnSecrets", [sm.GetSecretValue], secret_arns)
+    )
+    key = policies.use_key_statement(key_arn, kms.Decrypt, kms.GenerateDataKey)
+    statements: list = [If(C.CREATE_USERS, s, NoValue) for s in credentials]
+    statements += [
+        policies.statement(
+            "WriteOwnLogs",
+            [aws_logs.CreateLogStream, aws_logs.PutLogEvents],
+            [GetAtt(log_group, "Arn")],
+        ),
+        If(C.CMK, key, NoValue),
+    ]
+    statements += [
+        If(C.CREATE_VPC, s, NoValue)
+        for s in policies.default_group_policy(default_group_arn).properties[
+            "Statement"
+        ]
+    ]
+    return {"Version": policies.VERSION, "Statement": statements}
+
+
+def add_function(
     template: Template,
     users: dict[str, iam.User],
     secrets: Secrets,
     key_arn: AWSHelperFn,
-) -> dict[str, ConsoleCredentials]:
-    """The function, its role and log group, and one custom resource per user."""
+    default_group_arn: AWSHelperFn,
+) -> awslambda.Function:
+    """The custom-resource function with its role and log group."""
     log_group = template.add_resource(
         logs.LogGroup(
             R.CREDENTIALS_LOG_GROUP,
-            Condition=C.CREATE_USERS,
-            LogGroupName=Sub("/emrs-env/${AWS::StackName}/console-credentials"),
+            Condition=C.CUSTOM_FUNCTION,
+            LogGroupName=Sub("/emrs-env/${AWS::StackName}/custom-resources"),
             RetentionInDays=Ref(P.LOG_RETENTION),
             KmsKeyId=If(C.CMK, key_arn, NoValue),
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )
     )
-    secret_arns = [Ref(s) for s in secrets.by_user.values()]
-    doc = policies.credentials_function_policy(
-        [GetAtt(u, "Arn") for u in users.values()],
-        secret_arns,
-        GetAtt(log_group, "Arn"),
-    )
-    statements = list(doc.properties["Statement"])
-    statements.append(
-        policies.statement("ReadOwnSecrets", [sm.GetSecretValue], secret_arns)
-    )
-    statements.append(
-        policies.statement("ReadAccountAlias", [iam_actions.ListAccountAliases], ["*"])
-    )
-    key_statement = policies.use_key_statement(
-        key_arn, kms.Decrypt, kms.GenerateDataKey
-    )
-    statements.append(If(C.CMK, key_statement, NoValue))
     role = template.add_resource(
         iam.Role(
             R.CREDENTIALS_ROLE,
-            Condition=C.CREATE_USERS,
+            Condition=C.CUSTOM_FUNCTION,
             AssumeRolePolicyDocument=policies.service_trust(names.LAMBDA_SERVICE),
             Policies=[
                 iam.Policy(
-                    PolicyName="console-credentials",
-                    PolicyDocument={
-                        "Version": policies.VERSION,
-                        "Statement": statements,
-                    },
+                    PolicyName="custom-resources",
+                    PolicyDocument=_function_policy(
+                        users, secrets, log_group, key_arn, default_group_arn
+                    ),
                 )
             ],
         )
     )
-    function = template.add_resource(
+    return template.add_resource(
         awslambda.Function(
             R.CREDENTIALS_FUNCTION,
-            Condition=C.CREATE_USERS,
-            Description="Creates console passwords (and access keys) and stores "
-            "them in Secrets Manager.",
+            Condition=C.CUSTOM_FUNCTION,
+            Description="Stores console credentials in Secrets Manager and closes "
+            "the VPC's default security group.",
             Runtime=RUNTIME,
             Handler="index.handler",
             Code=awslambda.Code(ZipFile=handler_source()),
@@ -203,29 +208,34 @@ def add_credentials(
                     "skip": [
                         {
                             "id": "CKV_AWS_117",
-                            "comment": "Calls only IAM and Secrets Manager public "
-                            "endpoints; a VPC would add NAT cost and nothing else.",
+                            "comment": "Calls only IAM, Secrets Manager and EC2 "
+                            "public endpoints; a VPC would add NAT cost and nothing "
+                            "else.",
                         },
                         {
                             "id": "CKV_AWS_116",
                             "comment": "Invoked only by CloudFormation, which it "
                             "answers on every path; a DLQ would hold nothing.",
                         },
-                        {
-                            "id": "CKV_AWS_173",
-                            "comment": "Has no environment variables.",
-                        },
                     ]
                 }
             },
         )
     )
+
+
+def add_credentials(
+    template: Template,
+    users: dict[str, iam.User],
+    secrets: Secrets,
+    function: awslambda.Function,
+) -> dict[str, ConsoleCredentials]:
+    """One Custom::ConsoleCredentials per user."""
     resources = {}
     for user, resource in users.items():
-        logical = resource.title
         resources[user] = template.add_resource(
             ConsoleCredentials(
-                names.credentials_id(logical),
+                names.credentials_id(resource.title),
                 Condition=C.CREATE_USERS,
                 ServiceToken=GetAtt(function, "Arn"),
                 ServiceTimeout=SERVICE_TIMEOUT_SECONDS,

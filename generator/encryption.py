@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from awacs import kms
-from awacs.aws import ArnLike, PolicyDocument, Principal, StringEquals
+from awacs.aws import (
+    ArnLike,
+    BoolIfExists,
+    Condition,
+    Deny,
+    PolicyDocument,
+    Principal,
+    Statement,
+    StringEquals,
+)
 from troposphere import GetAtt, Sub, Template
 from troposphere import kms as tkms
 
@@ -62,7 +71,22 @@ def key_policy() -> PolicyDocument:
         ),
     )
     logs.Principal = Principal("Service", [Sub("logs.${AWS::Region}.amazonaws.com")])
-    return document(admin, via, logs)
+    deny_grants = Statement(
+        Sid="DenyGrantsExceptForAWSResources",
+        Effect=Deny,
+        Principal=Principal("*"),
+        Action=[kms.CreateGrant],
+        Resource=["*"],
+        Condition=Condition(
+            BoolIfExists(
+                {
+                    "kms:GrantIsForAWSResource": "false",
+                    "aws:PrincipalIsAWSService": "false",
+                }
+            )
+        ),
+    )
+    return document(admin, via, logs, deny_grants)
 
 
 def add_key(template: Template) -> GetAtt:

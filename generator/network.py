@@ -23,6 +23,8 @@ from troposphere import (
     iam,
     logs,
 )
+from troposphere.cloudformation import CustomResource
+from troposphere.validators import integer
 
 from generator import names
 from generator.names import C, P, R, numbered
@@ -190,6 +192,39 @@ def add_network(template: Template, key_arn: AWSHelperFn) -> Network:
     return Network(
         vpc_id=If(C.CREATE_VPC, Ref(vpc), Ref(P.EXISTING_VPC)),
         private_subnet_ids=private_subnet_ids(),
+    )
+
+
+def default_group_arn() -> Sub:
+    """ARN of the new VPC's default security group."""
+    return Sub(
+        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:"
+        "security-group/${Group}",
+        Group=GetAtt(R.VPC, "DefaultSecurityGroup"),
+    )
+
+
+class DefaultSecurityGroupRules(CustomResource):
+    """Custom::DefaultSecurityGroup: removes every rule of a default group."""
+
+    resource_type = "Custom::DefaultSecurityGroup"
+    props = {
+        "ServiceToken": (str, True),
+        "ServiceTimeout": (integer, False),
+        "GroupId": (str, True),
+    }
+
+
+def add_default_group_lockdown(template: Template, service_token: AWSHelperFn) -> None:
+    """Leave the new VPC's default security group without any rule."""
+    template.add_resource(
+        DefaultSecurityGroupRules(
+            R.DEFAULT_SG_RULES,
+            Condition=C.CREATE_VPC,
+            ServiceToken=service_token,
+            ServiceTimeout=120,
+            GroupId=GetAtt(R.VPC, "DefaultSecurityGroup"),
+        )
     )
 
 

@@ -115,7 +115,7 @@ SPECS: list[Spec] = [
         "Log retention (days)",
         dict(
             Type="Number",
-            Default=90,
+            Default=365,
             AllowedValues=LOG_RETENTION_DAYS,
             ConstraintDescription="Choose a retention CloudWatch Logs supports.",
             Description="Days CloudWatch Logs keeps the flow logs and the "

@@ -424,9 +424,7 @@ KEY_READ_WRITE = (kms.Decrypt, kms.Encrypt, kms.GenerateDataKey)
 
 
 def credentials_function_policy(
-    user_arns: Sequence[Resource],
-    secret_arns: Sequence[Resource],
-    log_group_arn: Resource,
+    user_arns: Sequence[Resource], secret_arns: Sequence[Resource]
 ) -> PolicyDocument:
     """Least privilege for the console-credentials custom resource."""
     return document(
@@ -444,16 +442,24 @@ def credentials_function_policy(
             list(user_arns),
         ),
         statement("ReadPasswordPolicy", [iam.GetAccountPasswordPolicy], ["*"]),
+        statement("ReadAccountAlias", [iam.ListAccountAliases], ["*"]),
         statement(
             "StoreCredentials",
             [sm.PutSecretValue, sm.DescribeSecret],
             list(secret_arns),
         ),
+    )
+
+
+def default_group_policy(group_arn: Resource) -> PolicyDocument:
+    """Remove the rules of one security group: the new VPC's default group."""
+    return document(
         statement(
-            "WriteOwnLogs",
-            [logs.CreateLogStream, logs.PutLogEvents],
-            [log_group_arn],
+            "CloseDefaultSecurityGroup",
+            [ec2.RevokeSecurityGroupIngress, ec2.RevokeSecurityGroupEgress],
+            [group_arn],
         ),
+        statement("DescribeSecurityGroups", [ec2.DescribeSecurityGroups], ["*"]),
     )
 
 

@@ -10,12 +10,17 @@ from generator.conditions import add_conditions, add_rules
 from generator.config import Options
 from generator.credentials import (
     add_credentials,
+    add_function,
     add_secrets,
     admin_reads_developer_secrets,
 )
 from generator.encryption import add_key
 from generator.identity import add_identity
-from generator.network import add_network
+from generator.network import (
+    add_default_group_lockdown,
+    add_network,
+    default_group_arn,
+)
 from generator.outputs import (
     add_core_outputs,
     add_credentials_outputs,
@@ -46,7 +51,11 @@ def build_template(options: Options | None = None) -> Template:
         key_arn,
         admin_extra=[admin_reads_developer_secrets(secrets)],
     )
-    add_credentials(template, identity.users, secrets, key_arn)
+    function = add_function(
+        template, identity.users, secrets, key_arn, default_group_arn()
+    )
+    add_credentials(template, identity.users, secrets, function)
+    add_default_group_lockdown(template, function.get_att("Arn"))
     add_studio_network_policy(template, identity.studio_role)
     studio = add_studio(template, network, Ref(bucket), identity.studio_role, key_arn)
     application = add_application(template, network, Ref(bucket))

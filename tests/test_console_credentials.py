@@ -382,3 +382,56 @@ def test_sign_in_url_is_partition_correct(aws, partition: str, domain: str) -> N
     assert cc.sign_in_url(arn, iam) == f"https://{ACCOUNT}.{domain}/console"
     iam.create_account_alias(AccountAlias="analytics")
     assert cc.sign_in_url(arn, iam) == f"https://analytics.{domain}/console"
+
+
+def lockdown_event(
+    cfn: Any, kind: str, group: str, physical: str | None = None
+) -> dict:
+    event = {
+        "RequestType": kind,
+        "ResponseURL": cfn.url,
+        "StackId": STACK,
+        "RequestId": f"req-{len(cfn.bodies)}",
+        "LogicalResourceId": "DefaultSecurityGroupRules",
+        "ResourceType": "Custom::DefaultSecurityGroup",
+        "ResourceProperties": {"ServiceToken": "x", "GroupId": group},
+    }
+    if physical:
+        event["PhysicalResourceId"] = physical
+    cc.handler(event, Context())
+    return cfn.bodies[-1]
+
+
+def test_default_security_group_loses_every_rule(aws, cfn) -> None:
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    (group,) = ec2.describe_security_groups(
+        Filters=[
+            {"Name": "vpc-id", "Values": [vpc]},
+            {"Name": "group-name", "Values": ["default"]},
+        ]
+    )["SecurityGroups"]
+    assert group["IpPermissions"] or group["IpPermissionsEgress"]
+    answer = lockdown_event(cfn, "Create", group["GroupId"])
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == f"default-security-group-{group['GroupId']}"
+    (after,) = ec2.describe_security_groups(GroupIds=[group["GroupId"]])[
+        "SecurityGroups"
+    ]
+    assert after["IpPermissions"] == [] and after["IpPermissionsEgress"] == []
+    again = lockdown_event(
+        cfn, "Update", group["GroupId"], answer["PhysicalResourceId"]
+    )
+    assert again["Status"] == "SUCCESS"
+    gone = lockdown_event(cfn, "Delete", group["GroupId"], answer["PhysicalResourceId"])
+    assert gone["Status"] == "SUCCESS"
+
+
+def test_default_security_group_bad_id(aws, cfn) -> None:
+    answer = lockdown_event(cfn, "Create", "not-a-group")
+    assert answer["Status"] == "FAILED" and "GroupId" in answer["Reason"]
+    deleted = lockdown_event(cfn, "Delete", "not-a-group", answer["PhysicalResourceId"])
+    assert deleted["Status"] == "SUCCESS"
+    missing = lockdown_event(cfn, "Create", "sg-0123456789abcdef0")
+    assert missing["Status"] == "FAILED"
+    assert missing["Reason"].startswith("DescribeSecurityGroups failed: InvalidGroup")

@@ -19,7 +19,7 @@ def test_inlined_code_is_the_module_source() -> None:
     assert props["Runtime"] == RUNTIME and props["Handler"] == "index.handler"
     assert props["MemorySize"] == 128 and props["Timeout"] <= 120
     assert props["ReservedConcurrentExecutions"] >= 1
-    assert props["LoggingConfig"] == {"LogGroup": "ConsoleCredentialsLogGroup"}
+    assert props["LoggingConfig"] == {"LogGroup": "CustomResourceLogGroup"}
 
 
 def test_one_secret_and_one_credentials_resource_per_user() -> None:
@@ -40,7 +40,7 @@ def test_one_secret_and_one_credentials_resource_per_user() -> None:
         assert props["UserName"] == user_logical
         assert props["SecretId"] == f"{user_logical}Secret"
         assert props["CreateAccessKey"] == "true" and props["RotationToken"] == "1"
-        assert props["ServiceToken"] == "ConsoleCredentialsFunction.Arn"
+        assert props["ServiceToken"] == "CustomResourceFunction.Arn"
         assert 1 <= props["ServiceTimeout"] <= 3600
     for secret in secrets.values():
         assert "KmsKeyId" not in clean(secret["Properties"])
@@ -48,21 +48,30 @@ def test_one_secret_and_one_credentials_resource_per_user() -> None:
 
 def test_no_credentials_machinery_without_users() -> None:
     result = rendered({"CreateIamUsers": "false"})
-    for kind in (
-        "AWS::SecretsManager::Secret",
-        "Custom::ConsoleCredentials",
-        "AWS::Lambda::Function",
-        "AWS::Logs::LogGroup",
-    ):
-        if kind == "AWS::Logs::LogGroup":
-            assert "ConsoleCredentialsLogGroup" not in of_type(result, kind)
-        else:
-            assert of_type(result, kind) == {}
+    for kind in ("AWS::SecretsManager::Secret", "Custom::ConsoleCredentials"):
+        assert of_type(result, kind) == {}
     assert not any("Secret" in name for name in result["Outputs"])
+    # The function stays for the default security group of the new VPC, without
+    # any credentials permission.
+    statements = function_statements(result)
+    assert sorted(statements) == [
+        "CloseDefaultSecurityGroup",
+        "DescribeSecurityGroups",
+        "WriteOwnLogs",
+    ]
+    existing = rendered(
+        {
+            "CreateIamUsers": "false",
+            "ExistingVpcId": "vpc-0123abcd",
+            "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
+        }
+    )
+    assert of_type(existing, "AWS::Lambda::Function") == {}
+    assert of_type(existing, "AWS::Logs::LogGroup") == {}
 
 
 def function_statements(result: dict) -> dict[str, dict]:
-    role = result["Resources"]["ConsoleCredentialsRole"]["Properties"]
+    role = result["Resources"]["CustomResourceRole"]["Properties"]
     doc = resolve_arns(result, clean(role["Policies"][0]["PolicyDocument"]))
     return {s["Sid"]: s for s in doc["Statement"]}
 
@@ -82,7 +91,7 @@ def test_function_role_is_least_privilege() -> None:
     )
     assert sorted(statements["StoreCredentials"]["Resource"]) == secret_ids
     assert sorted(statements["ReadOwnSecrets"]["Resource"]) == secret_ids
-    assert statements["WriteOwnLogs"]["Resource"] == ["ConsoleCredentialsLogGroup.Arn"]
+    assert statements["WriteOwnLogs"]["Resource"] == ["CustomResourceLogGroup.Arn"]
     assert statements["ReadPasswordPolicy"]["Action"] == [
         "iam:GetAccountPasswordPolicy"
     ]

@@ -1,0 +1,194 @@
+"""The security and validation gates: cfn-lint, checkov and CloudFormation Guard.
+
+All three run offline. cfn-guard and the AWS Control Tower proactive-control rules
+come from the PyPI wheel cdklabs.cdk-validator-cfnguard, which carries both.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Control Tower rule files that do not fit this environment, and why.
+GUARD_EXCLUDED = {
+    "ct-cloudwatch-pr-2.guard": "log retention is the LogRetentionDays parameter "
+    "(default 365 days); the rule cannot resolve a parameter reference",
+    "ct-cloudwatch-pr-3.guard": "log groups use CloudWatch Logs encryption, or the "
+    "customer-managed key when EncryptionKey is customer-managed (a condition the "
+    "rule cannot evaluate)",
+    "ct-lambda-pr-3.guard": "the credentials function calls only the IAM and Secrets "
+    "Manager public endpoints; a VPC would add NAT cost and no protection",
+    "ct-s3-pr-2.guard": "server access logs would need a second bucket; CloudTrail "
+    "data events are the audit trail for notebooks",
+    "ct-s3-pr-4.guard": "nothing consumes bucket events; notebooks need no "
+    "notification",
+    "ct-s3-pr-9.guard": "Object Lock would forbid deleting notebooks; versioning "
+    "and retain-on-delete keep them instead",
+    "ct-s3-pr-10.guard": "the bucket uses SSE-S3, or SSE-KMS with the customer-"
+    "managed key when EncryptionKey is customer-managed (a condition the rule "
+    "cannot evaluate)",
+}
+GUARD_PACKAGE = "cdklabs.cdk_validator_cfnguard"
+
+
+class ScannerError(RuntimeError):
+    """A scanner could not run or its output could not be read."""
+
+
+@dataclass
+class Report:
+    """What one scanner found in one template."""
+
+    scanner: str
+    path: Path
+    findings: list[str] = field(default_factory=list)
+    detail: str = ""
+
+    @property
+    def ok(self) -> bool:
+        """True when the scanner found nothing."""
+        return not self.findings
+
+
+def cfn_lint(path: Path) -> Report:
+    """cfn-lint with informational checks on."""
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(
+        path.read_text(encoding="utf-8"),
+        config=ManualArgs(include_checks=["I"], regions=["us-east-1", "eu-west-1"]),
+    )
+    findings = [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in matches]
+    return Report("cfn-lint", path, findings, f"{len(findings)} findings")
+
+
+def _tool(name: str) -> str:
+    beside = Path(sys.executable).with_name(name)
+    found = str(beside) if beside.exists() else shutil.which(name)
+    if not found:
+        raise ScannerError(f"{name} is not installed; run 'make install'")
+    return found
+
+
+def checkov(path: Path) -> tuple[Report, list[tuple[str, str]]]:
+    """checkov's CloudFormation checks; returns the report and the skips used."""
+    result = subprocess.run(
+        [_tool("checkov"), "-f", str(path), "--framework", "cloudformation",
+         "--skip-download", "-o", "json"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    try:
+        data = json.loads(result.stdout)
+    except json.JSONDecodeError as exc:
+        raise ScannerError(f"checkov gave no report for {path}") from exc
+    if isinstance(data, list):
+        data = data[0]
+    summary = data.get("summary", {})
+    if not summary.get("resource_count"):
+        raise ScannerError(f"checkov parsed no resources in {path}")
+    results = data.get("results", {})
+    findings = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}"
+        for c in results.get("failed_checks", [])
+    ]
+    skips = [(c["check_id"], c["resource"]) for c in results.get("skipped_checks", [])]
+    detail = (
+        f"{summary['resource_count']} resources, {summary.get('passed', 0)} passed, "
+        f"{len(findings)} failed, {len(skips)} skipped"
+    )
+    return Report("checkov", path, findings, detail), skips
+
+
+def guard_bundle(cache: Path | None = None) -> tuple[Path, Path]:
+    """The cfn-guard binary and the Control Tower rules, unpacked once."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(GUARD_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise ScannerError(
+            "cdklabs.cdk-validator-cfnguard is not installed; run 'make install'"
+        )
+    jsii = Path(spec.origin).parent / "_jsii"
+    (archive,) = jsii.glob("*.jsii.tgz")
+    machine = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64",
+               "arm64": "aarch64"}.get(platform.machine().lower())  # fmt: skip
+    if machine is None or sys.platform != "linux":
+        raise ScannerError(
+            f"no cfn-guard binary for {sys.platform}/{platform.machine()}"
+        )
+    root = cache or Path(sys.prefix) / "share" / archive.stem
+    binary = root / "cfn-guard"
+    rules = root / "rules"
+    if not binary.exists():
+        tmp = root.with_name(root.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        with tarfile.open(archive) as tar:
+            for member in tar.getmembers():
+                name = member.name
+                if name == f"package/bin/ubuntu/{machine}/cfn-guard":
+                    target = tmp / "cfn-guard"
+                elif name.startswith("package/rules/control-tower/cfn-guard/"):
+                    target = tmp / "rules" / name.split("/cfn-guard/", 1)[1]
+                else:
+                    continue
+                if member.isfile():
+                    data = tar.extractfile(member)
+                    assert data is not None
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(io.BytesIO(data.read()).getvalue())
+        (tmp / "cfn-guard").chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)
+        tmp.rename(root)
+    return binary, rules
+
+
+def guard_rule_files(rules: Path) -> list[Path]:
+    """Every Control Tower rule file except the excluded ones."""
+    return sorted(p for p in rules.rglob("*.guard") if p.name not in GUARD_EXCLUDED)
+
+
+def _json_documents(text: str) -> list[dict]:
+    decoder, docs, i = json.JSONDecoder(), [], 0
+    while i < len(text):
+        if text[i].isspace():
+            i += 1
+            continue
+        doc, i = decoder.raw_decode(text, i)
+        docs.append(doc)
+    return docs
+
+
+def guard(path: Path) -> Report:
+    """cfn-guard with every included Control Tower rule."""
+    binary, rules = guard_bundle()
+    files = guard_rule_files(rules)
+    args = [str(binary), "validate", "-d", str(path), "--show-summary", "none"]
+    for rule_file in files:
+        args += ["-r", str(rule_file)]
+    result = subprocess.run(
+        [*args, "-o", "json"], capture_output=True, text=True, check=False
+    )
+    try:
+        docs = _json_documents(result.stdout)
+    except json.JSONDecodeError as exc:
+        raise ScannerError(f"cfn-guard gave no report for {path}") from exc
+    if len(docs) != len(files):
+        raise ScannerError(
+            f"cfn-guard reported on {len(docs)} of {len(files)} rule files: "
+            f"{result.stderr.strip()[:300]}"
+        )
+    findings = []
+    for doc in docs:
+        for item in doc.get("not_compliant", []):
+            rule = item.get("Rule", {})
+            findings.append(f"{rule.get('name', 'unknown rule')} failed")
+    passed = sum(1 for d in docs if d.get("status") == "PASS")
+    detail = f"{len(files)} rule files, {passed} passed, {len(findings)} failed"
+    return Report("cfn-guard", path, sorted(set(findings)), detail)

@@ -1,0 +1,255 @@
+"""The security and validation gates, as a reviewer would run them."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from policy_sentry.querying.actions import get_action_data
+
+from generator import scanners
+from generator.limits import MAX_BODY_BYTES, measure
+from generator.template import build_template
+from tests.helpers import as_list, clean, render
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+TEMPLATES = sorted(BUILD.glob("*.yaml"))
+
+# Every checkov skip in the templates, with where it is justified (resource Metadata).
+ALLOWED_CHECKOV_SKIPS = {
+    ("CKV_AWS_116", "AWS::Lambda::Function.CustomResourceFunction"),
+    ("CKV_AWS_117", "AWS::Lambda::Function.CustomResourceFunction"),
+    ("CKV_AWS_18", "AWS::S3::Bucket.NotebookBucket"),
+}
+# Actions allowed on Resource "*": IAM scopes none of them to a resource (or, for
+# CreateEditor, only to an EMR on EC2 cluster, which this environment does not use).
+UNSCOPED_ACTIONS = {
+    "emr-serverless:CreateApplication",
+    "emr-serverless:ListApplications",
+    "elasticmapreduce:CreateEditor",
+    "elasticmapreduce:ListEditors",
+    "elasticmapreduce:CreateStudio",
+    "elasticmapreduce:ListStudios",
+    "ec2:DescribeVpcs",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeSecurityGroups",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeTags",
+    "ec2:DescribeInstances",
+    "iam:ListRoles",
+    "iam:GetAccountPasswordPolicy",
+    "iam:ListAccountAliases",
+}
+OPTIONAL_RESOURCE_ONLY = {"elasticmapreduce:CreateEditor"}
+
+
+@pytest.fixture(scope="module")
+def guard_bundle() -> tuple[Path, Path]:
+    return scanners.guard_bundle()
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_cfn_lint_finds_nothing(path: Path) -> None:
+    assert scanners.cfn_lint(path).findings == []
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_checkov_fails_nothing_and_skips_only_what_is_listed(path: Path) -> None:
+    report, skips = scanners.checkov(path)
+    assert report.findings == []
+    assert set(skips) <= ALLOWED_CHECKOV_SKIPS
+    data = json.loads(path.with_suffix(".json").read_text())
+    for _check, resource in skips:
+        logical = resource.split(".", 1)[1]
+        entries = data["Resources"][logical]["Metadata"]["checkov"]["skip"]
+        assert all(len(e["comment"]) > 20 for e in entries)
+
+
+def test_checkov_gate_refuses_an_unreadable_template(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("Resources: [unclosed\n")
+    with pytest.raises(scanners.ScannerError, match="parsed no resources|no report"):
+        scanners.checkov(broken)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_cfn_guard_control_tower_rules_pass(path: Path, guard_bundle) -> None:
+    report = scanners.guard(path.with_suffix(".json"))
+    assert report.findings == [], report.detail
+
+
+def test_guard_exclusions_name_real_rule_files(guard_bundle) -> None:
+    _binary, rules = guard_bundle
+    names = {p.name for p in rules.rglob("*.guard")}
+    assert len(names) > 200
+    assert set(scanners.GUARD_EXCLUDED) <= names
+    assert all(len(reason) > 30 for reason in scanners.GUARD_EXCLUDED.values())
+
+
+def test_guard_catches_a_public_bucket(tmp_path: Path, guard_bundle) -> None:
+    data = json.loads((BUILD / "emr-serverless-interactive.json").read_text())
+    del data["Resources"]["NotebookBucket"]["Properties"][
+        "PublicAccessBlockConfiguration"
+    ]
+    path = tmp_path / "public.json"
+    path.write_text(json.dumps(data))
+    assert any("s3" in f for f in scanners.guard(path).findings)
+
+
+def test_size_and_limits() -> None:
+    size = measure(build_template())
+    assert size.resources < 500 and size.parameters < 200 and size.outputs < 200
+    assert size.yaml_bytes < 1_000_000
+    readme = (ROOT / "README.md").read_text()
+    if size.yaml_bytes > MAX_BODY_BYTES:
+        assert "51,200 bytes" in readme and "--template-url" in readme
+
+
+SECRET_PATTERNS = {
+    "access key ID": re.compile(r"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "account ID": re.compile(r"(?<![0-9.])[0-9]{12}(?![0-9])"),
+    "private key": re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----"),
+    "password value": re.compile(r'"Password"\s*:\s*"[^"$]'),
+    "secret access key": re.compile(
+        # 40 base64 characters with three or more digits (identifiers have fewer)
+        r"(?<![A-Za-z0-9/+])(?=(?:[A-Za-z/+]*[0-9]){3})[A-Za-z0-9/+]{40}"
+        r"(?![A-Za-z0-9/+])"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for p in BUILD.iterdir()), ids=lambda p: p.name
+)
+def test_no_secrets_in_artifacts(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    for what, pattern in SECRET_PATTERNS.items():
+        assert not pattern.search(text), f"{what} in {path.name}"
+
+
+def test_secret_scan_would_catch_a_leak() -> None:
+    leaked = (
+        'x = "AKIAABCDEFGHIJKLMNOP" account 123456789012 "Password": "hunter2" '
+        "wJa1rXUtnFEMI/K7MDENG/bPxRfiCY3XAMPLEKEY"
+    )
+    found = [w for w, p in SECRET_PATTERNS.items() if p.search(leaked)]
+    assert found == [
+        "access key ID",
+        "account ID",
+        "password value",
+        "secret access key",
+    ]
+
+
+def all_policy_statements() -> list[tuple[str, dict]]:
+    """Every identity-policy statement of the template, all options on."""
+    rendered = render(
+        {"EncryptionKey": "customer-managed", "EnableLivyEndpoint": "true"}
+    )
+    found = []
+    for name, res in rendered["Resources"].items():
+        props = clean(res.get("Properties", {}))
+        docs = []
+        if "PolicyDocument" in props and res["Type"] == "AWS::IAM::ManagedPolicy":
+            docs.append(props["PolicyDocument"])
+        docs += [p["PolicyDocument"] for p in props.get("Policies", [])]
+        for doc in docs:
+            found += [(name, s) for s in doc["Statement"]]
+    return found
+
+
+def test_no_wildcard_actions() -> None:
+    for name, stmt in all_policy_statements():
+        if stmt["Effect"] == "Allow":
+            for action in as_list(stmt["Action"]):
+                assert "*" not in action, (name, stmt.get("Sid"), action)
+
+
+def test_resource_star_only_on_unscoped_actions() -> None:
+    used = set()
+    for name, stmt in all_policy_statements():
+        if "*" in as_list(stmt["Resource"]):
+            assert as_list(stmt["Resource"]) == ["*"], (name, stmt["Sid"])
+            for action in as_list(stmt["Action"]):
+                assert action in UNSCOPED_ACTIONS, (name, stmt["Sid"], action)
+                used.add(action)
+    assert used == UNSCOPED_ACTIONS, "the list names only actions the template uses"
+
+
+@pytest.mark.parametrize("action", sorted(UNSCOPED_ACTIONS))
+def test_unscoped_actions_take_no_resource(action: str) -> None:
+    service, name = action.split(":")
+    rows = get_action_data(service, name)[service]
+    formats = {r["resource_arn_format"] for r in rows}
+    if action in OPTIONAL_RESOURCE_ONLY:
+        assert all(":cluster/" in f or f == "*" for f in formats), formats
+    else:
+        assert formats == {"*"}, formats
+
+
+def test_pass_role_always_names_the_service() -> None:
+    checked = 0
+    for name, stmt in all_policy_statements():
+        if "iam:PassRole" in as_list(stmt["Action"]):
+            assert "iam:PassedToService" in stmt["Condition"]["StringEquals"], name
+            checked += 1
+    assert checked == 3
+
+
+def test_default_security_group_is_closed_in_a_new_vpc() -> None:
+    rendered = render()
+    lockdown = rendered["Resources"]["DefaultSecurityGroupRules"]
+    assert lockdown["Type"] == "Custom::DefaultSecurityGroup"
+    assert lockdown["Properties"]["GroupId"] == "Vpc.DefaultSecurityGroup"
+    existing = render(
+        {
+            "ExistingVpcId": "vpc-0123456789abcdef0",
+            "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
+            "CreateIamUsers": "false",
+        }
+    )
+    assert "DefaultSecurityGroupRules" not in existing["Resources"]
+    assert "CustomResourceFunction" not in existing["Resources"]
+
+
+def test_every_log_group_has_a_retention() -> None:
+    rendered = render({"EncryptionKey": "customer-managed"})
+    groups = [
+        r for r in rendered["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"
+    ]
+    assert len(groups) == 2
+    for group in groups:
+        assert group["Properties"]["RetentionInDays"] == 365
+        assert group["Properties"]["KmsKeyId"] == "EnvironmentKey.Arn"
+
+
+def test_customer_managed_key() -> None:
+    rendered = render({"EncryptionKey": "customer-managed"})
+    key = rendered["Resources"]["EnvironmentKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    sids = {s["Sid"] for s in key["KeyPolicy"]["Statement"]}
+    assert "DenyGrantsExceptForAWSResources" in sids
+    bucket = rendered["Resources"]["NotebookBucket"]["Properties"]
+    sse = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": "EnvironmentKey.Arn",
+    }
+    assert "EnvironmentKey" not in render()["Resources"]
+
+
+def test_bucket_lifecycle_expires_old_versions() -> None:
+    bucket = render({"NoncurrentVersionExpirationDays": "7"})["Resources"][
+        "NotebookBucket"
+    ]
+    (rule,) = bucket["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled"
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": "7"}
+
+
+def test_flow_logs_follow_the_parameter() -> None:
+    assert "FlowLog" in render()["Resources"]
+    assert "FlowLog" not in render({"EnableFlowLogs": "false"})["Resources"]
