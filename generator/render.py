@@ -14,6 +14,7 @@ from troposphere import Template
 ENVIRONMENT_YAML = "emr-serverless-interactive.yaml"
 ENVIRONMENT_JSON = "emr-serverless-interactive.json"
 PARAMETERS_MD = "PARAMETERS.md"
+PORTFOLIO_YAML = "service-catalog-portfolio.yaml"
 
 
 def write_atomic(path: Path, text: str) -> None:

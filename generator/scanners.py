@@ -65,7 +65,7 @@ def cfn_lint(path: Path) -> Report:
         path.read_text(encoding="utf-8"),
         config=ManualArgs(include_checks=["I"], regions=["us-east-1", "eu-west-1"]),
     )
-    findings = [f"{m.rule.id} {m.message} (line {m.linenumber})" for m in matches]
+    findings = [f"{m.rule.id} {m.message[:200]} (line {m.linenumber})" for m in matches]
     return Report("cfn-lint", path, findings, f"{len(findings)} findings")
 
 

@@ -1,0 +1,359 @@
+"""The Service Catalog portfolio that publishes the environment as a product.
+
+The launch role's permissions are generated: for every resource type of the
+environment template, the create/update/delete permissions that the CloudFormation
+resource provider schemas (bundled with cfn-lint) list, plus what CloudFormation
+itself and the custom resources need.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources as importlib_resources
+from typing import Any
+
+from awacs import awslambda, s3
+from awacs import cloudformation as cfn
+from awacs import iam as iam_actions
+from awacs.aws import Action, PolicyDocument, StringEquals
+from troposphere import (
+    Equals,
+    Export,
+    GetAtt,
+    Not,
+    Output,
+    Parameter,
+    Ref,
+    Sub,
+    Template,
+    encode_to_dict,
+    iam,
+    servicecatalog,
+)
+
+from generator import __version__, names
+from generator.policies import arn, document, service_trust, statement
+
+MANAGED_POLICY_LIMIT = 6_144  # characters, white space excluded
+HANDLERS = ("create", "update", "delete", "read")
+PRINCIPAL_SLOTS = (1, 2, 3)
+PASSED_TO = [
+    names.LAMBDA_SERVICE,
+    "vpc-flow-logs.amazonaws.com",
+    names.EMR_SERVICE,
+    names.EMR_SERVERLESS_SERVICE,
+]
+CHECKOV_SKIPS = [
+    {
+        "id": check,
+        "comment": "Launch role of the product: its actions are the ones "
+        "CloudFormation needs for the environment's resource types, from the "
+        "provider schemas; the "
+        "resources do not exist before a launch, so they cannot be named.",
+    }
+    for check in ("CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110",
+                  "CKV_AWS_111")
+]  # fmt: skip
+
+
+@cache
+def _provider_index() -> dict[str, str]:
+    schemas = importlib_resources.files("cfnlint") / "data" / "schemas"
+    return json.loads((schemas / "providers" / "us-east-1.json").read_text())
+
+
+def type_permissions(resource_type: str) -> set[str]:
+    """IAM actions CloudFormation needs to create, update and delete one type."""
+    if resource_type.startswith("Custom::"):
+        return set()
+    index = _provider_index()
+    if resource_type not in index:
+        raise KeyError(f"no provider schema for {resource_type}")
+    schemas = importlib_resources.files("cfnlint") / "data" / "schemas"
+    schema = json.loads(
+        (schemas / "resources" / f"{index[resource_type]}.json").read_text()
+    )
+    handlers = schema.get("handlers", {})
+    return {a for h in HANDLERS for a in handlers.get(h, {}).get("permissions", [])}
+
+
+@cache
+def _iam_actions() -> dict[str, set[str]]:
+    """IAM's action names by service prefix, lowercase (cfn-lint's copy)."""
+    specs = importlib_resources.files("cfnlint") / "data" / "AdditionalSpecs"
+    services = json.loads((specs / "Policies.json").read_text())
+    return {prefix: set(spec["Actions"]) for prefix, spec in services.items()}
+
+
+def is_iam_action(action: str) -> bool:
+    """True when IAM knows the action (schemas still list a few retired names)."""
+    prefix, _, name = action.partition(":")
+    known = _iam_actions().get(prefix.lower(), set())
+    if "*" in name:
+        pattern = name.lower().replace("*", ".*")
+        return any(re.fullmatch(pattern, k) for k in known)
+    return name.lower() in known
+
+
+def provisioning_actions(resource_types: Iterable[str]) -> list[str]:
+    """The union of the types' permissions that IAM knows, sorted."""
+    actions: set[str] = set()
+    for resource_type in resource_types:
+        actions |= type_permissions(resource_type)
+    return sorted(a for a in actions if is_iam_action(a))
+
+
+def policy_size(doc: PolicyDocument) -> int:
+    """Characters IAM counts for a policy document (white space excluded)."""
+    return len(json.dumps(encode_to_dict(doc), separators=(",", ":")))
+
+
+def split_actions(
+    actions: list[str], limit: int = MANAGED_POLICY_LIMIT
+) -> list[list[str]]:
+    """Chunks of actions whose policy documents each fit IAM's size limit."""
+    base = policy_size(_resources_document([]))
+    chunks: list[list[str]] = [[]]
+    size = base
+    for action in actions:
+        cost = len(json.dumps(action)) + 1
+        if chunks[-1] and size + cost > limit:
+            chunks.append([])
+            size = base
+        chunks[-1].append(action)
+        size += cost
+    return chunks
+
+
+def _to_action(name: str) -> Action:
+    prefix, _, rest = name.partition(":")
+    return Action(prefix, rest)
+
+
+def _resources_document(actions: list[str]) -> PolicyDocument:
+    return document(
+        statement(
+            "ProvisionEnvironmentResources", [_to_action(a) for a in actions], ["*"]
+        )
+    )
+
+
+def stack_policy() -> PolicyDocument:
+    """What CloudFormation and the custom resources need beyond resource types."""
+    stacks = arn("cloudformation", "stack/SC-*")
+    return document(
+        statement(
+            "ManageProductStacks",
+            [
+                cfn.CreateStack, cfn.UpdateStack, cfn.DeleteStack, cfn.DescribeStacks,
+                cfn.DescribeStackEvents, cfn.DescribeStackResource,
+                cfn.DescribeStackResources, cfn.ListStackResources, cfn.GetTemplate,
+                cfn.SetStackPolicy, cfn.CreateChangeSet, cfn.DescribeChangeSet,
+                cfn.ExecuteChangeSet, cfn.DeleteChangeSet, cfn.TagResource,
+                cfn.UntagResource,
+            ],
+            [stacks],
+        ),
+        statement(
+            "ReadTemplates",
+            [cfn.GetTemplateSummary, cfn.ValidateTemplate],
+            ["*"],
+        ),
+        statement(
+            "ReadProductArtifacts",
+            [s3.GetObject],
+            ["*"],
+            StringEquals("s3:ExistingObjectTag/servicecatalog:provisioning", "true"),
+        ),
+        statement(
+            "InvokeCustomResources",
+            [awslambda.InvokeFunction],
+            [arn("lambda", "function:SC-*")],
+        ),
+        statement(
+            "PassEnvironmentRoles",
+            [iam_actions.PassRole],
+            [arn("iam", "role/*", regional=False)],
+            StringEquals("iam:PassedToService", PASSED_TO),
+        ),
+    )  # fmt: skip
+
+
+def _parameters(template: Template) -> None:
+    template.add_parameter(
+        Parameter(
+            "TemplateUrl",
+            Type="String",
+            AllowedPattern=r"^https://[a-z0-9.-]+\.amazonaws\.com(\.cn)?/.+\.(yaml|json)$",
+            ConstraintDescription="Enter the HTTPS URL of the environment template "
+            "in S3, as emrs-env publish prints it.",
+            Description="S3 URL of emr-serverless-interactive.yaml (emrs-env publish "
+            "uploads it and prints this URL).",
+        )
+    )
+    template.add_parameter(
+        Parameter(
+            "PortfolioName",
+            Type="String",
+            Default="EMR Serverless interactive environments",
+            MinLength=1,
+            MaxLength=100,
+            ConstraintDescription="Enter 1-100 characters.",
+            Description="Display name of the portfolio.",
+        )
+    )
+    template.add_parameter(
+        Parameter(
+            "ProviderName",
+            Type="String",
+            Default="Platform team",
+            MinLength=1,
+            MaxLength=50,
+            ConstraintDescription="Enter 1-50 characters.",
+            Description="Team that provides the product, shown to its users.",
+        )
+    )
+    for slot in PRINCIPAL_SLOTS:
+        template.add_parameter(
+            Parameter(
+                f"PrincipalArn{slot}",
+                Type="String",
+                Default="",
+                AllowedPattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:(role|user|group)/.+)?$",
+                ConstraintDescription="Leave empty, or enter an IAM role, user or "
+                "group ARN.",
+                Description=f"IAM principal {slot} allowed to launch the product; "
+                "empty adds none.",
+            )
+        )
+        template.add_condition(
+            f"HasPrincipal{slot}", Not(Equals(Ref(f"PrincipalArn{slot}"), ""))
+        )
+    template.set_metadata(
+        {
+            "AWS::CloudFormation::Interface": {
+                "ParameterGroups": [
+                    {
+                        "Label": {"default": "Product"},
+                        "Parameters": ["TemplateUrl", "PortfolioName", "ProviderName"],
+                    },
+                    {
+                        "Label": {"default": "Who may launch it"},
+                        "Parameters": [f"PrincipalArn{s}" for s in PRINCIPAL_SLOTS],
+                    },
+                ],
+                "ParameterLabels": {
+                    "TemplateUrl": {"default": "Environment template URL"},
+                    "PortfolioName": {"default": "Portfolio name"},
+                    "ProviderName": {"default": "Provider name"},
+                    **{
+                        f"PrincipalArn{s}": {"default": f"Principal ARN {s}"}
+                        for s in PRINCIPAL_SLOTS
+                    },
+                },
+            }
+        }
+    )
+
+
+def build_portfolio_template(environment: dict[str, Any]) -> Template:
+    """The portfolio, product, principals and launch role for an environment."""
+    template = Template(
+        Description="Service Catalog portfolio publishing the emrs-env EMR Serverless "
+        "interactive environment with a launch role."
+    )
+    template.set_version("2010-09-09")
+    _parameters(template)
+    add = template.add_resource
+    portfolio = add(
+        servicecatalog.Portfolio(
+            "Portfolio",
+            DisplayName=Ref("PortfolioName"),
+            ProviderName=Ref("ProviderName"),
+            Description="Self-service EMR Serverless interactive environments with "
+            "EMR Studio.",
+        )
+    )
+    product = add(
+        servicecatalog.CloudFormationProduct(
+            "Product",
+            Name="EMR Serverless interactive environment",
+            Owner=Ref("ProviderName"),
+            Description=environment["Description"],
+            ProvisioningArtifactParameters=[
+                servicecatalog.ProvisioningArtifactProperties(
+                    Name=__version__,
+                    Description=f"emrs-env {__version__}",
+                    Type="CLOUD_FORMATION_TEMPLATE",
+                    Info=servicecatalog.Info(LoadTemplateFromURL=Ref("TemplateUrl")),
+                )
+            ],
+        )
+    )
+    association = add(
+        servicecatalog.PortfolioProductAssociation(
+            "PortfolioProduct", PortfolioId=Ref(portfolio), ProductId=Ref(product)
+        )
+    )
+    for slot in PRINCIPAL_SLOTS:
+        add(
+            servicecatalog.PortfolioPrincipalAssociation(
+                f"Principal{slot}",
+                Condition=f"HasPrincipal{slot}",
+                PortfolioId=Ref(portfolio),
+                PrincipalARN=Ref(f"PrincipalArn{slot}"),
+                PrincipalType="IAM",
+            )
+        )
+    role = add(
+        iam.Role(
+            "LaunchRole",
+            Description="Service Catalog launches the EMR Serverless environment "
+            "with this role.",
+            AssumeRolePolicyDocument=service_trust("servicecatalog.amazonaws.com"),
+        )
+    )
+    types = sorted({r["Type"] for r in environment["Resources"].values()})
+    chunks = split_actions(provisioning_actions(types))
+    policies = [(stack_policy(), {})]
+    policies += [
+        (_resources_document(c), {"checkov": {"skip": CHECKOV_SKIPS}}) for c in chunks
+    ]
+    for index, (doc, metadata) in enumerate(policies, start=1):
+        add(
+            iam.ManagedPolicy(
+                f"LaunchPolicy{index}",
+                Description=f"Launch role permissions, part {index} of "
+                f"{len(policies)}.",
+                PolicyDocument=doc,
+                Roles=[Ref(role)],
+                **({"Metadata": metadata} if metadata else {}),
+            )
+        )
+    add(
+        servicecatalog.LaunchRoleConstraint(
+            "LaunchConstraint",
+            DependsOn=[association],
+            PortfolioId=Ref(portfolio),
+            ProductId=Ref(product),
+            RoleArn=GetAtt(role, "Arn"),
+            Description="Launch with the generated launch role, not the user's rights.",
+        )
+    )
+    for name, value, text in (
+        ("PortfolioId", Ref(portfolio), "Service Catalog portfolio ID."),
+        ("ProductId", Ref(product), "Service Catalog product ID."),
+        ("LaunchRoleArn", GetAtt(role, "Arn"), "Launch role of the product."),
+    ):
+        template.add_output(
+            Output(
+                name,
+                Description=text,
+                Value=value,
+                Export=Export(Sub(f"${{AWS::StackName}}-{name}")),
+            )
+        )
+    return template

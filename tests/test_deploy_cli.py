@@ -1,0 +1,314 @@
+"""`emrs-env deploy` and `emrs-env credentials` against moto (and a scripted fake)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import stat
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from generator import cli, deploy
+
+SMALL = """
+Parameters:
+  Suffix:
+    Type: String
+    Default: a
+    AllowedPattern: '^[a-z]+$'
+    ConstraintDescription: Lowercase letters only.
+  Mode:
+    Type: String
+    Default: one
+    AllowedValues: [one, two]
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub 'emrs-test-${Suffix}'
+Outputs:
+  BucketName:
+    Value: !Ref Bucket
+"""
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL)
+    return path
+
+
+def run(*args: str) -> int:
+    return cli.main(list(args))
+
+
+def deploy_args(template: Path, *extra: str) -> list[str]:
+    return ["deploy", "--stack-name", "emrs", "--template", str(template), "--yes",
+            "--poll-seconds", "0", *extra]  # fmt: skip
+
+
+def test_create_update_and_no_change(aws, small: Path, capsys) -> None:
+    assert run(*deploy_args(small, "--parameter", "Suffix=abc")) == 0
+    out = capsys.readouterr().out
+    assert "create emrs with change set" in out
+    assert "add      Bucket" in out and "1 changes: 1 add" in out
+    assert "Stack emrs: CREATE_COMPLETE" in out
+    assert boto3.client("s3").head_bucket(Bucket="emrs-test-abc")
+
+    assert run(*deploy_args(small, "--parameter", "Mode=two")) == 0
+    out = capsys.readouterr().out
+    assert "update emrs" in out and "UPDATE_COMPLETE" in out
+    stack = boto3.client("cloudformation").describe_stacks(StackName="emrs")["Stacks"][
+        0
+    ]
+    params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
+    assert params == {"Suffix": "abc", "Mode": "two"}, "unnamed parameters keep values"
+
+    assert run(*deploy_args(small)) == 0
+    assert "No changes: stack emrs is up to date." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--parameter", "Nope=1"], "unknown parameter 'Nope'"),
+        (["--parameter", "Suffix"], "is not KEY=VALUE"),
+        (["--parameter", "Mode=three"], "Mode must be one of one, two"),
+        (["--parameter", "Suffix=UPPER"], "Suffix: Lowercase letters only."),
+    ],
+)
+def test_bad_parameters_fail_before_any_aws_call(
+    small: Path, capsys, extra: list[str], message: str, monkeypatch
+) -> None:
+    def no_aws(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("an AWS call was made")
+
+    monkeypatch.setattr(boto3, "Session", no_aws)
+    assert run(*deploy_args(small, *extra)) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_stack_name_and_missing_template(
+    small: Path, tmp_path: Path, capsys
+) -> None:
+    assert (
+        run("deploy", "--stack-name", "1bad_name", "--template", str(small), "--yes")
+        == 2
+    )
+    assert "must start with a letter" in capsys.readouterr().err
+    missing = tmp_path / "missing.yaml"
+    assert run("deploy", "--stack-name", "ok", "--template", str(missing), "--yes") == 2
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_no_terminal_needs_yes(small: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    args = deploy_args(small)
+    args.remove("--yes")
+    assert run(*args) == 2
+    assert "pass --yes" in capsys.readouterr().err
+
+
+def test_large_template_goes_through_s3(aws, capsys) -> None:
+    built = (
+        Path(__file__).resolve().parents[1]
+        / "build"
+        / "emr-serverless-interactive.yaml"
+    )
+    assert run(*deploy_args(built)) == 2
+    assert "pass --template-bucket" in capsys.readouterr().err
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="templates")
+    text = built.read_text()
+    location = deploy.template_location(s3, text, "templates")
+    url = location["TemplateURL"]
+    assert url.startswith("https://templates.s3.amazonaws.com/emrs-env/")
+    key = url.split(".com/", 1)[1]
+    assert s3.get_object(Bucket="templates", Key=key)["Body"].read().decode() == text
+    with pytest.raises(deploy.DeployError, match="NoSuchBucket"):
+        deploy.template_location(s3, text, "no-such-bucket")
+
+
+class ScriptedCfn:
+    """A CloudFormation client whose stack rolls back, as AWS would report it."""
+
+    def __init__(self, final: str = "ROLLBACK_COMPLETE") -> None:
+        self.final = final
+        self.polls = 0
+        self.executed = False
+        self.deleted: list[str] = []
+
+    def describe_stacks(self, StackName: str) -> dict:  # noqa: N803 - boto3 names
+        if not self.executed:
+            raise _missing()
+        status = "CREATE_IN_PROGRESS" if self.polls < 2 else self.final
+        outputs = [{"OutputKey": "StudioUrl", "OutputValue": "https://es-1.example"}]
+        return {"Stacks": [{"StackStatus": status, "Outputs": outputs}]}
+
+    def create_change_set(self, **kwargs: Any) -> dict:
+        assert kwargs["Capabilities"] == deploy.CAPABILITIES
+        assert kwargs["ChangeSetType"] == "CREATE"
+        return {"Id": "cs-1"}
+
+    def describe_change_set(self, ChangeSetName: str) -> dict:  # noqa: N803
+        change = {
+            "Action": "Add",
+            "LogicalResourceId": "Studio",
+            "ResourceType": "AWS::EMR::Studio",
+        }
+        return {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": change}]}
+
+    def delete_change_set(self, ChangeSetName: str) -> None:  # noqa: N803
+        self.deleted.append(ChangeSetName)
+
+    def execute_change_set(self, ChangeSetName: str) -> None:  # noqa: N803
+        self.executed = True
+
+    def describe_stack_events(self, StackName: str) -> dict:  # noqa: N803
+        if not self.executed:
+            raise _missing()
+        self.polls += 1
+        now = datetime.now(UTC)
+        events = [
+            ("1", "emrs", "CREATE_IN_PROGRESS", ""),
+            ("2", "Studio", "CREATE_IN_PROGRESS", ""),
+            ("3", "Studio", "CREATE_FAILED", "Resource handler returned message: "
+             "\"Subnets must be tagged for EMR\""),
+            ("4", "Bucket", "CREATE_FAILED", "Resource creation cancelled"),
+            ("5", "emrs", "ROLLBACK_IN_PROGRESS", "The following resource(s) failed"),
+        ][: 2 + self.polls]  # fmt: skip
+        return {
+            "StackEvents": [
+                {"EventId": i, "LogicalResourceId": r, "ResourceStatus": s,
+                 "ResourceStatusReason": why, "Timestamp": now}
+                for i, r, s, why in reversed(events)
+            ]
+        }  # fmt: skip
+
+
+def _missing() -> Exception:
+    from botocore.exceptions import ClientError
+
+    error = {
+        "Error": {"Code": "ValidationError", "Message": "Stack emrs does not exist"}
+    }
+    return ClientError(error, "DescribeStacks")
+
+
+def scripted(cfn: ScriptedCfn, confirm=None) -> tuple[int, str]:
+    out = io.StringIO()
+    code = deploy.Deployment(
+        cfn=cfn, s3=None, stack_name="emrs", template_text=SMALL,
+        template={"Parameters": {}}, parameters={}, poll_seconds=0, out=out,
+        confirm=confirm,
+    ).run()  # fmt: skip
+    return code, out.getvalue()
+
+
+def test_rollback_reports_the_first_failure() -> None:
+    code, out = scripted(ScriptedCfn())
+    assert code == 1
+    assert "Studio CREATE_FAILED" in out
+    assert out.strip().endswith(
+        "First failure: Studio: Resource handler returned message: "
+        '"Subnets must be tagged for EMR"'
+    )
+    assert out.count("Studio CREATE_FAILED") == 1, "each event is printed once"
+
+
+def test_success_prints_progress_and_outputs() -> None:
+    code, out = scripted(ScriptedCfn(final="CREATE_COMPLETE"))
+    assert code == 0
+    assert "[0/1] Studio CREATE_IN_PROGRESS" in out
+    assert out.strip().endswith("Outputs:\n  StudioUrl: https://es-1.example")
+
+
+def test_declined_change_set_is_deleted() -> None:
+    cfn = ScriptedCfn()
+    code, out = scripted(cfn, confirm=lambda _q: False)
+    assert code == 1 and cfn.deleted == ["cs-1"] and not cfn.executed
+    assert "add      Studio" in out
+
+
+def seed_secrets(with_key: bool = False) -> None:
+    sm = boto3.client("secretsmanager")
+    cfn = boto3.client("cloudformation")
+    outputs = []
+    for user in ("emrs-interactive-app-admin-user", "ana"):
+        value = {
+            "UserName": user,
+            "Password": f"pw-{user}-Z9!",
+            "ConsoleSignInUrl": "https://example.signin.aws.amazon.com/console",
+        }
+        if with_key:
+            value |= {"AccessKeyId": f"AKIA-{user}", "SecretAccessKey": "s3cr3t"}
+        arn = sm.create_secret(Name=f"emrs/{user}", SecretString=json.dumps(value))[
+            "ARN"
+        ]
+        outputs.append(f"  U{len(outputs)}SecretArn:\n    Value: {arn}")
+    template = SMALL.replace("Outputs:", "Outputs:\n" + "\n".join(outputs))
+    cfn.create_stack(StackName="emrs", TemplateBody=template)
+
+
+def test_credentials_hide_passwords_by_default(aws, capsys) -> None:
+    seed_secrets()
+    assert run("credentials", "--stack-name", "emrs") == 0
+    out = capsys.readouterr().out
+    assert "ana" in out and "example.signin.aws.amazon.com" in out
+    assert "pw-" not in out and "--show-password" in out
+    assert (
+        run("credentials", "--stack-name", "emrs", "--user", "ana", "--show-password")
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "pw-ana-Z9!" in out and "admin" not in out
+
+
+def test_credentials_csv_is_private_with_console_columns(
+    aws, tmp_path: Path, capsys
+) -> None:
+    seed_secrets(with_key=True)
+    target = tmp_path / "creds.csv"
+    assert run("credentials", "--stack-name", "emrs", "--csv", str(target)) == 0
+    assert "pw-" not in capsys.readouterr().out
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    rows = list(csv.reader(target.open()))
+    assert rows[0] == ["User name", "Password", "Console sign-in URL",
+                       "Access key ID", "Secret access key"]  # fmt: skip
+    assert sorted(r[0] for r in rows[1:]) == ["ana", "emrs-interactive-app-admin-user"]
+    assert all(r[1].startswith("pw-") for r in rows[1:])
+
+
+def test_credentials_errors(aws, capsys) -> None:
+    assert run("credentials", "--stack-name", "nope") == 1
+    assert "stack nope does not exist" in capsys.readouterr().err
+    seed_secrets()
+    assert run("credentials", "--stack-name", "emrs", "--user", "zed") == 2
+    err = capsys.readouterr().err
+    assert "no user 'zed'" in err and "ana" in err
+    boto3.client("cloudformation").create_stack(
+        StackName="plain",
+        TemplateBody=SMALL,
+        Parameters=[{"ParameterKey": "Suffix", "ParameterValue": "plain"}],
+    )
+    assert run("credentials", "--stack-name", "plain") == 1
+    assert "no credentials outputs" in capsys.readouterr().err

@@ -1,0 +1,170 @@
+"""The Service Catalog portfolio template, its launch role, and `emrs-env publish`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from cloud_radar.cf.unit import Template as RadarTemplate
+from moto import mock_aws
+
+from generator import __version__, cli
+from generator import service_catalog as sc
+from generator.config import Options
+from generator.template import build_template
+from tests.helpers import as_list, clean, of_type, template_dict
+
+URL = "https://templates.s3.us-east-1.amazonaws.com/emrs-env/0.1.0/env.yaml"
+VARIANTS = {
+    "seed": None,
+    "many developers": tuple(f"dev{i}" for i in range(30)),
+}
+
+
+def portfolio(developers: tuple[str, ...] | None = None) -> dict:
+    return json.loads(sc.build_portfolio_template(template_dict(developers)).to_json())
+
+
+def launch_actions(template: dict) -> set[str]:
+    actions: set[str] = set()
+    for name, res in template["Resources"].items():
+        if name.startswith("LaunchPolicy"):
+            for stmt in res["Properties"]["PolicyDocument"]["Statement"]:
+                actions |= {a.lower() for a in as_list(stmt["Action"])}
+    return actions
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_launch_role_covers_every_resource_type(variant: str) -> None:
+    environment = template_dict(VARIANTS[variant])
+    granted = launch_actions(portfolio(VARIANTS[variant]))
+    types = {r["Type"] for r in environment["Resources"].values()}
+    assert "AWS::EMR::Studio" in types and "AWS::EMRServerless::Application" in types
+    for resource_type in types:
+        needed = {
+            a.lower() for a in sc.type_permissions(resource_type) if sc.is_iam_action(a)
+        }
+        assert needed <= granted, (resource_type, sorted(needed - granted)[:5])
+    assert "lambda:invokefunction" in granted and "iam:passrole" in granted
+
+
+def test_retired_schema_actions_are_dropped_not_granted() -> None:
+    every = set()
+    for resource_type in {r["Type"] for r in template_dict()["Resources"].values()}:
+        every |= sc.type_permissions(resource_type)
+    dropped = {a for a in every if not sc.is_iam_action(a)}
+    assert len(dropped) < len(every) // 10
+    assert not {a.lower() for a in dropped} & launch_actions(portfolio())
+
+
+def test_each_launch_policy_fits_the_managed_policy_limit() -> None:
+    template = sc.build_portfolio_template(template_dict())
+    policies = [
+        r for r in template.resources.values() if r.title.startswith("LaunchPolicy")
+    ]
+    assert len(policies) >= 2
+    for policy in policies:
+        assert sc.policy_size(policy.PolicyDocument) <= sc.MANAGED_POLICY_LIMIT
+
+
+def test_split_actions_respects_a_small_limit() -> None:
+    actions = [f"ec2:Action{i:03d}" for i in range(100)]
+    chunks = sc.split_actions(actions, limit=600)
+    assert [a for c in chunks for a in c] == actions and len(chunks) > 3
+    for chunk in chunks:
+        assert sc.policy_size(sc._resources_document(chunk)) <= 600
+
+
+@pytest.mark.parametrize("principals", [0, 1, 3])
+def test_rendered_portfolio(principals: int) -> None:
+    params = {"TemplateUrl": URL}
+    for slot in range(1, principals + 1):
+        params[f"PrincipalArn{slot}"] = f"arn:aws:iam::123456789012:role/team{slot}"
+    rendered = RadarTemplate(portfolio()).render(params, region="eu-west-1")
+    (product,) = of_type(
+        rendered, "AWS::ServiceCatalog::CloudFormationProduct"
+    ).values()
+    (artifact,) = product["Properties"]["ProvisioningArtifactParameters"]
+    assert artifact["Name"] == __version__
+    assert artifact["Info"] == {"LoadTemplateFromURL": URL}
+    associations = of_type(
+        rendered, "AWS::ServiceCatalog::PortfolioPrincipalAssociation"
+    )
+    assert len(associations) == principals
+    (constraint,) = of_type(
+        rendered, "AWS::ServiceCatalog::LaunchRoleConstraint"
+    ).values()
+    assert constraint["Properties"]["RoleArn"] == "LaunchRole.Arn"
+    role = rendered["Resources"]["LaunchRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": ["servicecatalog.amazonaws.com"]}
+    stack = rendered["Resources"]["LaunchPolicy1"]["Properties"]["PolicyDocument"]
+    (pass_role,) = [s for s in stack["Statement"] if s["Sid"] == "PassEnvironmentRoles"]
+    assert "iam:PassedToService" in clean(pass_role)["Condition"]["StringEquals"]
+
+
+def test_environment_parameters_can_all_be_filled_by_a_launch() -> None:
+    for name, spec in template_dict()["Parameters"].items():
+        assert "Default" in spec, f"{name} has no default"
+        assert not spec["Type"].startswith("AWS::SSM"), name
+
+
+def test_portfolio_is_in_the_build() -> None:
+    built = (
+        Path(__file__).resolve().parents[1] / "build" / "service-catalog-portfolio.yaml"
+    )
+    assert built.exists()
+    large = build_template(Options(developers=VARIANTS["many developers"]))
+    assert len(large.resources) > len(build_template().resources)
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with mock_aws():
+        yield
+
+
+def test_publish_uploads_a_versioned_tagged_template(aws, capsys) -> None:
+    s3 = boto3.client("s3", region_name="eu-west-1")
+    s3.create_bucket(
+        Bucket="catalog", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    code = cli.main(["publish", "--bucket", "catalog", "--prefix", "team/x/",
+                     "--region", "eu-west-1"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    key = f"team/x/{__version__}/emr-serverless-interactive.yaml"
+    url = f"https://catalog.s3.eu-west-1.amazonaws.com/{key}"
+    assert f"TemplateUrl: {url}" in out and f"TemplateUrl={url}" in out
+    body = s3.get_object(Bucket="catalog", Key=key)["Body"].read().decode()
+    built = (
+        Path(__file__).resolve().parents[1]
+        / "build"
+        / "emr-serverless-interactive.yaml"
+    )
+    assert body == built.read_text()
+    tags = s3.get_object_tagging(Bucket="catalog", Key=key)["TagSet"]
+    assert {"Key": "servicecatalog:provisioning", "Value": "true"} in tags
+
+
+def test_publish_to_a_missing_bucket(aws, capsys) -> None:
+    assert cli.main(["publish", "--bucket", "nope", "--region", "us-east-1"]) == 1
+    err = capsys.readouterr().err
+    assert "bucket nope does not exist" in err and "Traceback" not in err
+
+
+def test_publish_to_a_bucket_in_another_region(aws, capsys) -> None:
+    boto3.client("s3", region_name="eu-west-1").create_bucket(
+        Bucket="elsewhere",
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+    )
+    assert cli.main(["publish", "--bucket", "elsewhere", "--region", "us-east-1"]) == 1
+    err = capsys.readouterr().err
+    assert "is in eu-west-1, not us-east-1" in err and "--region eu-west-1" in err
