@@ -24,8 +24,8 @@ template: install ## Write every artifact under build/
 	$(BIN)/emrs-env build --out build
 
 lint: install ## Run ruff, black and the template scanners
-	$(BIN)/ruff check generator custom_resources tests
-	$(BIN)/black --check --quiet generator custom_resources tests
+	$(BIN)/ruff check generator custom_resources tests bench
+	$(BIN)/black --check --quiet generator custom_resources tests bench
 	$(BIN)/emrs-env lint build
 
 test: install ## Run the whole test suite (offline)

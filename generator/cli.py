@@ -26,14 +26,11 @@ def build_artifacts(options: object) -> dict[str, str]:
     from generator import render
     from generator.config import Options
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
-    from generator.limits import check_limits
+    from generator.limits import build_within_limits
     from generator.service_catalog import build_portfolio_template
-    from generator.template import build_template
 
     assert isinstance(options, Options)
-    template = build_template(options)
-    yaml_text = render.to_yaml(template)
-    check_limits(template, options, yaml_text)
+    template, yaml_text = build_within_limits(options)
     as_dict = template.to_dict()
     return {
         render.ENVIRONMENT_YAML: yaml_text,
@@ -61,13 +58,13 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     """Write ARCHITECTURE.md, the Mermaid diagram of the template."""
     from generator import config, render
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
-    from generator.template import build_template
+    from generator.limits import build_within_limits
 
     try:
-        options = config.load(args.config)
+        template, _yaml = build_within_limits(config.load(args.config))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    text = architecture_markdown(build_template(options).to_dict())
+    text = architecture_markdown(template.to_dict())
     (path,) = render.write_all(Path(args.out), {ARCHITECTURE_MD: text})
     print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return EXIT_OK

@@ -71,6 +71,16 @@ def max_developers() -> int:
     return best if best is not None else 10**6
 
 
+def _too_many(options: Options, problem: str) -> ConfigError:
+    return ConfigError(
+        "developers",
+        f"{len(options.developers)} developers give {problem}; one stack holds at "
+        f"most {max_developers()} developers. Split them over several stacks with "
+        "distinct NamePrefix values, or federate through the DeveloperRoleNames "
+        "parameter",
+    )
+
+
 def check_limits(
     template: Template, options: Options, yaml_text: str | None = None
 ) -> Size:
@@ -78,12 +88,20 @@ def check_limits(
     size = measure(template, yaml_text)
     problems = size.over()
     if problems:
-        ceiling = max_developers()
-        raise ConfigError(
-            "developers",
-            f"{len(options.developers)} developers give {', '.join(problems)}; one "
-            f"stack holds at most {ceiling} developers. Split them over several "
-            "stacks with distinct NamePrefix values, or federate through the "
-            "DeveloperRoleNames parameter",
-        )
+        raise _too_many(options, ", ".join(problems))
     return size
+
+
+def build_within_limits(options: Options) -> tuple[Template, str]:
+    """Build the template and its YAML, or raise ConfigError past a limit."""
+    from generator.template import build_template
+
+    try:
+        template = build_template(options)
+    except ValueError as exc:  # troposphere stops at 200 outputs or 500 resources
+        if "Maximum" not in str(exc):
+            raise
+        raise _too_many(options, f"more than CloudFormation allows ({exc})") from exc
+    text = template.to_yaml()
+    check_limits(template, options, text)
+    return template, text

@@ -8,11 +8,12 @@ itself and the custom resources need.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Iterable
 from functools import cache
-from importlib import resources as importlib_resources
+from pathlib import Path
 from typing import Any
 
 from awacs import awslambda, s3
@@ -60,9 +61,18 @@ CHECKOV_SKIPS = [
 
 
 @cache
+def _cfnlint_data() -> Path:
+    """cfn-lint's data folder, found without importing cfn-lint (slow to import)."""
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("cfn-lint is not installed; run 'make install'")
+    return Path(spec.origin).parent / "data"
+
+
+@cache
 def _provider_index() -> dict[str, str]:
-    schemas = importlib_resources.files("cfnlint") / "data" / "schemas"
-    return json.loads((schemas / "providers" / "us-east-1.json").read_text())
+    providers = _cfnlint_data() / "schemas" / "providers" / "us-east-1.json"
+    return json.loads(providers.read_text())
 
 
 def type_permissions(resource_type: str) -> set[str]:
@@ -72,10 +82,8 @@ def type_permissions(resource_type: str) -> set[str]:
     index = _provider_index()
     if resource_type not in index:
         raise KeyError(f"no provider schema for {resource_type}")
-    schemas = importlib_resources.files("cfnlint") / "data" / "schemas"
-    schema = json.loads(
-        (schemas / "resources" / f"{index[resource_type]}.json").read_text()
-    )
+    path = _cfnlint_data() / "schemas" / "resources" / f"{index[resource_type]}.json"
+    schema = json.loads(path.read_text())
     handlers = schema.get("handlers", {})
     return {a for h in HANDLERS for a in handlers.get(h, {}).get("permissions", [])}
 
@@ -83,8 +91,8 @@ def type_permissions(resource_type: str) -> set[str]:
 @cache
 def _iam_actions() -> dict[str, set[str]]:
     """IAM's action names by service prefix, lowercase (cfn-lint's copy)."""
-    specs = importlib_resources.files("cfnlint") / "data" / "AdditionalSpecs"
-    services = json.loads((specs / "Policies.json").read_text())
+    policies = _cfnlint_data() / "AdditionalSpecs" / "Policies.json"
+    services = json.loads(policies.read_text())
     return {prefix: set(spec["Actions"]) for prefix, spec in services.items()}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,21 @@ def test_python_dash_m_and_help() -> None:
         check=False,
     )
     assert bad.returncode == 2 and "unrecognized arguments" in bad.stderr
+
+
+def test_largest_stack_builds_and_one_more_developer_is_refused(
+    tmp_path: Path, capsys
+) -> None:
+    from generator.limits import max_developers
+
+    ceiling = max_developers()
+    assert 50 <= ceiling < 200
+    names = ", ".join(f'"dev{i}"' for i in range(ceiling))
+    code, err = run_build(tmp_path, f"developers = [{names}]\n", capsys)
+    assert code == 0, err
+    shutil.rmtree(tmp_path / "out")
+    names += f', "dev{ceiling}"'
+    code, err = run_build(tmp_path, f"developers = [{names}]\n", capsys)
+    assert code == 2
+    assert f"at most {ceiling} developers" in err and "DeveloperRoleNames" in err
+    assert not (tmp_path / "out").exists()
