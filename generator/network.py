@@ -69,6 +69,17 @@ def _subnet(kind: str, index: int, offset: int, condition: str) -> ec2.Subnet:
     )
 
 
+def _association(
+    kind: str, index: int, condition: str, subnet: ec2.Subnet, table: ec2.RouteTable
+) -> ec2.SubnetRouteTableAssociation:
+    return ec2.SubnetRouteTableAssociation(
+        numbered(f"{kind}SubnetRouteTableAssociation", index),
+        Condition=condition,
+        SubnetId=Ref(subnet),
+        RouteTableId=Ref(table),
+    )
+
+
 def private_subnet_ids() -> If:
     """The new VPC's private subnets, or the existing ones given as parameters."""
     new = [Ref(numbered("PrivateSubnet", 1)), Ref(numbered("PrivateSubnet", 2))]
@@ -121,14 +132,7 @@ def add_network(template: Template, key_arn: AWSHelperFn) -> Network:
         in_vpc = _per_az(i, C.CREATE_VPC, C.VPC_THREE_AZS)
         with_nat = _per_az(i, C.HAS_NAT, C.HAS_NAT_THREE_AZS)
         public = add(_subnet("Public", i, 3, with_nat))
-        add(
-            ec2.SubnetRouteTableAssociation(
-                numbered("PublicSubnetRouteTableAssociation", i),
-                Condition=with_nat,
-                SubnetId=Ref(public),
-                RouteTableId=Ref(public_rt),
-            )
-        )
+        add(_association("Public", i, with_nat, public, public_rt))
         nat_condition = {1: C.HAS_NAT, 2: C.NAT_PER_AZ, 3: C.NAT_PER_AZ_THREE}[i]
         eip = add(
             ec2.EIP(
@@ -170,14 +174,7 @@ def add_network(template: Template, key_arn: AWSHelperFn) -> Network:
                 NatGatewayId=nat,
             )
         )
-        add(
-            ec2.SubnetRouteTableAssociation(
-                numbered("PrivateSubnetRouteTableAssociation", i),
-                Condition=in_vpc,
-                SubnetId=Ref(private),
-                RouteTableId=Ref(rt),
-            )
-        )
+        add(_association("Private", i, in_vpc, private, rt))
     add(
         ec2.VPCEndpoint(
             R.S3_ENDPOINT,

@@ -36,311 +36,183 @@ EMR = "EMR Studio and interactive application"
 GROUPS = [ENVIRONMENT, NETWORK, ACCESS, EMR]
 
 
+def _spec(name: str, group: str, label: str, text: str, **props: Any) -> Spec:
+    return Spec(name, group, label, dict(props, Description=text))
+
+
+def _choice(
+    name: str, group: str, label: str, default: str, values: list[str], text: str
+) -> Spec:
+    listed = ", ".join(values[:-1]) + f" or {values[-1]}"
+    return _spec(
+        name, group, label, text, Type="String", Default=default,
+        AllowedValues=values, ConstraintDescription=f"Choose {listed}.",
+    )  # fmt: skip
+
+
 def _bool(name: str, group: str, label: str, default: str, text: str) -> Spec:
-    return Spec(
-        name,
-        group,
-        label,
-        dict(
-            Type="String",
-            Default=default,
-            AllowedValues=BOOLEAN,
-            ConstraintDescription=BOOLEAN_HINT,
-            Description=text,
-        ),
-    )
+    return _choice(name, group, label, default, BOOLEAN, text)
+
+
+def _number(
+    name: str, group: str, label: str, default: int, span: tuple[int, int], text: str
+) -> Spec:
+    unit = label.rsplit("(", 1)[-1].rstrip(")") if "(" in label else label.split()[-1]
+    low, high = span
+    return _spec(
+        name, group, label, text, Type="Number", Default=default, MinValue=low,
+        MaxValue=high,
+        ConstraintDescription=f"Enter a whole number of {unit} from {low} to {high}.",
+    )  # fmt: skip
+
+
+def _roles(name: str, label: str, policy: str) -> Spec:
+    return _spec(
+        name, ACCESS, label,
+        f"Existing IAM roles (IdP or IAM Identity Center) that get the {policy} "
+        "policy.",
+        Type="CommaDelimitedList", Default="",
+        AllowedPattern=r"^([A-Za-z0-9+=,.@_-]{1,64})?$",
+        ConstraintDescription="Leave empty, or enter IAM role names separated by "
+        "commas.",
+    )  # fmt: skip
 
 
 SPECS: list[Spec] = [
-    Spec(
-        P.NAME_PREFIX,
-        ENVIRONMENT,
-        "Name prefix",
-        dict(
-            Type="String",
-            Default="",
-            MaxLength=4,
-            AllowedPattern=r"^([a-z][a-z0-9]{0,2}-)?$",
-            ConstraintDescription="Leave empty, or 1-3 lowercase letters or digits "
-            "starting with a letter, followed by a hyphen (for example dev-).",
-            Description="Prefix for every IAM, bucket, secret and resource name, so "
-            "several environments share one account; empty keeps the guide's names.",
-        ),
+    _spec(
+        P.NAME_PREFIX, ENVIRONMENT, "Name prefix",
+        "Prefix for every IAM, bucket, secret and resource name, so several "
+        "environments share one account; empty keeps the guide's names.",
+        Type="String", Default="", MaxLength=4,
+        AllowedPattern=r"^([a-z][a-z0-9]{0,2}-)?$",
+        ConstraintDescription="Leave empty, or 1-3 lowercase letters or digits "
+        "starting with a letter, followed by a hyphen (for example dev-).",
     ),
-    Spec(
-        P.BUCKET_NAME,
-        ENVIRONMENT,
-        "Notebook bucket name",
-        dict(
-            Type="String",
-            Default="",
-            MaxLength=63,
-            AllowedPattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
-            ConstraintDescription="Leave empty, or 3-63 lowercase letters, digits, "
-            "dots and hyphens, starting and ending with a letter or digit.",
-            Description="Name of the S3 bucket for workspace notebooks; empty gives "
-            "<prefix>emrserverless-interactive-blog-<account>-<region>.",
-        ),
+    _spec(
+        P.BUCKET_NAME, ENVIRONMENT, "Notebook bucket name",
+        "Name of the S3 bucket for workspace notebooks; empty gives "
+        "<prefix>emrserverless-interactive-blog-<account>-<region>.",
+        Type="String", Default="", MaxLength=63,
+        AllowedPattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
+        ConstraintDescription="Leave empty, or 3-63 lowercase letters, digits, "
+        "dots and hyphens, starting and ending with a letter or digit.",
     ),
-    Spec(
-        P.ENCRYPTION_KEY,
-        ENVIRONMENT,
-        "Encryption key",
-        dict(
-            Type="String",
-            Default="aws-managed",
-            AllowedValues=["aws-managed", "customer-managed"],
-            ConstraintDescription="Choose aws-managed or customer-managed.",
-            Description="Encryption of the bucket, secrets and logs: aws-managed uses "
-            "AWS keys; customer-managed creates one rotating KMS key.",
-        ),
+    _choice(
+        P.ENCRYPTION_KEY, ENVIRONMENT, "Encryption key", "aws-managed",
+        ["aws-managed", "customer-managed"],
+        "Encryption of the bucket, secrets and logs: aws-managed uses AWS keys; "
+        "customer-managed creates one rotating KMS key.",
     ),
-    Spec(
-        P.NONCURRENT_DAYS,
-        ENVIRONMENT,
-        "Keep old notebook versions (days)",
-        dict(
-            Type="Number",
-            Default=30,
-            MinValue=1,
-            MaxValue=3650,
-            ConstraintDescription="Enter a whole number of days from 1 to 3650.",
-            Description="Days the bucket keeps a notebook's previous versions "
-            "before they expire.",
-        ),
+    _number(
+        P.NONCURRENT_DAYS, ENVIRONMENT, "Keep old notebook versions (days)", 30,
+        (1, 3650), "Days the bucket keeps a notebook's previous versions before they "
+        "expire.",
     ),
-    Spec(
-        P.LOG_RETENTION,
-        ENVIRONMENT,
-        "Log retention (days)",
-        dict(
-            Type="Number",
-            Default=365,
-            AllowedValues=LOG_RETENTION_DAYS,
-            ConstraintDescription="Choose a retention CloudWatch Logs supports.",
-            Description="Days CloudWatch Logs keeps the flow logs and the "
-            "credentials function's logs.",
-        ),
+    _spec(
+        P.LOG_RETENTION, ENVIRONMENT, "Log retention (days)",
+        "Days CloudWatch Logs keeps the flow logs and the custom-resource "
+        "function's logs.",
+        Type="Number", Default=365, AllowedValues=LOG_RETENTION_DAYS,
+        ConstraintDescription="Choose a retention CloudWatch Logs supports.",
     ),
-    Spec(
-        P.NUMBER_OF_AZS,
-        NETWORK,
-        "Number of Availability Zones",
-        dict(
-            Type="String",
-            Default="2",
-            AllowedValues=["2", "3"],
-            ConstraintDescription="Choose 2 or 3.",
-            Description="How many Availability Zones the new VPC spans, with one "
-            "public and one private subnet in each.",
-        ),
+    _choice(
+        P.NUMBER_OF_AZS, NETWORK, "Number of Availability Zones", "2", ["2", "3"],
+        "How many Availability Zones the new VPC spans, with one public and one "
+        "private subnet in each.",
     ),
-    Spec(
-        P.VPC_CIDR,
-        NETWORK,
-        "VPC CIDR block",
-        dict(
-            Type="String",
-            Default="10.0.0.0/16",
-            AllowedPattern=rf"^{OCTET}\.{OCTET}\.0\.0/16$",
-            ConstraintDescription="Enter a /16 network such as 10.0.0.0/16.",
-            Description="CIDR block of the new VPC; each subnet is a /20 of it.",
-        ),
+    _spec(
+        P.VPC_CIDR, NETWORK, "VPC CIDR block",
+        "CIDR block of the new VPC; each subnet is a /20 of it.",
+        Type="String", Default="10.0.0.0/16",
+        AllowedPattern=rf"^{OCTET}\.{OCTET}\.0\.0/16$",
+        ConstraintDescription="Enter a /16 network such as 10.0.0.0/16.",
     ),
-    Spec(
-        P.NAT_GATEWAYS,
-        NETWORK,
-        "NAT gateways",
-        dict(
-            Type="String",
-            Default="one-per-az",
-            AllowedValues=["one-per-az", "single", "none"],
-            ConstraintDescription="Choose one-per-az, single or none.",
-            Description="NAT gateways of the new VPC: one-per-az survives an AZ "
-            "outage; single costs less; none gives no internet access (S3 only).",
-        ),
+    _choice(
+        P.NAT_GATEWAYS, NETWORK, "NAT gateways", "one-per-az",
+        ["one-per-az", "single", "none"],
+        "NAT gateways of the new VPC: one-per-az survives an AZ outage; single "
+        "costs less; none gives no internet access (S3 only).",
     ),
     _bool(
-        P.FLOW_LOGS,
-        NETWORK,
-        "VPC flow logs",
-        "true",
+        P.FLOW_LOGS, NETWORK, "VPC flow logs", "true",
         "Send the new VPC's flow logs to CloudWatch Logs.",
     ),
-    Spec(
-        P.EXISTING_VPC,
-        NETWORK,
-        "Existing VPC ID",
-        dict(
-            Type="String",
-            Default="",
-            AllowedPattern=r"^(vpc-[0-9a-f]{8}([0-9a-f]{9})?)?$",
-            ConstraintDescription="Leave empty, or enter a VPC ID such as "
-            "vpc-0123456789abcdef0.",
-            Description="Use this VPC instead of creating one; give its private "
-            "subnets below.",
-        ),
+    _spec(
+        P.EXISTING_VPC, NETWORK, "Existing VPC ID",
+        "Use this VPC instead of creating one; give its private subnets below.",
+        Type="String", Default="",
+        AllowedPattern=r"^(vpc-[0-9a-f]{8}([0-9a-f]{9})?)?$",
+        ConstraintDescription="Leave empty, or enter a VPC ID such as "
+        "vpc-0123456789abcdef0.",
     ),
-    Spec(
-        P.EXISTING_SUBNETS,
-        NETWORK,
-        "Existing private subnet IDs",
-        dict(
-            Type="CommaDelimitedList",
-            Default="",
-            AllowedPattern=r"^(subnet-[0-9a-f]{8}([0-9a-f]{9})?)?$",
-            ConstraintDescription="Leave empty, or enter subnet IDs such as "
-            "subnet-0123456789abcdef0, separated by commas.",
-            Description="At least two private subnets of the existing VPC, in "
-            "different AZs, with a route to S3.",
-        ),
+    _spec(
+        P.EXISTING_SUBNETS, NETWORK, "Existing private subnet IDs",
+        "At least two private subnets of the existing VPC, in different AZs, with a "
+        "route to S3.",
+        Type="CommaDelimitedList", Default="",
+        AllowedPattern=r"^(subnet-[0-9a-f]{8}([0-9a-f]{9})?)?$",
+        ConstraintDescription="Leave empty, or enter subnet IDs such as "
+        "subnet-0123456789abcdef0, separated by commas.",
     ),
     _bool(
-        P.CREATE_USERS,
-        ACCESS,
-        "Create IAM users",
-        "true",
+        P.CREATE_USERS, ACCESS, "Create IAM users", "true",
         "Create the administrator and developer IAM users with console access; "
         "choose false when everyone signs in through federation.",
     ),
     _bool(
-        P.CREATE_ACCESS_KEYS,
-        ACCESS,
-        "Create access keys",
-        "false",
+        P.CREATE_ACCESS_KEYS, ACCESS, "Create access keys", "false",
         "Also create an access key for each user and store it with the password.",
     ),
-    Spec(
-        P.ROTATION_TOKEN,
-        ACCESS,
-        "Credentials rotation token",
-        dict(
-            Type="String",
-            Default="1",
-            AllowedPattern=r"^[A-Za-z0-9._-]{1,32}$",
-            ConstraintDescription="Enter 1-32 letters, digits, dots, hyphens or "
-            "underscores.",
-            Description="Change this value to give every user a new password.",
-        ),
+    _spec(
+        P.ROTATION_TOKEN, ACCESS, "Credentials rotation token",
+        "Change this value to give every user a new password.",
+        Type="String", Default="1", AllowedPattern=r"^[A-Za-z0-9._-]{1,32}$",
+        ConstraintDescription="Enter 1-32 letters, digits, dots, hyphens or "
+        "underscores.",
     ),
-    Spec(
-        P.ADMIN_ROLES,
-        ACCESS,
-        "Federated administrator roles",
-        dict(
-            Type="CommaDelimitedList",
-            Default="",
-            AllowedPattern=r"^([A-Za-z0-9+=,.@_-]{1,64})?$",
-            ConstraintDescription="Leave empty, or enter IAM role names separated "
-            "by commas.",
-            Description="Existing IAM roles (IdP or IAM Identity Center) that get "
-            "the administrator policy.",
-        ),
-    ),
-    Spec(
-        P.DEV_ROLES,
-        ACCESS,
-        "Federated developer roles",
-        dict(
-            Type="CommaDelimitedList",
-            Default="",
-            AllowedPattern=r"^([A-Za-z0-9+=,.@_-]{1,64})?$",
-            ConstraintDescription="Leave empty, or enter IAM role names separated "
-            "by commas.",
-            Description="Existing IAM roles (IdP or IAM Identity Center) that get "
-            "the developer policy.",
-        ),
-    ),
+    _roles(P.ADMIN_ROLES, "Federated administrator roles", "administrator"),
+    _roles(P.DEV_ROLES, "Federated developer roles", "developer"),
     _bool(
-        P.CREATE_STUDIO,
-        EMR,
-        "Create EMR Studio",
-        "true",
+        P.CREATE_STUDIO, EMR, "Create EMR Studio", "true",
         "Create an EMR Studio in IAM authentication mode in the private subnets.",
     ),
     _bool(
-        P.CREATE_APPLICATION,
-        EMR,
-        "Create interactive application",
-        "true",
+        P.CREATE_APPLICATION, EMR, "Create interactive application", "true",
         "Create an EMR Serverless Spark application enabled for EMR Studio.",
     ),
-    Spec(
-        P.RELEASE_LABEL,
-        EMR,
-        "EMR release",
-        dict(
-            Type="String",
-            Default=DEFAULT_RELEASE_LABEL,
-            AllowedPattern=RELEASE_LABEL_PATTERN,
-            ConstraintDescription="Enter emr-6.14.0 or later (emr-6.x from 6.14, or "
-            "emr-7.x), such as emr-7.13.0.",
-            Description="EMR Serverless release of the application; interactive "
-            "workloads need emr-6.14.0 or later.",
-        ),
+    _spec(
+        P.RELEASE_LABEL, EMR, "EMR release",
+        "EMR Serverless release of the application; interactive workloads need "
+        "emr-6.14.0 or later.",
+        Type="String", Default=DEFAULT_RELEASE_LABEL,
+        AllowedPattern=RELEASE_LABEL_PATTERN,
+        ConstraintDescription="Enter emr-6.14.0 or later (emr-6.x from 6.14, or "
+        "emr-7.x), such as emr-7.13.0.",
     ),
-    Spec(
-        P.ARCHITECTURE,
-        EMR,
-        "CPU architecture",
-        dict(
-            Type="String",
-            Default="X86_64",
-            AllowedValues=["X86_64", "ARM64"],
-            ConstraintDescription="Choose X86_64 or ARM64.",
-            Description="CPU architecture of the application's workers; ARM64 "
-            "(Graviton) costs less.",
-        ),
+    _choice(
+        P.ARCHITECTURE, EMR, "CPU architecture", "X86_64", ["X86_64", "ARM64"],
+        "CPU architecture of the application's workers; ARM64 (Graviton) costs "
+        "less.",
     ),
     _bool(
-        P.LIVY,
-        EMR,
-        "Livy endpoint",
-        "false",
-        "Turn on the application's Apache Livy endpoint and grant users access "
-        "to it.",
+        P.LIVY, EMR, "Livy endpoint", "false",
+        "Turn on the application's Apache Livy endpoint and grant users access to "
+        "it.",
     ),
-    Spec(
-        P.IDLE_TIMEOUT,
-        EMR,
-        "Idle timeout (minutes)",
-        dict(
-            Type="Number",
-            Default=15,
-            MinValue=1,
-            MaxValue=10080,
-            ConstraintDescription="Enter a whole number of minutes from 1 to 10080.",
-            Description="Minutes without work after which the application stops, so "
-            "an idle application costs nothing.",
-        ),
+    _number(
+        P.IDLE_TIMEOUT, EMR, "Idle timeout (minutes)", 15, (1, 10080),
+        "Minutes without work after which the application stops, so an idle "
+        "application costs nothing.",
     ),
-    Spec(
-        P.MAX_VCPU,
-        EMR,
-        "Maximum vCPUs",
-        dict(
-            Type="Number",
-            Default=32,
-            MinValue=4,
-            MaxValue=4000,
-            ConstraintDescription="Enter a whole number of vCPUs from 4 to 4000.",
-            Description="Most vCPUs the application may use at once, a cost ceiling.",
-        ),
+    _number(
+        P.MAX_VCPU, EMR, "Maximum vCPUs", 32, (4, 4000),
+        "Most vCPUs the application may use at once, a cost ceiling.",
     ),
-    Spec(
-        P.MAX_MEMORY,
-        EMR,
-        "Maximum memory (GB)",
-        dict(
-            Type="Number",
-            Default=128,
-            MinValue=16,
-            MaxValue=30000,
-            ConstraintDescription="Enter a whole number of GB from 16 to 30000.",
-            Description="Most memory the application may use at once, a cost ceiling.",
-        ),
+    _number(
+        P.MAX_MEMORY, EMR, "Maximum memory (GB)", 128, (16, 30000),
+        "Most memory the application may use at once, a cost ceiling.",
     ),
-]
+]  # fmt: skip
 
 
 def add_parameters(template: Template) -> dict[str, Parameter]:

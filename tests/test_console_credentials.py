@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
 from custom_resources import console_credentials as cc
 
@@ -54,17 +53,13 @@ def cfn() -> Iterator[Any]:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, Any]]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        iam, sm = boto3.client("iam"), boto3.client("secretsmanager")
-        for user in ("ana", "raj"):
-            iam.create_user(UserName=user)
-            sm.create_secret(Name=f"emrs/{user}", SecretString='{"Pending": "x"}')
-        yield iam, sm
+def aws(mocked_aws: None) -> tuple[Any, Any]:
+    """moto with two IAM users and their (placeholder) secrets."""
+    iam, sm = boto3.client("iam"), boto3.client("secretsmanager")
+    for user in ("ana", "raj"):
+        iam.create_user(UserName=user)
+        sm.create_secret(Name=f"emrs/{user}", SecretString='{"Pending": "x"}')
+    return iam, sm
 
 
 class Context:

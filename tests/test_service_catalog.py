@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from cloud_radar.cf.unit import Template as RadarTemplate
-from moto import mock_aws
 
 from generator import __version__, cli
 from generator import service_catalog as sc
@@ -122,13 +120,8 @@ def test_portfolio_is_in_the_build() -> None:
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(key, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        yield
+def aws(mocked_aws: None) -> None:
+    """moto for this module's tests."""
 
 
 def test_publish_uploads_a_versioned_tagged_template(aws, capsys) -> None:
