@@ -26,8 +26,6 @@ ADMIN_USER = "emrs-interactive-app-admin-user"
 DEV_USER = "emrs-interactive-app-dev-user"
 ADMIN_GROUP = "emrs-interactive-app-admins"
 DEV_GROUP = "emrs-interactive-app-developers"
-CREDENTIALS_FUNCTION = "emrs-console-credentials"
-CREDENTIALS_ROLE = "emrs-console-credentials-role"
 SECRET_PATH = "emrs/"
 STUDIO_NAME = "emrs-interactive-studio"
 APPLICATION_NAME = "emrs-interactive-app"
@@ -48,7 +46,6 @@ EMR_SAMPLES_BUCKETS = "*.elasticmapreduce"
 
 # Tags.
 EMR_MANAGED_TAG = "for-use-with-amazon-emr-managed-policies"
-PROJECT_TAG = "emrs-env:environment"
 
 
 class P:
