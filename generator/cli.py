@@ -6,9 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import __version__
+
+if TYPE_CHECKING:
+    from generator.config import Options
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -21,20 +24,18 @@ class CommandError(Exception):
         self.code = code
 
 
-def build_artifacts(options: object) -> dict[str, str]:
+def build_artifacts(options: Options) -> dict[str, str]:
     """Render every build/ artifact in memory, keyed by file name."""
     from generator import render
-    from generator.config import Options
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
     from generator.limits import build_within_limits
     from generator.service_catalog import build_portfolio_template
 
-    assert isinstance(options, Options)
     template, yaml_text = build_within_limits(options)
     as_dict = template.to_dict()
     return {
         render.ENVIRONMENT_YAML: yaml_text,
-        render.ENVIRONMENT_JSON: render.to_json(template),
+        render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
         ARCHITECTURE_MD: architecture_markdown(as_dict),
         render.PORTFOLIO_YAML: render.to_yaml(build_portfolio_template(as_dict)),
@@ -43,20 +44,26 @@ def build_artifacts(options: object) -> dict[str, str]:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Write every artifact under --out."""
-    from generator import config, render
+    from generator import config
 
     try:
         files = build_artifacts(config.load(args.config))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    for path in render.write_all(Path(args.out), files):
+    return _write(Path(args.out), files)
+
+
+def _write(folder: Path, files: dict[str, str]) -> int:
+    from generator import render
+
+    for path in render.write_all(folder, files):
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return EXIT_OK
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     """Write ARCHITECTURE.md, the Mermaid diagram of the template."""
-    from generator import config, render
+    from generator import config
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
     from generator.limits import build_within_limits
 
@@ -64,10 +71,9 @@ def cmd_diagram(args: argparse.Namespace) -> int:
         template, _yaml = build_within_limits(config.load(args.config))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    text = architecture_markdown(template.to_dict())
-    (path,) = render.write_all(Path(args.out), {ARCHITECTURE_MD: text})
-    print(f"wrote {path} ({path.stat().st_size:,} bytes)")
-    return EXIT_OK
+    return _write(
+        Path(args.out), {ARCHITECTURE_MD: architecture_markdown(template.to_dict())}
+    )
 
 
 def cmd_lint(args: argparse.Namespace) -> int:

@@ -46,9 +46,9 @@ def to_yaml(template: Template) -> str:
     return template.to_yaml()
 
 
-def to_json(template: Template) -> str:
-    """The template as indented JSON with a final newline."""
-    return json.dumps(template.to_dict(), indent=1) + "\n"
+def to_json(template: dict[str, Any]) -> str:
+    """A template dict as indented JSON with a final newline."""
+    return json.dumps(template, indent=1) + "\n"
 
 
 def _cell(value: Any) -> str:
