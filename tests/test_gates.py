@@ -262,3 +262,10 @@ def test_bucket_lifecycle_expires_old_versions() -> None:
 def test_flow_logs_follow_the_parameter() -> None:
     assert "FlowLog" in render()["Resources"]
     assert "FlowLog" not in render({"EnableFlowLogs": "false"})["Resources"]
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_every_arn_is_partition_aware(path: Path) -> None:
+    text = path.read_text()
+    assert "arn:aws:" not in text
+    assert text.count("${AWS::Partition}") >= 3
