@@ -138,3 +138,33 @@ def test_largest_stack_builds_and_one_more_developer_is_refused(
     assert code == 2
     assert f"at most {ceiling} developers" in err and "DeveloperRoleNames" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_start_up_imports_no_heavy_library() -> None:
+    probe = (
+        "import sys; from generator import cli; cli.parser().format_help(); "
+        "print(sorted(m for m in ('boto3', 'botocore', 'cfnlint', 'troposphere', "
+        "'moto') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_handler_uses_only_the_standard_library_and_boto3() -> None:
+    import ast
+
+    source = (ROOT / "custom_resources" / "console_credentials.py").read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            imported.add((node.module or "").split(".")[0])
+    assert imported - {"boto3", "botocore"} <= sys.stdlib_module_names
+    assert "boto3" in imported
