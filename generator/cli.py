@@ -89,10 +89,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         for path in templates:
             reports.append(scanners.cfn_lint(path))
             reports.append(scanners.checkov(path)[0])
-            # cfn-guard reads YAML short-form GetAtt as a string, so it scans the
-            # JSON twin of each template, the same template in long form.
-            twin = path.with_suffix(".json")
-            reports.append(scanners.guard(twin if twin.exists() else path))
+            reports.append(scanners.guard(scanners.guard_input(path)))
     except scanners.ScannerError as exc:
         raise CommandError(str(exc)) from exc
     for report in reports:

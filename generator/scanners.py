@@ -165,6 +165,16 @@ def _json_documents(text: str) -> list[dict]:
     return docs
 
 
+def guard_input(path: Path) -> Path:
+    """The file cfn-guard should read for a template: its JSON twin when built.
+
+    cfn-guard reads YAML's short-form !GetAtt as a string, so the long-form JSON of
+    the same template is what its rules can follow.
+    """
+    twin = path.with_suffix(".json")
+    return twin if twin.exists() else path
+
+
 def guard(path: Path) -> Report:
     """cfn-guard with every included Control Tower rule."""
     binary, rules = guard_bundle()

@@ -85,8 +85,7 @@ def test_checkov_gate_refuses_an_unreadable_template(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_cfn_guard_control_tower_rules_pass(path: Path, guard_bundle) -> None:
-    twin = path.with_suffix(".json")
-    report = scanners.guard(twin if twin.exists() else path)
+    report = scanners.guard(scanners.guard_input(path))
     assert report.findings == [], report.detail
 
 
