@@ -6,16 +6,13 @@ from troposphere import AWSHelperFn, If, Ref, Sub, Template, ec2
 from troposphere import emrserverless as emrs
 
 from generator import names
-from generator.identity import prefixed
-from generator.names import C, P, R
-from generator.network import Network, tags
+from generator.names import C, P, R, prefixed, tags
+from generator.network import Network
 
 
-def add_application(
-    template: Template, network: Network, bucket: AWSHelperFn
-) -> emrs.Application:
-    """Add the application and its egress-only security group."""
-    group = template.add_resource(
+def add_application_group(template: Template, network: Network) -> ec2.SecurityGroup:
+    """The application workers' egress-only security group."""
+    return template.add_resource(
         ec2.SecurityGroup(
             R.APPLICATION_SG,
             Condition=C.CREATE_APPLICATION,
@@ -32,6 +29,15 @@ def add_application(
             Tags=tags("application", emr_managed=True),
         )
     )
+
+
+def add_application(
+    template: Template,
+    network: Network,
+    bucket: AWSHelperFn,
+    group: ec2.SecurityGroup,
+) -> emrs.Application:
+    """Add the interactive Spark application in the private subnets."""
     return template.add_resource(
         emrs.Application(
             R.APPLICATION,

@@ -5,6 +5,11 @@ from __future__ import annotations
 from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
 from generator.names import C, P
+from generator.regions import (
+    EMR_SERVERLESS_AZ_IDS,
+    EMR_SERVERLESS_REGIONS,
+    regions_with,
+)
 
 
 def is_true(parameter: str) -> Equals:
@@ -47,6 +52,14 @@ def add_conditions(template: Template) -> None:
         ),
         C.LIVY: And({"Condition": C.CREATE_APPLICATION}, is_true(P.LIVY)),
         C.CMK: Equals(Ref(P.ENCRYPTION_KEY), "customer-managed"),
+        C.PRIVATE_ENDPOINTS: And(
+            {"Condition": C.CREATE_VPC},
+            Equals(nat, "none"),
+            {"Condition": C.CREATE_APPLICATION},
+        ),
+        C.PRIVATE_KMS_ENDPOINT: And(
+            {"Condition": C.PRIVATE_ENDPOINTS}, {"Condition": C.CMK}
+        ),
     }
     for name, body in conditions.items():
         template.add_condition(name, body)
@@ -58,6 +71,7 @@ def _assert(body: dict, message: str) -> dict:
 
 def add_rules(template: Template) -> None:
     """Reject parameter combinations that cannot deploy, before any resource."""
+    add_region_rules(template)
     vpc_given = {"Fn::Not": [{"Fn::Equals": [Ref(P.EXISTING_VPC), ""]}]}
     no_subnets = {"Fn::EachMemberEquals": [Ref(P.EXISTING_SUBNETS), ""]}
     template.add_rule(
@@ -88,6 +102,49 @@ def add_rules(template: Template) -> None:
                     f"{P.EXISTING_SUBNETS} is set, so {P.EXISTING_VPC} must name "
                     "the VPC those subnets belong to.",
                 )
+            ],
+        },
+    )
+
+
+def add_region_rules(template: Template) -> None:
+    """Refuse regions and AZ counts EMR Serverless cannot serve (regions.py)."""
+    region = Ref("AWS::Region")
+    template.add_rule(
+        "RegionServesEmrServerless",
+        {
+            "RuleCondition": {"Fn::Equals": [Ref(P.CREATE_APPLICATION), "true"]},
+            "Assertions": [
+                _assert(
+                    {"Fn::Contains": [list(EMR_SERVERLESS_REGIONS), region]},
+                    "EMR Serverless is not available in this region; deploy in a "
+                    "region it serves, or set CreateApplication to false.",
+                )
+            ],
+        },
+    )
+    new_vpc = {"Fn::EachMemberEquals": [Ref(P.EXISTING_SUBNETS), ""]}
+    template.add_rule(
+        "NewVpcInServedAvailabilityZones",
+        {
+            "RuleCondition": new_vpc,
+            "Assertions": [
+                _assert(
+                    {"Fn::Contains": [sorted(EMR_SERVERLESS_AZ_IDS), region]},
+                    "EMR Serverless documents no Availability Zones for a new VPC "
+                    "in this region; give an existing VPC and subnets in AZs it "
+                    "serves.",
+                ),
+                _assert(
+                    {
+                        "Fn::Or": [
+                            {"Fn::Equals": [Ref(P.NUMBER_OF_AZS), "2"]},
+                            {"Fn::Contains": [regions_with(3), region]},
+                        ]
+                    },
+                    "EMR Serverless serves only two Availability Zones in this "
+                    "region; set NumberOfAZs to 2.",
+                ),
             ],
         },
     )

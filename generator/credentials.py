@@ -11,7 +11,6 @@ from pathlib import Path
 
 from awacs import kms
 from awacs import logs as aws_logs
-from awacs import secretsmanager as sm
 from troposphere import (
     AWSHelperFn,
     FindInMap,
@@ -31,13 +30,24 @@ from troposphere.validators import integer
 
 import custom_resources
 from generator import names, policies
-from generator.identity import Conditional, prefixed
-from generator.names import C, P, R
+from generator.identity import Conditional
+from generator.names import C, P, R, prefixed
 
 HANDLER_SOURCE = Path(custom_resources.__file__).with_name("console_credentials.py")
 RUNTIME = "python3.14"
 TIMEOUT_SECONDS = 60
-SERVICE_TIMEOUT_SECONDS = 120
+# CloudFormation invokes the function asynchronously, once per custom resource.
+# Lambda queues an event it cannot run at once (throttling) and drops it after
+# MAX_EVENT_AGE_SECONDS; an event that starts in time also answers in time, so
+# CloudFormation always has its answer before SERVICE_TIMEOUT_SECONDS. Lambda
+# never retries a run itself (MaximumRetryAttempts 0): a second run of a Create
+# would make a second access key.
+SERVICE_TIMEOUT_SECONDS = 600
+MAX_EVENT_AGE_SECONDS = SERVICE_TIMEOUT_SECONDS - TIMEOUT_SECONDS
+# Credentials resources run in this many chains (DependsOn): with the default
+# security group's resource, at most LANES + 1 invocations run at once, whatever
+# the number of users, below the smallest account concurrency Lambda allows (10).
+LANES = 4
 PARTITION_MAP = "PartitionDomains"
 PARTITION_DOMAINS = {
     "aws": {"Console": "console.aws.amazon.com", "SignIn": "signin.aws.amazon.com"},
@@ -86,10 +96,6 @@ class Secrets:
     by_user: dict[str, secretsmanager.Secret]
     developers: list[str]
 
-    def developer_arns(self) -> list[Ref]:
-        """ARNs of the developers' secrets."""
-        return [Ref(self.by_user[name]) for name in self.developers]
-
 
 def add_secrets(
     template: Template, users: list[str], developers: list[str], key_arn: AWSHelperFn
@@ -117,25 +123,15 @@ def add_secrets(
     return Secrets(by_user=by_user, developers=developers)
 
 
-def admin_reads_developer_secrets(secrets: Secrets) -> Conditional:
+def admin_reads_developer_secrets() -> Conditional:
     """The administrator's extra statement: read the developers' credentials."""
-    return (C.CREATE_USERS, policies.read_secrets_statement(secrets.developer_arns()))
+    return (C.CREATE_USERS, policies.read_secrets_statement())
 
 
 def _function_policy(
-    users: dict[str, iam.User],
-    secrets: Secrets,
-    log_group: logs.LogGroup,
-    key_arn: AWSHelperFn,
-    default_group_arn: AWSHelperFn,
+    log_group: logs.LogGroup, key_arn: AWSHelperFn, default_group_arn: AWSHelperFn
 ) -> dict:
-    secret_arns = [Ref(s) for s in secrets.by_user.values()]
-    credentials = policies.credentials_function_policy(
-        [GetAtt(u, "Arn") for u in users.values()], secret_arns
-    ).properties["Statement"]
-    credentials.append(
-        policies.statement("ReadOwnSecrets", [sm.GetSecretValue], secret_arns)
-    )
+    credentials = policies.credentials_function_policy().properties["Statement"]
     key = policies.use_key_statement(key_arn, kms.Decrypt, kms.GenerateDataKey)
     statements: list = [If(C.CREATE_USERS, s, NoValue) for s in credentials]
     statements += [
@@ -156,11 +152,7 @@ def _function_policy(
 
 
 def add_function(
-    template: Template,
-    users: dict[str, iam.User],
-    secrets: Secrets,
-    key_arn: AWSHelperFn,
-    default_group_arn: AWSHelperFn,
+    template: Template, key_arn: AWSHelperFn, default_group_arn: AWSHelperFn
 ) -> awslambda.Function:
     """The custom-resource function with its role and log group."""
     log_group = template.add_resource(
@@ -183,13 +175,13 @@ def add_function(
                 iam.Policy(
                     PolicyName="custom-resources",
                     PolicyDocument=_function_policy(
-                        users, secrets, log_group, key_arn, default_group_arn
+                        log_group, key_arn, default_group_arn
                     ),
                 )
             ],
         )
     )
-    return template.add_resource(
+    function = template.add_resource(
         awslambda.Function(
             R.CREDENTIALS_FUNCTION,
             Condition=C.CUSTOM_FUNCTION,
@@ -200,7 +192,6 @@ def add_function(
             Code=awslambda.Code(ZipFile=handler_source()),
             MemorySize=128,
             Timeout=TIMEOUT_SECONDS,
-            ReservedConcurrentExecutions=2,
             Role=GetAtt(role, "Arn"),
             LoggingConfig=awslambda.LoggingConfig(LogGroup=Ref(log_group)),
             Metadata={
@@ -217,11 +208,30 @@ def add_function(
                             "comment": "Invoked only by CloudFormation, which it "
                             "answers on every path; a DLQ would hold nothing.",
                         },
+                        {
+                            "id": "CKV_AWS_115",
+                            "comment": "Reserved concurrency fails in accounts "
+                            "whose unreserved concurrency would drop below "
+                            "Lambda's minimum (new accounts); the custom resources "
+                            f"run in {LANES} lanes instead, so at most "
+                            f"{LANES + 1} invocations run at once.",
+                        },
                     ]
                 }
             },
         )
     )
+    template.add_resource(
+        awslambda.EventInvokeConfig(
+            R.FUNCTION_INVOKE_CONFIG,
+            Condition=C.CUSTOM_FUNCTION,
+            FunctionName=Ref(function),
+            Qualifier="$LATEST",
+            MaximumRetryAttempts=0,
+            MaximumEventAgeInSeconds=MAX_EVENT_AGE_SECONDS,
+        )
+    )
+    return function
 
 
 def add_credentials(
@@ -230,13 +240,18 @@ def add_credentials(
     secrets: Secrets,
     function: awslambda.Function,
 ) -> dict[str, ConsoleCredentials]:
-    """One Custom::ConsoleCredentials per user."""
-    resources = {}
-    for user, resource in users.items():
-        resources[user] = template.add_resource(
+    """One Custom::ConsoleCredentials per user, in LANES chains."""
+    resources: dict[str, ConsoleCredentials] = {}
+    tails: list[str] = []
+    for index, (user, resource) in enumerate(users.items()):
+        after = [R.FUNCTION_INVOKE_CONFIG]
+        if index >= LANES:
+            after.append(tails[index - LANES])
+        credentials = template.add_resource(
             ConsoleCredentials(
                 names.credentials_id(resource.title),
                 Condition=C.CREATE_USERS,
+                DependsOn=after,
                 ServiceToken=GetAtt(function, "Arn"),
                 ServiceTimeout=SERVICE_TIMEOUT_SECONDS,
                 UserName=Ref(resource),
@@ -245,4 +260,6 @@ def add_credentials(
                 RotationToken=Ref(P.ROTATION_TOKEN),
             )
         )
+        tails.append(credentials.title)
+        resources[user] = credentials
     return resources

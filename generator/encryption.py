@@ -13,7 +13,7 @@ from awacs.aws import (
     Statement,
     StringEquals,
 )
-from troposphere import GetAtt, Sub, Template
+from troposphere import AWSHelperFn, Sub, Template
 from troposphere import kms as tkms
 
 from generator.names import C, R
@@ -26,10 +26,14 @@ KEY_ADMIN = [
     kms.UntagResource, kms.ScheduleKeyDeletion, kms.CancelKeyDeletion,
     kms.CreateAlias, kms.DeleteAlias, kms.UpdateAlias, kms.ListAliases,
 ]  # fmt: skip
+# S3 (SSE-KMS) and Secrets Manager call GenerateDataKey and Decrypt, and re-encrypt
+# when a key changes; neither needs kms:Encrypt.
 KEY_USE = [
-    kms.Encrypt, kms.Decrypt, kms.ReEncryptFrom, kms.ReEncryptTo,
-    kms.GenerateDataKey, kms.GenerateDataKeyWithoutPlaintext, kms.DescribeKey,
+    kms.Decrypt, kms.ReEncryptFrom, kms.ReEncryptTo, kms.GenerateDataKey,
+    kms.DescribeKey,
 ]  # fmt: skip
+# EMR Studio's notebook-encryption page: the service role uses the key through S3.
+STUDIO_KEY_USE = [kms.Decrypt, kms.GenerateDataKey, kms.ReEncryptFrom, kms.ReEncryptTo]
 
 
 def key_policy() -> PolicyDocument:
@@ -56,13 +60,14 @@ def key_policy() -> PolicyDocument:
     via.Principal = account
     logs = statement(
         "CloudWatchLogsUsesKey",
+        # No kms:DescribeKey: it carries no encryption context, so the condition
+        # below could never match it.
         [
             kms.Encrypt,
             kms.Decrypt,
             kms.ReEncryptFrom,
             kms.ReEncryptTo,
             kms.GenerateDataKey,
-            kms.DescribeKey,
         ],
         ["*"],
         ArnLike(
@@ -89,7 +94,38 @@ def key_policy() -> PolicyDocument:
     return document(admin, via, logs, deny_grants)
 
 
-def add_key(template: Template) -> GetAtt:
+def studio_key_statements(role_arn: AWSHelperFn, bucket_arn: AWSHelperFn) -> list:
+    """EMR Studio's service role uses the key through S3 for its bucket only."""
+    role = Principal("AWS", [role_arn])
+    use = statement(
+        "StudioServiceRoleUsesKeyThroughS3",
+        STUDIO_KEY_USE,
+        ["*"],
+        StringEquals(
+            {
+                "kms:CallerAccount": Sub("${AWS::AccountId}"),
+                "kms:ViaService": Sub("s3.${AWS::Region}.amazonaws.com"),
+                "kms:EncryptionContext:aws:s3:arn": bucket_arn,
+            }
+        ),
+    )
+    use.Principal = role
+    describe = statement(
+        "StudioServiceRoleDescribesKey",
+        [kms.DescribeKey],
+        ["*"],
+        StringEquals("kms:CallerAccount", Sub("${AWS::AccountId}")),
+    )
+    describe.Principal = role
+    return [use, describe]
+
+
+def allow_studio(key: tkms.Key, role_arn: AWSHelperFn, bucket_arn: AWSHelperFn) -> None:
+    """Add the Studio service role's statements to the key policy."""
+    key.KeyPolicy.Statement.extend(studio_key_statements(role_arn, bucket_arn))
+
+
+def add_key(template: Template) -> tkms.Key:
     """Add the key under its condition; return its ARN, for use under it only."""
     key = template.add_resource(
         tkms.Key(
@@ -110,4 +146,4 @@ def add_key(template: Template) -> GetAtt:
             TargetKeyId=key.ref(),
         )
     )
-    return GetAtt(key, "Arn")
+    return key

@@ -11,14 +11,9 @@ from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template, ia
 
 from generator import names, policies
 from generator.config import Options
-from generator.names import C, P, R
+from generator.names import C, P, R, prefixed
 
 Conditional = tuple[str, Statement]
-
-
-def prefixed(name: str) -> Sub:
-    """A resource name with the NamePrefix parameter in front."""
-    return Sub(f"${{{P.NAME_PREFIX}}}{name}")
 
 
 def with_conditional(
@@ -41,6 +36,17 @@ class Identity:
     admin_group: iam.Group
     developer_group: iam.Group
     users: dict[str, iam.User] = field(default_factory=dict)
+    admin_name: str = ""
+
+    @property
+    def admin_user(self) -> iam.User:
+        """The administrator's IAM user."""
+        return self.users[self.admin_name]
+
+    @property
+    def developer_users(self) -> list[iam.User]:
+        """The developers' IAM users, in config order."""
+        return [u for name, u in self.users.items() if name != self.admin_name]
 
 
 def _role(
@@ -102,6 +108,7 @@ def add_identity(
         studio_role=GetAtt(studio_role, "Arn"),
     )
     use_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_READ_WRITE))
+    studio_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_STUDIO))
     read_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_DECRYPT))
     livy = (C.LIVY, policies.livy_statement())
     add(
@@ -118,7 +125,7 @@ def add_identity(
         _attached_policy(
             R.STUDIO_POLICY,
             names.STUDIO_POLICY,
-            with_conditional(policies.studio_service_policy(arns), [use_key]),
+            with_conditional(policies.studio_service_policy(arns), [studio_key]),
             "Lets EMR Studio read and write workspace files in the notebook bucket.",
             Roles=[Ref(studio_role)],
         )
@@ -156,6 +163,7 @@ def add_identity(
         developer_policy=developer_policy,
         admin_group=admin_group,
         developer_group=developer_group,
+        admin_name=options.admin_user,
     )
     members = [(options.admin_user, True, admin_group)]
     members += [(name, False, developer_group) for name in options.developers]
@@ -166,6 +174,7 @@ def add_identity(
                 logical,
                 Condition=C.CREATE_USERS,
                 UserName=prefixed(name),
+                Path=Sub(names.USER_PATH),
                 Groups=[Ref(group)],
             )
         )

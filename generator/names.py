@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from troposphere import Sub, Tags
+
 TEMPLATE_DESCRIPTION = (
     "EMR Serverless interactive environment with EMR Studio: notebook bucket, VPC, "
     "runtime and Studio roles, administrator and developer access (emrs-env)."
@@ -27,6 +29,8 @@ DEV_USER = "emrs-interactive-app-dev-user"
 ADMIN_GROUP = "emrs-interactive-app-admins"
 DEV_GROUP = "emrs-interactive-app-developers"
 SECRET_PATH = "emrs/"
+# IAM path of the stack's users: policies scope to it instead of naming each user.
+USER_PATH = "/emrs-env/${AWS::StackName}/"
 STUDIO_NAME = "emrs-interactive-studio"
 APPLICATION_NAME = "emrs-interactive-app"
 
@@ -98,6 +102,8 @@ class C:
     LIVY = "LivyEndpointEnabled"
     CMK = "UseCustomerManagedKey"
     FLOW_LOGS = "CreateFlowLogs"
+    PRIVATE_ENDPOINTS = "CreatePrivateEndpoints"
+    PRIVATE_KMS_ENDPOINT = "CreatePrivateKmsEndpoint"
 
 
 class R:
@@ -128,6 +134,7 @@ class R:
     CREDENTIALS_FUNCTION = "CustomResourceFunction"
     CREDENTIALS_ROLE = "CustomResourceRole"
     CREDENTIALS_LOG_GROUP = "CustomResourceLogGroup"
+    FUNCTION_INVOKE_CONFIG = "CustomResourceInvokeConfig"
     DEFAULT_SG_RULES = "DefaultSecurityGroupRules"
     WORKSPACE_SG = "StudioWorkspaceSecurityGroup"
     ENGINE_SG = "StudioEngineSecurityGroup"
@@ -135,6 +142,7 @@ class R:
     WORKSPACE_EGRESS_ENGINE = "StudioWorkspaceEgressToEngine"
     STUDIO = "Studio"
     APPLICATION_SG = "ApplicationSecurityGroup"
+    ENDPOINT_SG = "InterfaceEndpointSecurityGroup"
     APPLICATION = "Application"
 
 
@@ -161,3 +169,29 @@ def secret_id(user_logical_id: str) -> str:
 def credentials_id(user_logical_id: str) -> str:
     """Logical ID of a user's Custom::ConsoleCredentials resource."""
     return f"{user_logical_id}Credentials"
+
+
+def user_arns() -> Sub:
+    """ARN pattern of every IAM user this stack creates (they share one path)."""
+    return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:user{USER_PATH}*")
+
+
+def secret_arns() -> Sub:
+    """ARN pattern of every credentials secret of this stack (one name prefix)."""
+    return Sub(
+        "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:"
+        f"secret:${{{P.NAME_PREFIX}}}{SECRET_PATH}*"
+    )
+
+
+def prefixed(name: str) -> Sub:
+    """A resource name with the NamePrefix parameter in front."""
+    return Sub(f"${{{P.NAME_PREFIX}}}{name}")
+
+
+def tags(name: str, emr_managed: bool = False) -> Tags:
+    """Name tag (prefixed with the stack name) and, if asked, the EMR-managed tag."""
+    values = {"Name": Sub(f"${{AWS::StackName}}-{name}")}
+    if emr_managed:
+        values[EMR_MANAGED_TAG] = "true"
+    return Tags(**values)

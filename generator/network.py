@@ -10,14 +10,13 @@ from dataclasses import dataclass
 from troposphere import (
     AWSHelperFn,
     Cidr,
+    FindInMap,
     GetAtt,
-    GetAZs,
     If,
     NoValue,
     Ref,
     Select,
     Sub,
-    Tags,
     Template,
     ec2,
     iam,
@@ -26,9 +25,9 @@ from troposphere import (
 from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
-from generator import names
-from generator.names import C, P, R, numbered
-from generator.policies import flow_log_policy, service_trust
+from generator.names import C, P, R, numbered, tags
+from generator.policies import flow_log_policy, flow_logs_trust
+from generator.regions import EMR_SERVERLESS_AZ_IDS
 
 AZ_INDEXES = (1, 2, 3)
 SUBNET_COUNT = 6  # three private /20s, then three public /20s
@@ -43,16 +42,23 @@ class Network:
     private_subnet_ids: AWSHelperFn
 
 
-def tags(name: str, emr_managed: bool = False) -> Tags:
-    """Name tag (prefixed with the stack name) and, if asked, the EMR-managed tag."""
-    values = {"Name": Sub(f"${{AWS::StackName}}-{name}")}
-    if emr_managed:
-        values[names.EMR_MANAGED_TAG] = "true"
-    return Tags(**values)
-
-
 def _per_az(index: int, two: str, three: str) -> str:
     return three if index == 3 else two
+
+
+AZ_MAP = "EmrServerlessAvailabilityZones"
+AZ_MAP_KEY = "AzIds"
+
+
+def add_az_mapping(template: Template) -> None:
+    """Per region, the AZ IDs EMR Serverless serves (generator/regions.py)."""
+    template.add_mapping(
+        AZ_MAP,
+        {
+            region: {AZ_MAP_KEY: list(ids)}
+            for region, ids in sorted(EMR_SERVERLESS_AZ_IDS.items())
+        },
+    )
 
 
 def _subnet(kind: str, index: int, offset: int, condition: str) -> ec2.Subnet:
@@ -60,7 +66,11 @@ def _subnet(kind: str, index: int, offset: int, condition: str) -> ec2.Subnet:
         numbered(f"{kind}Subnet", index),
         Condition=condition,
         VpcId=Ref(R.VPC),
-        AvailabilityZone=Select(index - 1, GetAZs("")),
+        # By AZ ID, not name: names map to different IDs in each account, and EMR
+        # Serverless serves only some IDs of each region.
+        AvailabilityZoneId=Select(
+            index - 1, FindInMap(AZ_MAP, Ref("AWS::Region"), AZ_MAP_KEY)
+        ),
         CidrBlock=Select(
             offset + index - 1, Cidr(Ref(P.VPC_CIDR), SUBNET_COUNT, SUBNET_HOST_BITS)
         ),
@@ -80,15 +90,21 @@ def _association(
     )
 
 
-def private_subnet_ids() -> If:
-    """The new VPC's private subnets, or the existing ones given as parameters."""
+def new_private_subnet_ids() -> list:
+    """The new VPC's private subnets (under CreateVpc only)."""
     new = [Ref(numbered("PrivateSubnet", 1)), Ref(numbered("PrivateSubnet", 2))]
     new.append(If(C.THREE_AZS, Ref(numbered("PrivateSubnet", 3)), NoValue))
-    return If(C.CREATE_VPC, new, Ref(P.EXISTING_SUBNETS))
+    return new
+
+
+def private_subnet_ids() -> If:
+    """The new VPC's private subnets, or the existing ones given as parameters."""
+    return If(C.CREATE_VPC, new_private_subnet_ids(), Ref(P.EXISTING_SUBNETS))
 
 
 def add_network(template: Template, key_arn: AWSHelperFn) -> Network:
     """Add the VPC (when none is given) and return its handles."""
+    add_az_mapping(template)
     add = template.add_resource
     vpc = add(
         ec2.VPC(
@@ -212,14 +228,17 @@ class DefaultSecurityGroupRules(CustomResource):
     }
 
 
-def add_default_group_lockdown(template: Template, service_token: AWSHelperFn) -> None:
+def add_default_group_lockdown(
+    template: Template, service_token: AWSHelperFn, service_timeout: int
+) -> None:
     """Leave the new VPC's default security group without any rule."""
     template.add_resource(
         DefaultSecurityGroupRules(
             R.DEFAULT_SG_RULES,
             Condition=C.CREATE_VPC,
+            DependsOn=[R.FUNCTION_INVOKE_CONFIG],
             ServiceToken=service_token,
-            ServiceTimeout=120,
+            ServiceTimeout=service_timeout,
             GroupId=GetAtt(R.VPC, "DefaultSecurityGroup"),
         )
     )
@@ -240,7 +259,7 @@ def _add_flow_logs(template: Template, key_arn: AWSHelperFn) -> None:
         iam.Role(
             R.FLOW_LOG_ROLE,
             Condition=C.FLOW_LOGS,
-            AssumeRolePolicyDocument=service_trust("vpc-flow-logs.amazonaws.com"),
+            AssumeRolePolicyDocument=flow_logs_trust(),
             Policies=[
                 iam.Policy(
                     PolicyName="deliver-flow-logs",
@@ -262,3 +281,54 @@ def _add_flow_logs(template: Template, key_arn: AWSHelperFn) -> None:
             Tags=tags("flow-log"),
         )
     )
+
+
+# Interface endpoints a VPC without NAT needs for notebooks: the Glue Data Catalog
+# (Studio's default metastore for EMR Serverless) and STS; KMS with the
+# customer-managed key. Application logs go to S3 (gateway endpoint).
+PRIVATE_ENDPOINTS = (("Glue", "glue", C.PRIVATE_ENDPOINTS),
+                     ("Sts", "sts", C.PRIVATE_ENDPOINTS),
+                     ("Kms", "kms", C.PRIVATE_KMS_ENDPOINT))  # fmt: skip
+
+
+def add_private_endpoints(template: Template, client_group: AWSHelperFn) -> None:
+    """With NatGateways none: interface endpoints the application's group may use."""
+    group = template.add_resource(
+        ec2.SecurityGroup(
+            R.ENDPOINT_SG,
+            Condition=C.PRIVATE_ENDPOINTS,
+            GroupDescription="Interface endpoints: HTTPS from the EMR Serverless "
+            "application only.",
+            VpcId=Ref(R.VPC),
+            SecurityGroupIngress=[
+                ec2.SecurityGroupRule(
+                    Description="HTTPS from the application's workers",
+                    IpProtocol="tcp",
+                    FromPort=443,
+                    ToPort=443,
+                    SourceSecurityGroupId=client_group,
+                )
+            ],
+            SecurityGroupEgress=[
+                ec2.SecurityGroupRule(
+                    Description="No outbound traffic (loopback only)",
+                    IpProtocol="-1",
+                    CidrIp="127.0.0.1/32",
+                )
+            ],
+            Tags=tags("endpoints"),
+        )
+    )
+    for name, service, condition in PRIVATE_ENDPOINTS:
+        template.add_resource(
+            ec2.VPCEndpoint(
+                f"{name}InterfaceEndpoint",
+                Condition=condition,
+                VpcId=Ref(R.VPC),
+                ServiceName=Sub(f"com.amazonaws.${{AWS::Region}}.{service}"),
+                VpcEndpointType="Interface",
+                PrivateDnsEnabled=True,
+                SubnetIds=new_private_subnet_ids(),
+                SecurityGroupIds=[Ref(group)],
+            )
+        )

@@ -75,18 +75,31 @@ def add_core_outputs(
         "IAM group of EMR Studio data developers.",
         C.CREATE_USERS,
     )
-    users = list(identity.users.values())
+    out(
+        template,
+        "AdminPolicyName",
+        identity.admin_policy.ManagedPolicyName,
+        "Name of the administrator policy: add it to an IAM Identity Center "
+        "permission set as a customer managed policy (path /).",
+    )
+    out(
+        template,
+        "DeveloperPolicyName",
+        identity.developer_policy.ManagedPolicyName,
+        "Name of the developer policy: add it to an IAM Identity Center "
+        "permission set as a customer managed policy (path /).",
+    )
     out(
         template,
         "AdminUserName",
-        Ref(users[0]),
+        Ref(identity.admin_user),
         "IAM user of the EMR administrator.",
         C.CREATE_USERS,
     )
     out(
         template,
         "DeveloperUserNames",
-        Join(",", [Ref(u) for u in users[1:]]),
+        Join(",", [Ref(u) for u in identity.developer_users]),
         "IAM users of the data developers, comma-separated.",
         C.CREATE_USERS,
     )

@@ -17,6 +17,12 @@ LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 
 # emr-6.14.0 is the first release with interactive workloads; 7.x all have them.
 RELEASE_LABEL_PATTERN = r"^emr-(6\.(1[4-9]|[2-9][0-9])|7\.[0-9]{1,2})\.[0-9]{1,2}$"
 DEFAULT_RELEASE_LABEL = "emr-7.13.0"
+# One interactive session: the pre-initialised kernel worker, its driver and one
+# executor, 4 vCPU and 16 GB each (EMR Serverless interactive-workloads page).
+MIN_VCPU = 12
+MIN_MEMORY_GB = 48
+# EMR Studio attaches to at most five subnets (CreateStudio / UpdateStudio API).
+STUDIO_MAX_SUBNETS = 5
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Spec:
     props: dict[str, Any] = field(default_factory=dict)
 
 
+LIST_LIMITS = "EmrsEnvListLimits"
 ENVIRONMENT = "Environment"
 NETWORK = "Network"
 ACCESS = "People and access"
@@ -66,15 +73,23 @@ def _number(
     )  # fmt: skip
 
 
+# IAM Identity Center's roles are protected: attaching a policy fails with
+# UnmodifiableEntity. Its permission sets reference the stack's policies by name.
+ROLE_NAMES_PATTERN = r"^((?!AWSReservedSSO_)[A-Za-z0-9+=,.@_-]{1,64})?$"
+
+
 def _roles(name: str, label: str, policy: str) -> Spec:
     return _spec(
         name, ACCESS, label,
-        f"Existing IAM roles (IdP or IAM Identity Center) that get the {policy} "
-        "policy.",
+        f"Names (not ARNs) of existing IAM roles of your identity provider that get "
+        f"the {policy} policy, comma-separated. For IAM Identity Center, leave "
+        "empty and add the policy named in the stack's outputs to a permission set "
+        "as a customer managed policy.",
         Type="CommaDelimitedList", Default="",
-        AllowedPattern=r"^([A-Za-z0-9+=,.@_-]{1,64})?$",
+        AllowedPattern=ROLE_NAMES_PATTERN,
         ConstraintDescription="Leave empty, or enter IAM role names separated by "
-        "commas.",
+        "commas; IAM Identity Center roles (AWSReservedSSO_...) cannot take "
+        "policies: use a permission set instead.",
     )  # fmt: skip
 
 
@@ -147,8 +162,9 @@ SPECS: list[Spec] = [
     ),
     _spec(
         P.EXISTING_SUBNETS, NETWORK, "Existing private subnet IDs",
-        "At least two private subnets of the existing VPC, in different AZs, with a "
-        "route to S3.",
+        f"Two to {STUDIO_MAX_SUBNETS} private subnets of the existing VPC (EMR "
+        "Studio takes at most five), in different AZs that EMR Serverless serves, "
+        "with a route to S3.",
         Type="CommaDelimitedList", Default="",
         AllowedPattern=r"^(subnet-[0-9a-f]{8}([0-9a-f]{9})?)?$",
         ConstraintDescription="Leave empty, or enter subnet IDs such as "
@@ -183,11 +199,13 @@ SPECS: list[Spec] = [
     _spec(
         P.RELEASE_LABEL, EMR, "EMR release",
         "EMR Serverless release of the application; interactive workloads need "
-        "emr-6.14.0 or later.",
+        "emr-6.14.0 or later (the emr-spark-8 line is not documented for EMR "
+        "Studio).",
         Type="String", Default=DEFAULT_RELEASE_LABEL,
         AllowedPattern=RELEASE_LABEL_PATTERN,
         ConstraintDescription="Enter emr-6.14.0 or later (emr-6.x from 6.14, or "
-        "emr-7.x), such as emr-7.13.0.",
+        "emr-7.x), such as emr-7.13.0; emr-spark-8 releases do not support EMR "
+        "Studio.",
     ),
     _choice(
         P.ARCHITECTURE, EMR, "CPU architecture", "X86_64", ["X86_64", "ARM64"],
@@ -205,12 +223,16 @@ SPECS: list[Spec] = [
         "application costs nothing.",
     ),
     _number(
-        P.MAX_VCPU, EMR, "Maximum vCPUs", 32, (4, 4000),
-        "Most vCPUs the application may use at once, a cost ceiling.",
+        P.MAX_VCPU, EMR, "Maximum vCPUs", 32, (MIN_VCPU, 4000),
+        "Most vCPUs the application may use at once, a cost ceiling. A notebook "
+        "session needs the kernel worker, a driver and an executor (4 vCPU each), "
+        "so 12 is the least; the account's EMR Serverless vCPU quota must allow "
+        "this value (AWS suggests a quota of at least 24).",
     ),
     _number(
-        P.MAX_MEMORY, EMR, "Maximum memory (GB)", 128, (16, 30000),
-        "Most memory the application may use at once, a cost ceiling.",
+        P.MAX_MEMORY, EMR, "Maximum memory (GB)", 128, (MIN_MEMORY_GB, 30000),
+        "Most memory the application may use at once, a cost ceiling; a notebook "
+        "session needs 16 GB each for the kernel worker, a driver and an executor.",
     ),
 ]  # fmt: skip
 
@@ -222,6 +244,9 @@ def add_parameters(template: Template) -> dict[str, Parameter]:
     }
     template.set_metadata(
         {
+            # Limits no CloudFormation constraint can express; emrs-env deploy
+            # checks them before any AWS call.
+            LIST_LIMITS: {P.EXISTING_SUBNETS: STUDIO_MAX_SUBNETS},
             "AWS::CloudFormation::Interface": {
                 "ParameterGroups": [
                     {
@@ -231,7 +256,7 @@ def add_parameters(template: Template) -> dict[str, Parameter]:
                     for group in GROUPS
                 ],
                 "ParameterLabels": {s.name: {"default": s.label} for s in SPECS},
-            }
+            },
         }
     )
     return params

@@ -46,9 +46,11 @@ def arn(service: str, resource: str, regional: bool = True) -> Sub:
     )
 
 
-def global_arn(service: str, resource: str) -> Sub:
+def global_arn(service: str, resource: str | AWSHelperFn) -> Sub:
     """ARN with neither region nor account (S3 buckets)."""
-    return Sub(f"arn:${{AWS::Partition}}:{service}:::{resource}")
+    if isinstance(resource, str):
+        return Sub(f"arn:${{AWS::Partition}}:{service}:::{resource}")
+    return Sub(f"arn:${{AWS::Partition}}:{service}:::${{Name}}", Name=resource)
 
 
 def statement(
@@ -69,6 +71,15 @@ def statement(
 def document(*statements: Statement) -> PolicyDocument:
     """A policy document of the given statements."""
     return PolicyDocument(Version=VERSION, Statement=list(statements))
+
+
+def flow_logs_trust() -> PolicyDocument:
+    """VPC flow logs of this account may assume the delivery role."""
+    return service_trust(
+        "vpc-flow-logs.amazonaws.com",
+        source_account(),
+        ArnLike("aws:SourceArn", arn("ec2", "vpc-flow-log/*")),
+    )
 
 
 def service_trust(service: str, *conditions: ConditionElement) -> PolicyDocument:
@@ -210,7 +221,8 @@ def _read_bucket(arns: Arns) -> list[Statement]:
             [s3.ListBucket, s3.GetBucketLocation, s3.GetObject],
             [arns.bucket, arns.objects],
         ),
-        statement(sid + ACCOUNT_WIDE, [s3.ListAllMyBuckets], [global_arn("s3", "*")]),
+        # ListAllMyBuckets takes no resource (Service Authorization Reference).
+        statement(sid + ACCOUNT_WIDE, [s3.ListAllMyBuckets], ["*"]),
     ]
 
 
@@ -337,7 +349,8 @@ def studio_network_policy() -> PolicyDocument:
         statement(
             "AllowEC2ENIAttributeAction",
             [ec2.ModifyNetworkInterfaceAttribute],
-            [arn("ec2", "instance/*"), eni, arn("ec2", "security-group/*")],
+            [eni, arn("ec2", "security-group/*")],
+            emr_tagged(),
         ),
         statement(
             "AllowEC2SecurityGroupActionsWithEMRTags",
@@ -393,12 +406,15 @@ def livy_statement() -> Statement:
     )
 
 
-def read_secrets_statement(secret_arns: Sequence[Resource]) -> Statement:
-    """The administrator reads the developers' credentials to hand them over."""
+def read_secrets_statement() -> Statement:
+    """The administrator reads the users' credentials to hand them over.
+
+    Scoped by the secrets' name prefix, so the policy does not grow per user.
+    """
     return statement(
         "ReadDeveloperCredentials",
         [sm.GetSecretValue, sm.DescribeSecret],
-        list(secret_arns),
+        [names.secret_arns()],
     )
 
 
@@ -408,7 +424,12 @@ def change_own_password() -> PolicyDocument:
         statement(
             "ChangeOwnPassword",
             [iam.ChangePassword, iam.GetLoginProfile],
-            [arn("iam", "user/${!aws:username}", regional=False)],
+            [
+                Sub(
+                    "arn:${AWS::Partition}:iam::${AWS::AccountId}:user"
+                    f"{names.USER_PATH}${{!aws:username}}"
+                )
+            ],
         ),
         statement("ReadPasswordPolicy", [iam.GetAccountPasswordPolicy], ["*"]),
     )
@@ -420,13 +441,25 @@ def use_key_statement(key_arn: Resource, *actions: Action) -> Statement:
 
 
 KEY_DECRYPT = (kms.Decrypt,)
-KEY_READ_WRITE = (kms.Decrypt, kms.Encrypt, kms.GenerateDataKey)
+# S3 server-side encryption with KMS calls GenerateDataKey and Decrypt only.
+KEY_READ_WRITE = (kms.Decrypt, kms.GenerateDataKey)
+# EMR Studio's notebook-encryption page: what the service role needs on the key
+# that encrypts workspace files.
+KEY_STUDIO = (
+    kms.Decrypt,
+    kms.GenerateDataKey,
+    kms.ReEncryptFrom,
+    kms.ReEncryptTo,
+    kms.DescribeKey,
+)
 
 
-def credentials_function_policy(
-    user_arns: Sequence[Resource], secret_arns: Sequence[Resource]
-) -> PolicyDocument:
-    """Least privilege for the console-credentials custom resource."""
+def credentials_function_policy() -> PolicyDocument:
+    """Least privilege for the console-credentials custom resource.
+
+    Users are scoped by the stack's IAM path and secrets by their name prefix, so
+    the document has the same size for one user or ninety.
+    """
     return document(
         statement(
             "ManageConsoleCredentials",
@@ -434,19 +467,18 @@ def credentials_function_policy(
                 iam.CreateLoginProfile,
                 iam.UpdateLoginProfile,
                 iam.DeleteLoginProfile,
-                iam.GetLoginProfile,
                 iam.CreateAccessKey,
                 iam.DeleteAccessKey,
                 iam.ListAccessKeys,
             ],
-            list(user_arns),
+            [names.user_arns()],
         ),
         statement("ReadPasswordPolicy", [iam.GetAccountPasswordPolicy], ["*"]),
         statement("ReadAccountAlias", [iam.ListAccountAliases], ["*"]),
         statement(
             "StoreCredentials",
-            [sm.PutSecretValue, sm.DescribeSecret],
-            list(secret_arns),
+            [sm.GetSecretValue, sm.PutSecretValue],
+            [names.secret_arns()],
         ),
     )
 

@@ -18,9 +18,8 @@ from troposphere import (
 )
 
 from generator import names, policies
-from generator.identity import prefixed
-from generator.names import C, R
-from generator.network import Network, tags
+from generator.names import C, R, prefixed, tags
+from generator.network import Network
 
 NOTEBOOK_PORT = 18888
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 from troposphere import Ref, Template
 
 from generator import names
-from generator.application import add_application
+from generator.application import add_application, add_application_group
 from generator.conditions import add_conditions, add_rules
 from generator.config import Options
 from generator.credentials import (
+    SERVICE_TIMEOUT_SECONDS,
     add_credentials,
     add_function,
     add_secrets,
     admin_reads_developer_secrets,
 )
-from generator.encryption import add_key
+from generator.encryption import add_key, allow_studio
 from generator.identity import add_identity
 from generator.network import (
     add_default_group_lockdown,
     add_network,
+    add_private_endpoints,
     default_group_arn,
 )
 from generator.outputs import (
@@ -27,7 +29,8 @@ from generator.outputs import (
     add_emr_outputs,
 )
 from generator.parameters import add_parameters
-from generator.storage import add_storage
+from generator.policies import global_arn
+from generator.storage import add_storage, bucket_name
 from generator.studio import add_studio, add_studio_network_policy
 
 
@@ -39,7 +42,8 @@ def build_template(options: Options | None = None) -> Template:
     add_parameters(template)
     add_conditions(template)
     add_rules(template)
-    key_arn = add_key(template)
+    key = add_key(template)
+    key_arn = key.get_att("Arn")
     bucket = add_storage(template, key_arn)
     network = add_network(template, key_arn)
     users = [options.admin_user, *options.developers]
@@ -49,16 +53,21 @@ def build_template(options: Options | None = None) -> Template:
         options,
         bucket.get_att("Arn"),
         key_arn,
-        admin_extra=[admin_reads_developer_secrets(secrets)],
+        admin_extra=[admin_reads_developer_secrets()],
     )
-    function = add_function(
-        template, identity.users, secrets, key_arn, default_group_arn()
-    )
+    function = add_function(template, key_arn, default_group_arn())
     add_credentials(template, identity.users, secrets, function)
-    add_default_group_lockdown(template, function.get_att("Arn"))
+    add_default_group_lockdown(
+        template, function.get_att("Arn"), SERVICE_TIMEOUT_SECONDS
+    )
     add_studio_network_policy(template, identity.studio_role)
+    allow_studio(
+        key, identity.studio_role.get_att("Arn"), global_arn("s3", bucket_name())
+    )
     studio = add_studio(template, network, Ref(bucket), identity.studio_role, key_arn)
-    application = add_application(template, network, Ref(bucket))
+    application_group = add_application_group(template, network)
+    application = add_application(template, network, Ref(bucket), application_group)
+    add_private_endpoints(template, Ref(application_group))
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, identity, secrets)
     add_emr_outputs(template, studio, application)

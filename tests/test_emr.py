@@ -164,12 +164,12 @@ def test_application_parameters_flow_through() -> None:
             "ReleaseLabel": "emr-6.14.0",
             "Architecture": "ARM64",
             "IdleTimeoutMinutes": "60",
-            "MaximumVcpu": "8",
-            "MaximumMemoryGb": "32",
+            "MaximumVcpu": "12",
+            "MaximumMemoryGb": "48",
         }
     )
     (app,) = of_type(rendered, "AWS::EMRServerless::Application").values()
     props = app["Properties"]
     assert props["ReleaseLabel"] == "emr-6.14.0" and props["Architecture"] == "ARM64"
     assert props["AutoStopConfiguration"]["IdleTimeoutMinutes"] == "60"
-    assert props["MaximumCapacity"] == {"Cpu": "8 vCPU", "Memory": "32 GB"}
+    assert props["MaximumCapacity"] == {"Cpu": "12 vCPU", "Memory": "48 GB"}

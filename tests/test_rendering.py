@@ -35,8 +35,10 @@ def test_network_and_people(azs: str, nat: str, users: str, federated: bool) -> 
     assert len(public) == (n if nat != "none" else 0)
     assert len(nats) == len(eips) == expected_nats
     assert len(tables) == n + (1 if nat != "none" else 0)
-    azs_used = [s["Properties"]["AvailabilityZone"] for s in subnets.values()]
-    assert len(set(azs_used)) == n
+    azs_used = {s["Properties"]["AvailabilityZoneId"] for s in subnets.values()}
+    # By AZ ID, from the IDs EMR Serverless serves in us-east-1 (in their order).
+    assert azs_used == set(["use1-az1", "use1-az2", "use1-az4"][:n])
+    assert all("AvailabilityZone" not in s["Properties"] for s in subnets.values())
     cidrs = [s["Properties"]["CidrBlock"] for s in subnets.values()]
     assert len(set(cidrs)) == len(cidrs)
     assert all(c.endswith("/20") and c.startswith("10.0.") for c in cidrs)
@@ -57,8 +59,17 @@ def test_network_and_people(azs: str, nat: str, users: str, federated: bool) -> 
         i = name[-1]
         assert gateway["Properties"]["SubnetId"] == f"PublicSubnet{i}"
 
-    (endpoint,) = of_type(rendered, "AWS::EC2::VPCEndpoint").values()
+    endpoints = of_type(rendered, "AWS::EC2::VPCEndpoint")
+    endpoint = endpoints.pop("S3GatewayEndpoint")
     assert endpoint["Properties"]["ServiceName"] == "com.amazonaws.us-east-1.s3"
+    interface = {e["Properties"]["ServiceName"] for e in endpoints.values()}
+    if nat == "none":  # Glue and STS for the application, without NAT
+        assert interface == {
+            "com.amazonaws.us-east-1.glue",
+            "com.amazonaws.us-east-1.sts",
+        }
+    else:
+        assert interface == set()
     assert sorted(clean(endpoint["Properties"]["RouteTableIds"])) == [
         f"PrivateRouteTable{i}" for i in range(1, n + 1)
     ]
