@@ -28,11 +28,10 @@ def build_artifacts(options: Options) -> dict[str, str]:
     """Render every build/ artifact in memory, keyed by file name."""
     from generator import render
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
-    from generator.limits import build_within_limits
     from generator.service_catalog import build_portfolio_template
+    from generator.template import build_within_limits
 
-    template, yaml_text = build_within_limits(options)
-    as_dict = template.to_dict()
+    _template, as_dict, yaml_text = build_within_limits(options)
     return {
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
@@ -65,15 +64,13 @@ def cmd_diagram(args: argparse.Namespace) -> int:
     """Write ARCHITECTURE.md, the Mermaid diagram of the template."""
     from generator import config
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
-    from generator.limits import build_within_limits
+    from generator.template import build_within_limits
 
     try:
-        template, _yaml = build_within_limits(config.load(args.config))
+        _template, as_dict, _yaml = build_within_limits(config.load(args.config))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    return _write(
-        Path(args.out), {ARCHITECTURE_MD: architecture_markdown(template.to_dict())}
-    )
+    return _write(Path(args.out), {ARCHITECTURE_MD: architecture_markdown(as_dict)})
 
 
 def cmd_lint(args: argparse.Namespace) -> int:

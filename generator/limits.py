@@ -1,107 +1,355 @@
-"""CloudFormation's per-stack limits, checked before anything is written."""
+"""The quotas a built template must fit, checked before anything is written.
+
+CloudFormation's per-stack quotas (CloudFormation User Guide, "Understand
+CloudFormation quotas") and the IAM quotas that only show at deploy time (IAM User
+Guide, "IAM and AWS STS quotas"). IAM counts policy characters without white
+space, on the policy as IAM receives it: every intrinsic function resolved. This
+module resolves them at their longest (partition aws-us-gov, the longest region
+name, 12-digit account, 128-character stack name, each parameter at its longest
+allowed value, generated names at their longest), so a template that passes here
+passes in every account, region and partition.
+
+It checks a built template (a dict); it never builds one.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from troposphere import Template
+from generator.regions import LONGEST_PARTITION, LONGEST_REGION
 
-from generator.config import ConfigError, Options
-
+# CloudFormation, per stack.
 MAX_RESOURCES = 500
 MAX_PARAMETERS = 200
 MAX_OUTPUTS = 200
+MAX_MAPPINGS = 200
 MAX_S3_TEMPLATE_BYTES = 1_000_000  # a template body read from S3
 MAX_BODY_BYTES = 51_200  # a template body sent in the request
+MAX_STACK_NAME = 128
+
+# IAM, in characters without white space.
+MANAGED_POLICY_CHARS = 6_144
+ROLE_INLINE_CHARS = 10_240  # all inline policies of one role together
+USER_INLINE_CHARS = 2_048
+GROUP_INLINE_CHARS = 5_120
+ROLE_TRUST_CHARS = 2_048  # default quota of a role trust policy
+MANAGED_PER_PRINCIPAL = 10  # managed policies attached to a user, group or role
+GROUPS_PER_USER = 10
+USER_NAME_CHARS = 64
+# KMS key policy: 32 KB (KMS Developer Guide, "Key policies").
+KEY_POLICY_BYTES = 32_768
+
+ACCOUNT = "123456789012"
+GENERATED_NAME = 64  # CloudFormation-generated physical names, at most
+SECRET_SUFFIX = "-AbCdEf"  # Secrets Manager appends six random characters
+PSEUDO = {
+    "AWS::Partition": LONGEST_PARTITION,
+    "AWS::Region": LONGEST_REGION,
+    "AWS::AccountId": ACCOUNT,
+    "AWS::StackName": "s" * MAX_STACK_NAME,
+    "AWS::URLSuffix": "amazonaws.com.cn",
+    "AWS::StackId": f"arn:{LONGEST_PARTITION}:cloudformation:{LONGEST_REGION}:"
+    f"{ACCOUNT}:stack/{'s' * MAX_STACK_NAME}/{'0' * 36}",
+}
+NAME_PROPERTY = {
+    "AWS::IAM::Role": "RoleName",
+    "AWS::IAM::User": "UserName",
+    "AWS::IAM::Group": "GroupName",
+    "AWS::IAM::ManagedPolicy": "ManagedPolicyName",
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::SecretsManager::Secret": "Name",
+    "AWS::Logs::LogGroup": "LogGroupName",
+    "AWS::Lambda::Function": "FunctionName",
+}
+NO_VALUE = object()
+
+
+class Resolver:
+    """Resolves a template's intrinsic functions to their longest values."""
+
+    def __init__(self, template: dict[str, Any]) -> None:
+        self.template = template
+        self.resources = template.get("Resources", {})
+        self.parameters = template.get("Parameters", {})
+
+    # --- what a reference stands for -------------------------------------------
+
+    def parameter(self, name: str) -> Any:
+        spec = self.parameters[name]
+        if "AllowedValues" in spec:
+            return max((str(v) for v in spec["AllowedValues"]), key=len)
+        if spec.get("Type") == "Number":
+            return str(spec.get("MaxValue", spec.get("Default", 0)))
+        longest = "x" * int(spec.get("MaxLength", USER_NAME_CHARS))
+        if spec.get("Type") == "CommaDelimitedList":
+            return [longest]
+        return longest
+
+    def name_of(self, logical: str) -> str:
+        resource = self.resources[logical]
+        prop = NAME_PROPERTY.get(resource["Type"])
+        value = resource.get("Properties", {}).get(prop) if prop else None
+        if value is None:
+            return "g" * GENERATED_NAME
+        return str(self.resolve(value))
+
+    def ref(self, name: str) -> Any:
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in self.parameters:
+            return self.parameter(name)
+        kind = self.resources[name]["Type"]
+        if kind in ("AWS::SecretsManager::Secret", "AWS::IAM::ManagedPolicy"):
+            return self.arn(name)
+        return self.name_of(name)
+
+    def path_of(self, logical: str) -> str:
+        path = self.resources[logical].get("Properties", {}).get("Path", "/")
+        return str(self.resolve(path))
+
+    def arn(self, logical: str) -> str:
+        kind = self.resources[logical]["Type"]
+        head = f"arn:{LONGEST_PARTITION}"
+        regional = f"{LONGEST_REGION}:{ACCOUNT}"
+        name = self.name_of(logical)
+        forms: dict[str, Callable[[], str]] = {
+            "AWS::IAM::Role": lambda: f"{head}:iam::{ACCOUNT}:role"
+            f"{self.path_of(logical)}{name}",
+            "AWS::IAM::User": lambda: f"{head}:iam::{ACCOUNT}:user"
+            f"{self.path_of(logical)}{name}",
+            "AWS::IAM::ManagedPolicy": lambda: f"{head}:iam::{ACCOUNT}:policy"
+            f"{self.path_of(logical)}{name}",
+            "AWS::S3::Bucket": lambda: f"{head}:s3:::{name}",
+            "AWS::SecretsManager::Secret": lambda: f"{head}:secretsmanager:"
+            f"{regional}:secret:{name}{SECRET_SUFFIX}",
+            "AWS::Logs::LogGroup": lambda: f"{head}:logs:{regional}:log-group:"
+            f"{name}:*",
+            "AWS::KMS::Key": lambda: f"{head}:kms:{regional}:key/{'k' * 36}",
+            "AWS::Lambda::Function": lambda: f"{head}:lambda:{regional}:function:"
+            f"{name}",
+        }
+        form = forms.get(kind)
+        if form is None:
+            service = kind.split("::")[1].lower()
+            return f"{head}:{service}:{regional}:{'r' * 128}"
+        return form()
+
+    def get_att(self, logical: str, attribute: str) -> str:
+        if attribute == "Arn":
+            return self.arn(logical)
+        if attribute == "DefaultSecurityGroup":
+            return "sg-" + "0" * 17
+        return "a" * 128
+
+    # --- functions --------------------------------------------------------------
+
+    def longer(self, *values: Any) -> Any:
+        kept = [v for v in values if v is not NO_VALUE]
+        if not kept:
+            return NO_VALUE
+        return max(kept, key=lambda v: len(json.dumps(v, default=str)))
+
+    def resolve(self, value: Any) -> Any:
+        """The value with every intrinsic function replaced by its longest result."""
+        if isinstance(value, list):
+            items = [self.resolve(v) for v in value]
+            return [v for v in items if v is not NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref":
+                return self.ref(arg)
+            if key == "Fn::GetAtt":
+                logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.get_att(logical, attribute)
+            if key == "Fn::If":
+                return self.longer(self.resolve(arg[1]), self.resolve(arg[2]))
+            if key == "Fn::Sub":
+                return self.sub(arg)
+            if key == "Fn::Join":
+                parts = self.resolve(arg[1])
+                return str(arg[0]).join(str(p) for p in parts)
+            if key == "Fn::Select":
+                items = self.resolve(arg[1])
+                return items[min(int(arg[0]), len(items) - 1)] if items else ""
+            if key == "Fn::Split":
+                return str(self.resolve(arg[1])).split(arg[0])
+            if key == "Fn::FindInMap":
+                return self.find_in_map(arg)
+            if key == "Fn::GetAZs":
+                return [f"{LONGEST_REGION}a", f"{LONGEST_REGION}b"]
+            if key == "Fn::Cidr":
+                return ["255.255.255.255/20"] * int(arg[1])
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+    def find_in_map(self, arg: list) -> Any:
+        table = self.template["Mappings"][arg[0]]
+        top = self.resolve(arg[1])
+        row = table.get(top) or max(table.values(), key=lambda r: len(json.dumps(r)))
+        return row[self.resolve(arg[2])]
+
+    def sub(self, arg: Any) -> str:
+        text, variables = (arg, {}) if isinstance(arg, str) else arg
+        local = {k: self.resolve(v) for k, v in variables.items()}
+
+        def replace(match: re.Match) -> str:
+            token = match.group(1)
+            if token.startswith("!"):
+                return "${" + token[1:] + "}"
+            if token in local:
+                return str(local[token])
+            if "." in token:
+                logical, attribute = token.split(".", 1)
+                return self.get_att(logical, attribute)
+            return str(self.ref(token))
+
+        return re.sub(r"\$\{([^}]+)\}", replace, text)
+
+
+def iam_chars(document: Any) -> int:
+    """Characters IAM counts for a policy document: white space excluded."""
+    return len(re.sub(r"\s", "", json.dumps(document, separators=(",", ":"))))
 
 
 @dataclass(frozen=True)
-class Size:
-    """What one template counts against the limits."""
+class Measure:
+    """One quantity of a template against its quota."""
 
-    resources: int
-    parameters: int
-    outputs: int
-    yaml_bytes: int
+    what: str
+    value: int
+    limit: int
 
-    def over(self) -> list[str]:
-        """Which limits this size exceeds, as short phrases."""
-        problems = []
-        for what, have, limit in (
-            ("resources", self.resources, MAX_RESOURCES),
-            ("parameters", self.parameters, MAX_PARAMETERS),
-            ("outputs", self.outputs, MAX_OUTPUTS),
-            ("template bytes", self.yaml_bytes, MAX_S3_TEMPLATE_BYTES),
-        ):
-            if have > limit:
-                problems.append(f"{have} {what} (limit {limit})")
-        return problems
+    @property
+    def over(self) -> bool:
+        """True when the value exceeds the quota."""
+        return self.value > self.limit
+
+    def __str__(self) -> str:
+        return f"{self.what}: {self.value:,} (limit {self.limit:,})"
 
 
-def measure(template: Template, yaml_text: str | None = None) -> Size:
-    """Count a template's resources, parameters, outputs and YAML bytes."""
-    text = yaml_text if yaml_text is not None else template.to_yaml()
-    return Size(
-        resources=len(template.resources),
-        parameters=len(template.parameters),
-        outputs=len(template.outputs),
-        yaml_bytes=len(text.encode("utf-8")),
-    )
+def _principal_keys(resolver: Resolver, value: Any, kind: str) -> list[str]:
+    """Who a Roles/Groups/Users list names: a resource or a parameter's entries."""
+    keys = []
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, dict) and "Fn::If" in item:
+            keys += _principal_keys(resolver, item["Fn::If"][1], kind)
+        elif isinstance(item, dict) and "Ref" in item:
+            keys.append(f"{kind} {item['Ref']}")
+        elif item not in (None, "") and not isinstance(item, dict):
+            keys.append(f"{kind} {item}")
+    return keys
 
 
-def _size_for(developers: int) -> Size:
-    from generator.template import build_template
+def iam_measures(template: dict[str, Any]) -> list[Measure]:
+    """Every IAM quota the template's identities and policies count against."""
+    resolver = Resolver(template)
+    measures: list[Measure] = []
+    inline: Counter[str] = Counter()
+    attached: Counter[str] = Counter()
+    inline_limit = {
+        "role": ROLE_INLINE_CHARS,
+        "user": USER_INLINE_CHARS,
+        "group": GROUP_INLINE_CHARS,
+    }
+    for logical, resource in template.get("Resources", {}).items():
+        kind = resource["Type"]
+        props = resource.get("Properties", {})
+        if kind == "AWS::IAM::ManagedPolicy":
+            doc = resolver.resolve(props["PolicyDocument"])
+            measures.append(
+                Measure(
+                    f"managed policy {logical}", iam_chars(doc), MANAGED_POLICY_CHARS
+                )
+            )
+            for prop, who in (
+                ("Roles", "role"),
+                ("Groups", "group"),
+                ("Users", "user"),
+            ):
+                for key in _principal_keys(resolver, props.get(prop, []), who):
+                    attached[key] += 1
+        elif kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
+            who = kind.rsplit("::", 1)[1].lower()
+            key = f"{who} {logical}"
+            for policy in props.get("Policies", []):
+                inline[key] += iam_chars(resolver.resolve(policy["PolicyDocument"]))
+            attached[key] += len(resolver.resolve(props.get("ManagedPolicyArns", [])))
+            if kind == "AWS::IAM::Role":
+                trust = resolver.resolve(props["AssumeRolePolicyDocument"])
+                measures.append(
+                    Measure(
+                        f"trust policy of {key}", iam_chars(trust), ROLE_TRUST_CHARS
+                    )
+                )
+            if kind == "AWS::IAM::User":
+                groups = resolver.resolve(props.get("Groups", []))
+                measures.append(
+                    Measure(f"groups of {key}", len(groups), GROUPS_PER_USER)
+                )
+                name = str(resolver.resolve(props.get("UserName", "")))
+                measures.append(Measure(f"name of {key}", len(name), USER_NAME_CHARS))
+        elif kind == "AWS::IAM::Policy":
+            chars = iam_chars(resolver.resolve(props["PolicyDocument"]))
+            for prop, who in (
+                ("Roles", "role"),
+                ("Groups", "group"),
+                ("Users", "user"),
+            ):
+                for key in _principal_keys(resolver, props.get(prop, []), who):
+                    inline[key] += chars
+        elif kind == "AWS::KMS::Key":
+            doc = resolver.resolve(props["KeyPolicy"])
+            measures.append(
+                Measure(
+                    f"key policy of {logical}",
+                    len(json.dumps(doc, separators=(",", ":"))),
+                    KEY_POLICY_BYTES,
+                )
+            )
+    for key, chars in sorted(inline.items()):
+        limit = inline_limit[key.split(" ", 1)[0]]
+        measures.append(Measure(f"inline policies of {key}", chars, limit))
+    for key, count in sorted(attached.items()):
+        measures.append(
+            Measure(f"managed policies attached to {key}", count, MANAGED_PER_PRINCIPAL)
+        )
+    return measures
 
-    names = tuple(f"developer-{i}" for i in range(developers))
-    return measure(build_template(Options(developers=names)))
+
+def stack_measures(template: dict[str, Any], template_bytes: int) -> list[Measure]:
+    """CloudFormation's per-stack quotas."""
+    return [
+        Measure("resources", len(template.get("Resources", {})), MAX_RESOURCES),
+        Measure("parameters", len(template.get("Parameters", {})), MAX_PARAMETERS),
+        Measure("outputs", len(template.get("Outputs", {})), MAX_OUTPUTS),
+        Measure("mappings", len(template.get("Mappings", {})), MAX_MAPPINGS),
+        Measure("template bytes", template_bytes, MAX_S3_TEMPLATE_BYTES),
+    ]
 
 
-def max_developers() -> int:
-    """The most developer users one stack holds, from two sample builds."""
-    one, two = _size_for(1), _size_for(2)
-    best = None
-    for base, step, limit in (
-        (one.resources, two.resources - one.resources, MAX_RESOURCES),
-        (one.outputs, two.outputs - one.outputs, MAX_OUTPUTS),
-        (one.yaml_bytes, two.yaml_bytes - one.yaml_bytes + 64, MAX_S3_TEMPLATE_BYTES),
-    ):
-        if step > 0:
-            fits = 1 + (limit - base) // step
-            best = fits if best is None else min(best, fits)
-    return best if best is not None else 10**6
+def measures(template: dict[str, Any], template_bytes: int) -> list[Measure]:
+    """Every quota this module models, for one built template."""
+    return stack_measures(template, template_bytes) + iam_measures(template)
 
 
-def _too_many(options: Options, problem: str) -> ConfigError:
-    return ConfigError(
-        "developers",
-        f"{len(options.developers)} developers give {problem}; one stack holds at "
-        f"most {max_developers()} developers. Split them over several stacks with "
-        "distinct NamePrefix values, or federate through the DeveloperRoleNames "
-        "parameter",
-    )
+def problems(template: dict[str, Any], template_bytes: int) -> list[str]:
+    """The quotas the template exceeds, as short phrases (empty when it fits)."""
+    return [str(m) for m in measures(template, template_bytes) if m.over]
 
 
-def check_limits(
-    template: Template, options: Options, yaml_text: str | None = None
-) -> Size:
-    """Raise ConfigError when the template would not deploy as one stack."""
-    size = measure(template, yaml_text)
-    problems = size.over()
-    if problems:
-        raise _too_many(options, ", ".join(problems))
-    return size
-
-
-def build_within_limits(options: Options) -> tuple[Template, str]:
-    """Build the template and its YAML, or raise ConfigError past a limit."""
-    from generator.template import build_template
-
-    try:
-        template = build_template(options)
-    except ValueError as exc:  # troposphere stops at 200 outputs or 500 resources
-        if "Maximum" not in str(exc):
-            raise
-        raise _too_many(options, f"more than CloudFormation allows ({exc})") from exc
-    text = template.to_yaml()
-    check_limits(template, options, text)
-    return template, text
+def fits(have: int, base: int, step: int, limit: int) -> int | None:
+    """How many units fit under `limit` when `have` units measure `base` and each
+    further unit adds `step`; None when units add nothing."""
+    if step <= 0:
+        return None
+    return have + max((limit - base) // step, 0)

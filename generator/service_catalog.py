@@ -41,12 +41,27 @@ from generator.policies import arn, document, service_trust, statement
 MANAGED_POLICY_LIMIT = 6_144  # characters, white space excluded
 HANDLERS = ("create", "update", "delete", "read")
 PRINCIPAL_SLOTS = (1, 2, 3)
-PASSED_TO = [
-    names.LAMBDA_SERVICE,
-    "vpc-flow-logs.amazonaws.com",
-    names.EMR_SERVICE,
-    names.EMR_SERVERLESS_SERVICE,
-]
+# Properties through which CloudFormation passes a role to a service (iam:PassRole
+# with iam:PassedToService), by resource type.
+ROLE_PROPERTIES = {
+    ("AWS::Lambda::Function", "Role"): names.LAMBDA_SERVICE,
+    ("AWS::EC2::FlowLog", "DeliverLogsPermissionArn"): "vpc-flow-logs.amazonaws.com",
+    ("AWS::EMR::Studio", "ServiceRole"): names.EMR_SERVICE,
+}
+# Service Catalog names the stacks it launches SC-<account>-pp-<id>; roles the
+# template leaves unnamed get names that start with the stack name.
+PRODUCT_STACK_PREFIX = "SC-"
+# What intrinsic functions need of whoever runs the stack, which no resource schema
+# lists (CloudFormation Template Reference, Fn::GetAZs: "IAM permissions").
+INTRINSIC_PERMISSIONS = {
+    "Fn::GetAZs": (
+        "ec2:DescribeAvailabilityZones",
+        "ec2:DescribeAccountAttributes",
+        "ec2:DescribeSubnets",
+    ),
+}
+# Granted in their own, conditioned statements instead of on Resource "*".
+HANDLED_SEPARATELY = {"iam:passrole"}
 CHECKOV_SKIPS = [
     {
         "id": check,
@@ -106,12 +121,65 @@ def is_iam_action(action: str) -> bool:
     return name.lower() in known
 
 
-def provisioning_actions(resource_types: Iterable[str]) -> list[str]:
-    """The union of the types' permissions that IAM knows, sorted."""
-    actions: set[str] = set()
+def intrinsic_permissions(environment: Any) -> set[str]:
+    """What the template's intrinsic functions need (Fn::GetAZs)."""
+    found: set[str] = set()
+    if isinstance(environment, dict):
+        for key, value in environment.items():
+            found |= set(INTRINSIC_PERMISSIONS.get(key, ()))
+            found |= intrinsic_permissions(value)
+    elif isinstance(environment, list):
+        for value in environment:
+            found |= intrinsic_permissions(value)
+    return found
+
+
+def provisioning_actions(
+    resource_types: Iterable[str], extra: Iterable[str] = ()
+) -> list[str]:
+    """The union of the types' permissions that IAM knows, sorted; PassRole apart."""
+    actions: set[str] = set(extra)
     for resource_type in resource_types:
         actions |= type_permissions(resource_type)
-    return sorted(a for a in actions if is_iam_action(a))
+    return sorted(
+        a for a in actions if is_iam_action(a) and a.lower() not in HANDLED_SEPARATELY
+    )
+
+
+def _role_pattern(role: dict[str, Any]) -> str:
+    """ARN pattern of a role of the environment: by its name, or its stack's."""
+    name = role.get("Properties", {}).get("RoleName")
+    if name is None:
+        return f"role/{PRODUCT_STACK_PREFIX}*"
+    text = name["Fn::Sub"] if isinstance(name, dict) else name
+    return "role/*" + text.rsplit("}", 1)[-1]
+
+
+def passed_roles(environment: dict[str, Any]) -> dict[str, set[str]]:
+    """Role ARN patterns CloudFormation passes, by the service they go to."""
+    resources = environment["Resources"]
+    passed: dict[str, set[str]] = {}
+    for resource in resources.values():
+        for prop, value in resource.get("Properties", {}).items():
+            service = ROLE_PROPERTIES.get((resource["Type"], prop))
+            if service is None:
+                continue
+            logical = value["Fn::GetAtt"][0]
+            passed.setdefault(service, set()).add(_role_pattern(resources[logical]))
+    return passed
+
+
+def pass_role_statements(environment: dict[str, Any]) -> list:
+    """iam:PassRole on the environment's own roles, each to its own service."""
+    return [
+        statement(
+            "PassEnvironmentRolesTo" + service.split(".")[0].title().replace("-", ""),
+            [iam_actions.PassRole],
+            [arn("iam", pattern, regional=False) for pattern in sorted(patterns)],
+            StringEquals("iam:PassedToService", service),
+        )
+        for service, patterns in sorted(passed_roles(environment).items())
+    ]
 
 
 def policy_size(doc: PolicyDocument) -> int:
@@ -149,9 +217,9 @@ def _resources_document(actions: list[str]) -> PolicyDocument:
     )
 
 
-def stack_policy() -> PolicyDocument:
+def stack_policy(environment: dict[str, Any]) -> PolicyDocument:
     """What CloudFormation and the custom resources need beyond resource types."""
-    stacks = arn("cloudformation", "stack/SC-*")
+    stacks = arn("cloudformation", f"stack/{PRODUCT_STACK_PREFIX}*")
     return document(
         statement(
             "ManageProductStacks",
@@ -179,14 +247,9 @@ def stack_policy() -> PolicyDocument:
         statement(
             "InvokeCustomResources",
             [awslambda.InvokeFunction],
-            [arn("lambda", "function:SC-*")],
+            [arn("lambda", f"function:{PRODUCT_STACK_PREFIX}*")],
         ),
-        statement(
-            "PassEnvironmentRoles",
-            [iam_actions.PassRole],
-            [arn("iam", "role/*", regional=False)],
-            StringEquals("iam:PassedToService", PASSED_TO),
-        ),
+        *pass_role_statements(environment),
     )  # fmt: skip
 
 
@@ -325,8 +388,10 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
         )
     )
     types = sorted({r["Type"] for r in environment["Resources"].values()})
-    chunks = split_actions(provisioning_actions(types))
-    policies = [(stack_policy(), {})]
+    chunks = split_actions(
+        provisioning_actions(types, intrinsic_permissions(environment))
+    )
+    policies = [(stack_policy(environment), {})]
     policies += [
         (_resources_document(c), {"checkov": {"skip": CHECKOV_SKIPS}}) for c in chunks
     ]

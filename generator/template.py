@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
+
 from troposphere import Ref, Template
 
-from generator import names
+from generator import limits, names
 from generator.application import add_application, add_application_group
 from generator.conditions import add_conditions, add_rules
-from generator.config import Options
+from generator.config import USER_NAME_MAX, ConfigError, Options
 from generator.credentials import (
     SERVICE_TIMEOUT_SECONDS,
     add_credentials,
@@ -72,3 +75,60 @@ def build_template(options: Options | None = None) -> Template:
     add_credentials_outputs(template, identity, secrets)
     add_emr_outputs(template, studio, application)
     return template
+
+
+def _sample(developers: int) -> dict:
+    names_ = tuple(f"{i:0{USER_NAME_MAX}d}" for i in range(developers))
+    return build_template(Options(developers=names_)).to_dict()
+
+
+@cache
+def max_developers() -> int:
+    """The most developers one stack holds: what each adds, against every quota.
+
+    Two sample builds (one and two developers with the longest user names) give
+    what one developer adds to the resources, outputs, template size and each IAM
+    measure; the smallest headroom decides.
+    """
+    one, two = _sample(1), _sample(2)
+    pairs = [
+        (len(one["Resources"]), len(two["Resources"]), limits.MAX_RESOURCES),
+        (len(one["Outputs"]), len(two["Outputs"]), limits.MAX_OUTPUTS),
+        (
+            len(json.dumps(one, indent=1)),
+            len(json.dumps(two, indent=1)),
+            limits.MAX_S3_TEMPLATE_BYTES,
+        ),
+    ]
+    iam_one = {m.what: m for m in limits.iam_measures(one)}
+    iam_two = {m.what: m for m in limits.iam_measures(two)}
+    pairs += [
+        (iam_one[what].value, m.value, m.limit)
+        for what, m in iam_two.items()
+        if what in iam_one
+    ]
+    counts = [limits.fits(1, base, after - base, limit) for base, after, limit in pairs]
+    return min(c for c in counts if c is not None)
+
+
+def _too_many(options: Options, problem: str) -> ConfigError:
+    return ConfigError(
+        "developers",
+        f"{len(options.developers)} developers give {problem}; one stack holds at "
+        f"most {max_developers()} developers. Split them over several stacks with "
+        "distinct NamePrefix values, or federate through the DeveloperRoleNames "
+        "parameter",
+    )
+
+
+def build_within_limits(options: Options) -> tuple[Template, dict, str]:
+    """Build the template, its dict and YAML, or raise ConfigError past a quota."""
+    if len(options.developers) > max_developers():
+        raise _too_many(options, "more than CloudFormation and IAM quotas allow")
+    template = build_template(options)
+    as_dict = template.to_dict()
+    text = template.to_yaml()
+    problems = limits.problems(as_dict, len(text.encode("utf-8")))
+    if problems:
+        raise _too_many(options, ", ".join(problems))
+    return template, as_dict, text

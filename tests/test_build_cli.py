@@ -125,7 +125,7 @@ def test_python_dash_m_and_help() -> None:
 def test_largest_stack_builds_and_one_more_developer_is_refused(
     tmp_path: Path, capsys
 ) -> None:
-    from generator.limits import max_developers
+    from generator.template import max_developers
 
     ceiling = max_developers()
     assert 50 <= ceiling < 200

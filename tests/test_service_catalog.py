@@ -100,8 +100,19 @@ def test_rendered_portfolio(principals: int) -> None:
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": ["servicecatalog.amazonaws.com"]}
     stack = rendered["Resources"]["LaunchPolicy1"]["Properties"]["PolicyDocument"]
-    (pass_role,) = [s for s in stack["Statement"] if s["Sid"] == "PassEnvironmentRoles"]
-    assert "iam:PassedToService" in clean(pass_role)["Condition"]["StringEquals"]
+    passing = [s for s in stack["Statement"] if "iam:PassRole" in as_list(s["Action"])]
+    # One statement per service, each naming only the environment's roles.
+    assert {
+        clean(s)["Condition"]["StringEquals"]["iam:PassedToService"] for s in passing
+    } == {
+        "lambda.amazonaws.com",
+        "vpc-flow-logs.amazonaws.com",
+        "elasticmapreduce.amazonaws.com",
+    }
+    for pass_role in passing:
+        for resource in as_list(pass_role["Resource"]):
+            assert resource.startswith("arn:aws:iam::")
+            assert resource.endswith(("role/SC-*", "role/*emr-studio-service-role"))
 
 
 def test_environment_parameters_can_all_be_filled_by_a_launch() -> None:
