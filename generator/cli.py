@@ -74,7 +74,7 @@ def cmd_diagram(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    """Run cfn-lint, checkov and cfn-guard on every template in a folder."""
+    """Run cfn-lint, checkov, cfn-guard and parliament on every template."""
     from generator import scanners
 
     folder = Path(args.folder)
@@ -87,11 +87,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
             reports.append(scanners.cfn_lint(path))
             reports.append(scanners.checkov(path)[0])
             reports.append(scanners.guard(scanners.guard_input(path)))
+            reports.append(scanners.parliament(scanners.guard_input(path))[0])
     except scanners.ScannerError as exc:
         raise CommandError(str(exc)) from exc
     for report in reports:
         mark = "ok  " if report.ok else "FAIL"
-        print(f"{mark} {report.scanner:9} {report.path}: {report.detail}")
+        print(f"{mark} {report.scanner:10} {report.path}: {report.detail}")
         for finding in report.findings:
             print(f"       {finding}")
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
@@ -271,7 +272,9 @@ def parser() -> argparse.ArgumentParser:
     )
     diagram.set_defaults(func=cmd_diagram)
 
-    lint = sub.add_parser("lint", help="run cfn-lint, checkov and cfn-guard")
+    lint = sub.add_parser(
+        "lint", help="run cfn-lint, checkov, cfn-guard and parliament"
+    )
     lint.add_argument(
         "folder", nargs="?", default="build", help="folder of templates (default build)"
     )

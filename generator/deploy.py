@@ -43,6 +43,8 @@ class DeployError(Exception):
 def parse_parameters(pairs: Sequence[str], template: dict[str, Any]) -> dict[str, str]:
     """KEY=VALUE pairs, checked against the template's parameters."""
     known = template.get("Parameters", {})
+    # Limits no CloudFormation constraint can express (parameters.LIST_LIMITS).
+    list_limits = template.get("Metadata", {}).get("EmrsEnvListLimits", {})
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -64,6 +66,11 @@ def parse_parameters(pairs: Sequence[str], template: dict[str, Any]) -> dict[str
         )
         if pattern and not all(re.fullmatch(pattern, item) for item in items):
             raise DeployError(f"{key}: {known[key]['ConstraintDescription']}", 2)
+        most = list_limits.get(key)
+        if most is not None and len(items) > most:
+            raise DeployError(
+                f"{key} lists {len(items)} values; at most {most} are allowed", 2
+            )
         values[key] = value
     return values
 

@@ -111,6 +111,11 @@ def _iam_actions() -> dict[str, set[str]]:
     return {prefix: set(spec["Actions"]) for prefix, spec in services.items()}
 
 
+def known_prefix(prefix: str) -> bool:
+    """True when IAM knows the service prefix (cfn-lint's copy)."""
+    return prefix.lower() in _iam_actions()
+
+
 def is_iam_action(action: str) -> bool:
     """True when IAM knows the action (schemas still list a few retired names)."""
     prefix, _, name = action.partition(":")

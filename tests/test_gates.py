@@ -11,6 +11,7 @@ from cfn_flip import to_json
 from policy_sentry.querying.actions import get_action_data
 
 from generator import limits, scanners
+from generator import service_catalog as sc
 from generator.template import build_template
 from tests.helpers import as_list, clean, render
 
@@ -107,6 +108,36 @@ def test_guard_catches_a_public_bucket(tmp_path: Path, guard_bundle) -> None:
     path = tmp_path / "public.json"
     path.write_text(json.dumps(data))
     assert any("s3" in f for f in scanners.guard(path).findings)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_parliament_finds_nothing_unexplained(path: Path) -> None:
+    report, ignored = scanners.parliament(scanners.guard_input(path))
+    assert report.findings == [], report.findings
+    listed = set(scanners.PARLIAMENT_IGNORED)
+    for key in ignored:
+        # Listed with a reason, or an action parliament's database predates.
+        assert key in listed or sc.is_iam_action(key[2]) or sc.known_prefix(key[2])
+    assert all(len(r) > 40 for r in scanners.PARLIAMENT_IGNORED.values())
+
+
+def test_every_parliament_ignore_is_still_needed() -> None:
+    used = set()
+    for path in TEMPLATES:
+        used |= set(scanners.parliament(scanners.guard_input(path))[1])
+    assert set(scanners.PARLIAMENT_IGNORED) <= used
+
+
+def test_parliament_catches_a_bad_policy(tmp_path: Path) -> None:
+    data = json.loads((BUILD / "emr-serverless-interactive.json").read_text())
+    doc = data["Resources"]["RuntimePolicy"]["Properties"]["PolicyDocument"]
+    doc["Statement"].append(
+        {"Effect": "Allow", "Action": ["s3:GetObjekt"], "Resource": ["*"]}
+    )
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(data))
+    report, _ignored = scanners.parliament(path)
+    assert any("UNKNOWN_ACTION" in f and "RuntimePolicy" in f for f in report.findings)
 
 
 def test_size_and_limits() -> None:
