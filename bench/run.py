@@ -124,7 +124,7 @@ def handler_timings(runs: int = 10) -> dict[str, float]:
     import boto3
     from moto import mock_aws
 
-    from custom_resources import console_credentials as cc
+    from custom_resources import stack_function as cc
 
     logging.getLogger().setLevel(logging.WARNING)
     os.environ.update(

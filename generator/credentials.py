@@ -1,7 +1,7 @@
 """Console credentials: a secret per user, filled by a Lambda-backed custom resource.
 
-The handler's source, custom_resources/console_credentials.py, is inlined as the
-function's code, so the template stays one self-contained file.
+The source of the stack's custom-resource function, custom_resources/stack_function.py,
+is inlined as the function's code, so the template stays one self-contained file.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from generator import names, policies
 from generator.identity import Conditional
 from generator.names import C, P, R, prefixed
 
-HANDLER_SOURCE = Path(custom_resources.__file__).with_name("console_credentials.py")
+HANDLER_SOURCE = Path(custom_resources.__file__).with_name("stack_function.py")
 RUNTIME = "python3.14"
 TIMEOUT_SECONDS = 60
 # CloudFormation invokes the function asynchronously, once per custom resource.

@@ -159,7 +159,7 @@ def test_start_up_imports_no_heavy_library() -> None:
 def test_handler_uses_only_the_standard_library_and_boto3() -> None:
     import ast
 
-    source = (ROOT / "custom_resources" / "console_credentials.py").read_text()
+    source = (ROOT / "custom_resources" / "stack_function.py").read_text()
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):

@@ -1,4 +1,4 @@
-"""The credentials handler against moto, answering a real local HTTP server."""
+"""The stack's custom-resource function against moto, answering a local HTTP server."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from custom_resources import console_credentials as cc
+from custom_resources import stack_function as cc
 
 ACCOUNT = "123456789012"
 STACK = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/emrs/0a1b2c3d"
@@ -157,7 +157,7 @@ def test_create_without_access_key(aws, cfn, caplog, monkeypatch) -> None:
         "ConsoleSignInUrl": url,
     }
     value = secret(sm)
-    assert set(value) == {"UserName", "Password", "ConsoleSignInUrl"}
+    assert set(value) == {"UserName", "Password", "ConsoleSignInUrl", "RequestId"}
     assert value["UserName"] == "ana" and value["ConsoleSignInUrl"] == url
     assert_strong(value["Password"])
     assert has_profile(iam) and keys(iam) == []
@@ -213,7 +213,9 @@ def test_update_without_changes_keeps_the_password(aws, cfn) -> None:
     send(cfn, "Create", props())
     before = secret(sm)
     send(cfn, "Update", props(), props(), physical="console-credentials-ana")
-    assert secret(sm) == before
+    after = secret(sm)
+    assert after.pop("RequestId") == "req-1" and before.pop("RequestId") == "req-0"
+    assert after == before
 
 
 def test_toggling_the_access_key(aws, cfn) -> None:
@@ -301,7 +303,10 @@ def test_missing_secret_leaves_no_profile_or_key(aws, cfn) -> None:
     iam, _ = aws
     answer = send(cfn, "Create", props(key="true", SecretId="emrs/nope"))
     assert answer["Status"] == "FAILED"
-    assert answer["Reason"] == "PutSecretValue failed: ResourceNotFoundException"
+    assert answer["Reason"] == (
+        "PutSecretValue failed: ResourceNotFoundException: "
+        "Secrets Manager can't find the specified secret."
+    )
     assert not has_profile(iam) and keys(iam) == []
 
 
@@ -337,7 +342,8 @@ def test_unexpected_exception_is_answered(aws, cfn, monkeypatch) -> None:
     def broken(*_args: object) -> None:
         raise KeyError("boom")
 
-    monkeypatch.setattr(cc, "handle", broken)
+    monkeypatch.setattr(cc, "credentials_create", broken)
+    monkeypatch.setitem(cc.HANDLERS["Custom::ConsoleCredentials"], "Create", broken)
     answer = send(cfn, "Create", props())
     assert answer["Status"] == "FAILED" and answer["Reason"] == "Unexpected KeyError"
 
@@ -430,3 +436,323 @@ def test_default_security_group_bad_id(aws, cfn) -> None:
     missing = lockdown_event(cfn, "Create", "sg-0123456789abcdef0")
     assert missing["Status"] == "FAILED"
     assert missing["Reason"].startswith("DescribeSecurityGroups failed: InvalidGroup")
+
+
+# --- no untracked access keys, whatever fails ---------------------------------------
+
+
+class Denying:
+    """A client whose named operations fail with an AWS error; the rest pass."""
+
+    def __init__(self, client: Any, code: str, *operations: str) -> None:
+        self.client, self.code, self.operations = client, code, set(operations)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self.operations:
+
+            def denied(**_kwargs: Any) -> None:
+                raise ClientError(
+                    {"Error": {"Code": self.code, "Message": f"{name} denied"}},
+                    "".join(p.title() for p in name.split("_")),
+                )
+
+            return denied
+        return getattr(self.client, name)
+
+
+def deny(monkeypatch, service: str, code: str, *operations: str) -> None:
+    real = boto3.client
+
+    def client(name: str, **kwargs: Any) -> Any:
+        made = real(name, **kwargs)
+        return Denying(made, code, *operations) if name == service else made
+
+    monkeypatch.setattr(cc.boto3, "client", client)
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "DecryptionFailure"])
+@pytest.mark.parametrize("want_key", ["true", "false"])
+def test_unreadable_secret_fails_and_leaves_the_recorded_key_only(
+    aws, cfn, monkeypatch, code: str, want_key: str
+) -> None:
+    iam, sm = aws
+    send(cfn, "Create", props(key="true"))
+    before = secret(sm)
+    deny(monkeypatch, "secretsmanager", code, "get_secret_value")
+    answer = send(cfn, "Update", props(key=want_key, token="2"), props(key="true"),
+                  physical="console-credentials-ana")  # fmt: skip
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"].startswith(
+        f"cannot read the stored credentials: GetSecretValue failed: {code}"
+    )
+    assert keys(iam) == [before["AccessKeyId"]] and secret(sm) == before
+    monkeypatch.undo()
+    # Delete trusts IAM, not the secret: every key goes, even unreadable ones.
+    deny(monkeypatch, "secretsmanager", code, "get_secret_value")
+    assert (
+        send(cfn, "Delete", props(key="true"), physical="console-credentials-ana")[
+            "Status"
+        ]
+        == "SUCCESS"
+    )
+    assert keys(iam) == [] and not has_profile(iam)
+
+
+def test_placeholder_or_missing_secret_means_nothing_stored(aws) -> None:
+    _, sm = aws
+    assert cc.stored(sm, "emrs/ana")[0] == {}
+    assert cc.stored(sm, "emrs/nobody") == ({}, None)
+    sm.put_secret_value(SecretId="emrs/ana", SecretString="[1, 2]")
+    with pytest.raises(cc.Failure, match="does not hold credentials JSON"):
+        cc.stored(sm, "emrs/ana")
+    sm.put_secret_value(SecretId="emrs/ana", SecretString="not json")
+    with pytest.raises(cc.Failure):
+        cc.stored(sm, "emrs/ana")
+
+
+def test_update_deletes_keys_the_secret_does_not_record(aws, cfn) -> None:
+    iam, sm = aws
+    send(cfn, "Create", props(key="true"))
+    stray = iam.create_access_key(UserName="ana")["AccessKey"]["AccessKeyId"]
+    send(cfn, "Update", props(key="true", token="2"), props(key="true"),
+         physical="console-credentials-ana")  # fmt: skip
+    recorded = secret(sm)["AccessKeyId"]
+    assert keys(iam) == [recorded] and recorded != stray
+
+
+def test_a_recorded_key_deleted_outside_is_replaced(aws, cfn) -> None:
+    iam, sm = aws
+    send(cfn, "Create", props(key="true"))
+    old = secret(sm)["AccessKeyId"]
+    iam.delete_access_key(UserName="ana", AccessKeyId=old)
+    send(cfn, "Update", props(key="true", token="2"), props(key="true"),
+         physical="console-credentials-ana")  # fmt: skip
+    new = secret(sm)["AccessKeyId"]
+    assert new != old and keys(iam) == [new]
+
+
+def test_delete_removes_keys_nobody_recorded(aws, cfn) -> None:
+    iam, _ = aws
+    send(cfn, "Create", props())
+    iam.create_access_key(UserName="ana")
+    send(cfn, "Delete", props(), physical="console-credentials-ana")
+    assert keys(iam) == [] and not has_profile(iam)
+
+
+def same_request(cfn: Any, request_id: str, properties: dict) -> dict:
+    event = {
+        "RequestType": "Create",
+        "ResponseURL": cfn.url,
+        "StackId": STACK,
+        "RequestId": request_id,
+        "LogicalResourceId": "AnaCredentials",
+        "ResourceType": "Custom::ConsoleCredentials",
+        "ResourceProperties": properties,
+    }
+    cc.handler(event, Context())
+    return cfn.bodies[-1]
+
+
+def test_the_same_request_run_twice_does_the_work_once(aws, cfn) -> None:
+    iam, sm = aws
+    first = same_request(cfn, "req-once", props(key="true"))
+    stored = secret(sm)
+    second = same_request(cfn, "req-once", props(key="true"))
+    assert first["Status"] == second["Status"] == "SUCCESS"
+    assert first["Data"] == second["Data"]
+    assert secret(sm) == stored and keys(iam) == [stored["AccessKeyId"]]
+
+
+def test_a_run_that_died_before_storing_leaves_no_second_key(aws, cfn) -> None:
+    iam, sm = aws
+    # The first run made a key and a profile, then Lambda stopped it.
+    iam.create_access_key(UserName="ana")
+    iam.create_login_profile(UserName="ana", Password="Aa1!" * 8)
+    answer = same_request(cfn, "req-again", props(key="true"))
+    assert answer["Status"] == "SUCCESS"
+    assert keys(iam) == [secret(sm)["AccessKeyId"]]
+
+
+def test_failed_store_deletes_the_key_it_made(aws, cfn, monkeypatch) -> None:
+    iam, _ = aws
+    deny(monkeypatch, "secretsmanager", "AccessDeniedException", "put_secret_value")
+    answer = send(cfn, "Create", props(key="true"))
+    assert answer["Status"] == "FAILED"
+    assert "PutSecretValue failed: AccessDeniedException" in answer["Reason"]
+    assert keys(iam) == [] and not has_profile(iam)
+
+
+# --- rotation as IAM sees it ------------------------------------------------------
+
+
+def recording(monkeypatch, operation: str) -> list[dict]:
+    requested: list[dict] = []
+    real = boto3.client
+
+    def client(name: str, **kwargs: Any) -> Any:
+        made = real(name, **kwargs)
+        made.meta.events.register(
+            f"provide-client-params.iam.{operation}",
+            lambda params, **_: requested.append(dict(params)),
+        )
+        return made
+
+    monkeypatch.setattr(cc.boto3, "client", client)
+    return requested
+
+
+def test_rotation_gives_iam_the_stored_password(aws, cfn, monkeypatch) -> None:
+    _, sm = aws
+    send(cfn, "Create", props())
+    before = secret(sm)["Password"]
+    updates = recording(monkeypatch, "UpdateLoginProfile")
+    send(cfn, "Update", props(token="2"), props(), physical="console-credentials-ana")
+    after = secret(sm)["Password"]
+    assert after != before
+    (update,) = updates
+    assert update == {
+        "UserName": "ana",
+        "Password": after,
+        "PasswordResetRequired": True,
+    }
+    send(cfn, "Update", props(token="2"), props(token="2"),
+         physical="console-credentials-ana")  # fmt: skip
+    assert len(updates) == 1, "no rotation without a new token"
+
+
+def test_update_failing_after_the_new_password_keeps_the_login(
+    aws, cfn, monkeypatch
+) -> None:
+    iam, _ = aws
+    send(cfn, "Create", props())
+    deny(monkeypatch, "secretsmanager", "AccessDeniedException", "put_secret_value")
+    answer = send(cfn, "Update", props(token="2"), props(),
+                  physical="console-credentials-ana")  # fmt: skip
+    assert answer["Status"] == "FAILED"
+    assert has_profile(iam), "an existing login profile is never deleted on failure"
+
+
+def test_passwords_are_shuffled(aws) -> None:
+    iam, _ = aws
+    firsts = {cc.new_password(iam)[0] in string.ascii_uppercase for _ in range(40)}
+    assert firsts == {True, False}
+    assert {len(cc.new_password(iam)) for _ in range(5)} == {24}
+
+
+# --- registry, diagnosis and permissions ------------------------------------------
+
+
+def test_unknown_resource_type_fails_and_its_delete_succeeds(aws, cfn) -> None:
+    event = {
+        "RequestType": "Create",
+        "ResponseURL": cfn.url,
+        "StackId": STACK,
+        "RequestId": "req-x",
+        "LogicalResourceId": "Odd",
+        "ResourceType": "Custom::Unknown",
+        "ResourceProperties": props(),
+    }
+    cc.handler(event, Context())
+    answer = cfn.bodies[-1]
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == "unknown resource type 'Custom::Unknown'"
+    assert answer["PhysicalResourceId"] == "failed-Odd"
+    iam, _ = aws
+    assert not has_profile(iam), "never sent to the credentials code"
+    cc.handler(event | {"RequestType": "Delete", "PhysicalResourceId": "failed-Odd"},
+               Context())  # fmt: skip
+    assert cfn.bodies[-1]["Status"] == "SUCCESS"
+
+
+def test_failed_create_answers_the_users_physical_id(aws, cfn, monkeypatch) -> None:
+    deny(monkeypatch, "secretsmanager", "AccessDeniedException", "put_secret_value")
+    answer = send(cfn, "Create", props())
+    assert answer["PhysicalResourceId"] == "console-credentials-ana"
+    bad = send(cfn, "Create", props(UserName="bad name"))
+    assert bad["PhysicalResourceId"] == "failed-AnaCredentials"
+
+
+def test_errors_are_logged_with_code_message_and_trace_without_account(
+    aws, cfn, caplog, monkeypatch
+) -> None:
+    caplog.set_level("INFO")
+
+    def broken(*_args: object) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": f"arn:aws:iam::{ACCOUNT}:x"}},
+            "CreateLoginProfile",
+        )
+
+    monkeypatch.setitem(cc.HANDLERS["Custom::ConsoleCredentials"], "Create", broken)
+    answer = send(cfn, "Create", props())
+    assert answer["Reason"] == (
+        "CreateLoginProfile failed: AccessDenied: arn:aws:iam::<account>:x"
+    )
+    assert ACCOUNT not in caplog.text and "AccessDenied" in caplog.text
+
+    def crash(*_args: object) -> None:
+        raise ZeroDivisionError(f"account {ACCOUNT}")
+
+    monkeypatch.setitem(cc.HANDLERS["Custom::ConsoleCredentials"], "Create", crash)
+    assert send(cfn, "Create", props())["Reason"] == "Unexpected ZeroDivisionError"
+    record = json.loads(caplog.records[-2].getMessage())
+    assert "Traceback" in record["trace"] and "crash" in record["trace"]
+    assert ACCOUNT not in caplog.text
+
+
+def test_retries_six_times_with_capped_backoff() -> None:
+    sleeps: list[float] = []
+
+    def throttled() -> None:
+        raise ClientError({"Error": {"Code": "ThrottlingException"}}, "X")
+
+    with pytest.raises(ClientError):
+        cc.call(throttled, sleep=sleeps.append)
+    assert sleeps == [0.25, 0.5, 1.0, 2.0, 4.0]
+
+
+def test_deadline_guard_leaves_five_seconds(aws, cfn, monkeypatch) -> None:
+    timers: list[float] = []
+    real = cc.threading.Timer
+
+    def timer(seconds: float, fn: Any) -> Any:
+        timers.append(seconds)
+        return real(seconds, fn)
+
+    monkeypatch.setattr(cc.threading, "Timer", timer)
+    send(cfn, "Create", props(), ctx=Context(60_000))
+    assert 54.0 < timers[0] <= 55.0
+
+
+def handler_calls() -> set[str]:
+    """IAM actions of every AWS client method the function's source refers to."""
+    import ast
+    from pathlib import Path
+
+    services = {"iam": "iam", "sm": "secretsmanager", "ec2": "ec2"}
+    source = Path(cc.__file__).read_text()
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in services
+        ):
+            action = "".join(p.title() for p in node.attr.split("_"))
+            found.add(f"{services[node.value.id]}:{action}")
+    return found
+
+
+def test_role_grants_exactly_the_calls_the_function_makes() -> None:
+    from tests.helpers import clean, render
+
+    result = render({"EncryptionKey": "customer-managed"}, developers=("ana",))
+    role = result["Resources"]["CustomResourceRole"]["Properties"]
+    statements = clean(role["Policies"][0]["PolicyDocument"])["Statement"]
+    granted = {
+        a
+        for s in statements
+        for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+        if not a.startswith(("logs:", "kms:"))
+    }
+    assert granted == handler_calls()

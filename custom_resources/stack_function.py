@@ -1,0 +1,472 @@
+"""The stack's custom-resource function: one Lambda, several resource types.
+
+Custom::ConsoleCredentials puts a user's console password (and, if asked, an access
+key) into Secrets Manager. Custom::DefaultSecurityGroup removes every rule from the
+new VPC's default security group. Standard library and boto3 only; the generator
+inlines this file into the template.
+
+Guarantees, for every event of every type:
+- exactly one answer, SUCCESS or FAILED with a reason, before the Lambda's deadline;
+- no password, secret key or account ID in a log line or an answer;
+- the same request run twice does the work once (the secret records the request);
+- after any Create, Update or Delete of credentials, IAM holds exactly the access
+  keys the secret records (none or one), whatever failed in between.
+"""
+
+import json
+import logging
+import re
+import secrets
+import string
+import threading
+import time
+import traceback
+import urllib.request
+
+import boto3
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger()
+LOG.setLevel(logging.INFO)
+
+THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
+GUARD_SECONDS = 5.0
+ATTEMPTS = 6
+ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
+class Failure(Exception):
+    """A failure whose message is the reason CloudFormation shows."""
+
+
+# --- shared: logging, AWS calls, answering CloudFormation --------------------------
+
+
+def redact(text):
+    """The text without account IDs (AWS error messages carry ARNs)."""
+    return ACCOUNT_ID.sub("<account>", str(text))
+
+
+def log(event, **fields):
+    """One structured log line; callers never pass secrets."""
+    LOG.info(json.dumps(dict(event=event, **fields), default=str))
+
+
+def code_of(error):
+    return error.response.get("Error", {}).get("Code", "Unknown")
+
+
+def describe(error):
+    """'Operation failed: Code: message', without account IDs."""
+    operation = getattr(error, "operation_name", None) or "AWS call"
+    message = error.response.get("Error", {}).get("Message", "")
+    reason = f"{operation} failed: {code_of(error)}"
+    return redact(f"{reason}: {message}" if message else reason)
+
+
+def call(fn, retry_codes=(), sleep=time.sleep, **kwargs):
+    """Call an AWS API, retrying throttling (and retry_codes) with backoff."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return fn(**kwargs)
+        except ClientError as error:
+            code = code_of(error)
+            if attempt + 1 == ATTEMPTS or (
+                code not in THROTTLED and code not in retry_codes
+            ):
+                raise
+            sleep(min(0.25 * 2**attempt, 4.0))
+    raise AssertionError("unreachable")
+
+
+class Responder:
+    """Sends exactly one response to CloudFormation's pre-signed URL."""
+
+    def __init__(self, event, sleep=time.sleep):
+        self.event = event
+        self.sleep = sleep
+        self.lock = threading.Lock()
+        self.sent = False
+
+    def send(self, status, physical, reason="", data=None):
+        with self.lock:
+            if self.sent:
+                return False
+            self.sent = True
+        body = {
+            "Status": status,
+            "Reason": reason[:1000] or status,
+            "PhysicalResourceId": physical,
+            "StackId": self.event["StackId"],
+            "RequestId": self.event["RequestId"],
+            "LogicalResourceId": self.event["LogicalResourceId"],
+            "NoEcho": True,
+            "Data": data or {},
+        }
+        payload = json.dumps(body).encode()
+        for attempt in range(ATTEMPTS):
+            request = urllib.request.Request(
+                self.event["ResponseURL"],
+                data=payload,
+                method="PUT",
+                headers={"Content-Type": "", "Content-Length": str(len(payload))},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    log("responded", status=status, http=answer.status)
+                    return True
+            except Exception as error:  # noqa: BLE001 - any failure is retried
+                log("response-retry", attempt=attempt + 1, error=type(error).__name__)
+                self.sleep(min(0.5 * 2**attempt, 4.0))
+        log("response-failed", status=status)
+        return False
+
+
+def parse_bool(props, key):
+    value = str(props.get(key, "false")).strip().lower()
+    if value not in ("true", "false"):
+        raise Failure(f"{key} must be 'true' or 'false', not {value!r}")
+    return value == "true"
+
+
+# --- Custom::ConsoleCredentials ----------------------------------------------------
+
+USER_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
+KEPT = ("Password", "AccessKeyId", "SecretAccessKey", "RequestId")
+SIGN_IN = {
+    "aws": "signin.aws.amazon.com",
+    "aws-cn": "signin.amazonaws.cn",
+    "aws-us-gov": "signin.amazonaws-us-gov.com",
+}
+
+
+def parse(props):
+    """Validate the resource properties; they arrive as strings."""
+    user = props.get("UserName")
+    if not isinstance(user, str) or not user:
+        raise Failure("UserName is required")
+    if not USER_RE.fullmatch(user):
+        raise Failure("UserName is not a valid IAM user name")
+    secret = props.get("SecretId")
+    if not isinstance(secret, str) or not secret:
+        raise Failure("SecretId is required")
+    return {
+        "user": user,
+        "secret": secret,
+        "key": parse_bool(props, "CreateAccessKey"),
+        "token": str(props.get("RotationToken", "")),
+    }
+
+
+def physical_id(user):
+    return f"console-credentials-{user}"
+
+
+def sign_in_url(arn, iam):
+    """Partition-correct console sign-in URL, by account alias when one is set."""
+    parts = arn.split(":")
+    domain = SIGN_IN.get(parts[1], SIGN_IN["aws"])
+    try:
+        aliases = call(iam.list_account_aliases).get("AccountAliases", [])
+    except ClientError:
+        aliases = []
+    return f"https://{aliases[0] if aliases else parts[4]}.{domain}/console"
+
+
+def new_password(iam):
+    """A random password that satisfies the account's password policy."""
+    try:
+        policy = call(iam.get_account_password_policy)["PasswordPolicy"]
+    except ClientError as error:
+        if code_of(error) != "NoSuchEntity":
+            raise
+        policy = {}
+    length = min(max(24, int(policy.get("MinimumPasswordLength", 0))), 128)
+    classes = [string.ascii_uppercase, string.ascii_lowercase, string.digits, SYMBOLS]
+    chars = [secrets.choice(c) for c in classes]
+    alphabet = "".join(classes)
+    chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def set_password(iam, user, password):
+    """Create the login profile, or replace its password; True if created."""
+    try:
+        call(
+            iam.create_login_profile,
+            retry_codes=("NoSuchEntity",),
+            UserName=user,
+            Password=password,
+            PasswordResetRequired=True,
+        )
+        return True
+    except ClientError as error:
+        if code_of(error) != "EntityAlreadyExists":
+            raise
+    call(
+        iam.update_login_profile,
+        UserName=user,
+        Password=password,
+        PasswordResetRequired=True,
+    )
+    return False
+
+
+def quietly(fn, **kwargs):
+    """Call a delete API; what is already gone counts as done."""
+    try:
+        call(fn, **kwargs)
+    except ClientError as error:
+        if code_of(error) != "NoSuchEntity":
+            raise
+
+
+def stored(sm, secret):
+    """(credentials the secret holds, its ARN); empty for a new or missing secret.
+
+    Only "not found" or the template's placeholder mean "nothing stored": any other
+    read failure fails the event, so no key is made or lost unrecorded.
+    """
+    try:
+        answer = call(sm.get_secret_value, SecretId=secret)
+    except ClientError as error:
+        if code_of(error) == "ResourceNotFoundException":
+            return {}, None
+        raise Failure(f"cannot read the stored credentials: {describe(error)}")
+    try:
+        value = json.loads(answer.get("SecretString") or "{}")
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise Failure("the secret does not hold credentials JSON")
+    return {k: v for k, v in value.items() if k in KEPT}, answer.get("ARN")
+
+
+def store(sm, secret, value):
+    return call(sm.put_secret_value, SecretId=secret, SecretString=json.dumps(value))[
+        "ARN"
+    ]
+
+
+def access_keys(iam, user):
+    """The user's access key IDs, as IAM holds them (the source of truth)."""
+    try:
+        listed = call(iam.list_access_keys, UserName=user)
+    except ClientError as error:
+        if code_of(error) == "NoSuchEntity":
+            return []
+        raise
+    return [k["AccessKeyId"] for k in listed.get("AccessKeyMetadata", [])]
+
+
+def drop_keys(iam, user, key_ids):
+    for key_id in key_ids:
+        quietly(iam.delete_access_key, UserName=user, AccessKeyId=key_id)
+        log("access-key-deleted", user=user)
+
+
+def provision(iam, sm, props, url, request, previous=None):
+    """Create (no previous properties) or update credentials; return the secret ARN."""
+    user, secret = props["user"], props["secret"]
+    value, arn = stored(sm, secret)
+    if arn and value.get("RequestId") == request:
+        log("already-done", user=user)
+        return arn
+    rotate = not previous or previous["token"] != props["token"]
+    created_profile, created_key = False, None
+    recorded = value.get("AccessKeyId")
+    try:
+        if rotate or "Password" not in value:
+            value["Password"] = new_password(iam)
+            created_profile = set_password(iam, user, value["Password"])
+            log("password-set", user=user, created=created_profile)
+        existing = access_keys(iam, user)
+        drop_keys(iam, user, [k for k in existing if k != recorded])
+        if recorded not in existing:
+            recorded = None
+            value.pop("AccessKeyId", None)
+            value.pop("SecretAccessKey", None)
+        if props["key"] and not recorded:
+            key = call(iam.create_access_key, UserName=user)["AccessKey"]
+            created_key = key["AccessKeyId"]
+            value["AccessKeyId"] = created_key
+            value["SecretAccessKey"] = key["SecretAccessKey"]
+            log("access-key-created", user=user)
+        unwanted = None
+        if not props["key"] and recorded:
+            unwanted = value.pop("AccessKeyId")
+            value.pop("SecretAccessKey", None)
+        value.update(UserName=user, ConsoleSignInUrl=url, RequestId=request)
+        arn = store(sm, secret, value)
+    except Exception:
+        if created_key:
+            quietly(iam.delete_access_key, UserName=user, AccessKeyId=created_key)
+        if created_profile:
+            quietly(iam.delete_login_profile, UserName=user)
+        raise
+    if unwanted:
+        drop_keys(iam, user, [unwanted])
+    return arn
+
+
+def remove(iam, props):
+    """Delete the user's login profile and every access key IAM lists for it."""
+    user = props["user"]
+    drop_keys(iam, user, access_keys(iam, user))
+    quietly(iam.delete_login_profile, UserName=user)
+    log("credentials-removed", user=user)
+
+
+def credentials_create(event, clients):
+    props = parse(event.get("ResourceProperties", {}))
+    iam = clients("iam")
+    url = sign_in_url(event["StackId"], iam)
+    previous = None
+    if event["RequestType"] == "Update":
+        try:
+            previous = parse(event.get("OldResourceProperties", {}))
+        except Failure:
+            previous = None
+        if previous and previous["user"] != props["user"]:
+            previous = None  # a new user: CloudFormation deletes the old resource
+    arn = provision(
+        iam, clients("secretsmanager"), props, url, event["RequestId"], previous
+    )
+    data = {"SecretArn": arn, "UserName": props["user"], "ConsoleSignInUrl": url}
+    return physical_id(props["user"]), data
+
+
+def credentials_delete(event, clients):
+    physical = event.get("PhysicalResourceId", "none")
+    try:
+        props = parse(event.get("ResourceProperties", {}))
+    except Failure:
+        return physical, {}
+    if physical == physical_id(props["user"]):
+        remove(clients("iam"), props)
+    return physical, {}
+
+
+def credentials_failed_id(event):
+    try:
+        return physical_id(parse(event.get("ResourceProperties", {}))["user"])
+    except Failure:
+        return None
+
+
+# --- Custom::DefaultSecurityGroup --------------------------------------------------
+
+GROUP_RE = re.compile(r"sg-[0-9a-f]{8,17}")
+
+
+def group_of(event):
+    group = str(event.get("ResourceProperties", {}).get("GroupId", ""))
+    if not GROUP_RE.fullmatch(group):
+        raise Failure("GroupId must be a security group ID such as sg-0123abcd")
+    return group
+
+
+def close_default_group(event, clients):
+    """Remove every rule of the VPC's default security group."""
+    group = group_of(event)
+    ec2 = clients("ec2")
+    found = call(ec2.describe_security_groups, GroupIds=[group])["SecurityGroups"][0]
+    if found.get("IpPermissions"):
+        call(
+            ec2.revoke_security_group_ingress,
+            GroupId=group,
+            IpPermissions=found["IpPermissions"],
+        )
+    if found.get("IpPermissionsEgress"):
+        call(
+            ec2.revoke_security_group_egress,
+            GroupId=group,
+            IpPermissions=found["IpPermissionsEgress"],
+        )
+    log("default-group-closed", group=group)
+    return f"default-security-group-{group}", {}
+
+
+def keep_default_group(event, clients):
+    """Delete leaves the group as it is (EC2 deletes it with the VPC)."""
+    return event.get("PhysicalResourceId", "none"), {}
+
+
+# --- the registry: resource type -> its operations ---------------------------------
+
+HANDLERS = {
+    "Custom::ConsoleCredentials": {
+        "Create": credentials_create,
+        "Update": credentials_create,
+        "Delete": credentials_delete,
+        "failed_id": credentials_failed_id,
+    },
+    "Custom::DefaultSecurityGroup": {
+        "Create": close_default_group,
+        "Update": close_default_group,
+        "Delete": keep_default_group,
+    },
+}
+
+
+def dispatch(event, clients=None):
+    """Route the event to its resource type's operation; return (physical, data)."""
+    clients = clients or boto3.client
+    kind = event.get("RequestType")
+    operations = HANDLERS.get(event.get("ResourceType"))
+    if operations is None:
+        if kind == "Delete":  # never block a stack delete on an unknown type
+            return event.get("PhysicalResourceId", "none"), {}
+        raise Failure(f"unknown resource type {event.get('ResourceType')!r}")
+    if kind not in ("Create", "Update", "Delete"):
+        raise Failure(f"unknown request type {kind!r}")
+    return operations[kind](event, clients)
+
+
+def fallback_id(event):
+    """Physical ID of a FAILED answer: a failed Create's Delete must clean up."""
+    if event.get("PhysicalResourceId"):
+        return event["PhysicalResourceId"]
+    failed_id = HANDLERS.get(event.get("ResourceType"), {}).get("failed_id")
+    found = failed_id(event) if failed_id else None
+    return found or f"failed-{event.get('LogicalResourceId', 'resource')}"
+
+
+def handler(event, context):
+    """Lambda entry point."""
+    responder = Responder(event)
+    kind = event.get("RequestType")
+    log(
+        "received",
+        request=kind,
+        type=event.get("ResourceType"),
+        logical=event.get("LogicalResourceId"),
+    )
+    seconds = context.get_remaining_time_in_millis() / 1000.0 - GUARD_SECONDS
+    timer = threading.Timer(
+        max(seconds, 0.0),
+        lambda: responder.send(
+            "FAILED", fallback_id(event), "Timed out before the work finished"
+        ),
+    )
+    timer.daemon = True
+    timer.start()
+    try:
+        physical, data = dispatch(event)
+        responder.send("SUCCESS", physical, data=data)
+    except Failure as error:
+        log("failed", reason=str(error))
+        responder.send("FAILED", fallback_id(event), str(error))
+    except ClientError as error:
+        reason = describe(error)
+        log("failed", reason=reason, code=code_of(error))
+        responder.send("FAILED", fallback_id(event), reason)
+    except Exception as error:  # noqa: BLE001 - every event must be answered
+        log("failed", reason=type(error).__name__, trace=redact(traceback.format_exc()))
+        responder.send(
+            "FAILED", fallback_id(event), f"Unexpected {type(error).__name__}"
+        )
+    finally:
+        timer.cancel()
