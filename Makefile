@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install template lint test bench clean
+.PHONY: help install template lint test bench mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,13 @@ test: install ## Run the whole test suite (offline)
 bench: install ## Measure build speed, scale and the handler
 	$(BIN)/python bench/run.py
 
+mutation: install ## Mutation-test the custom-resource function, limits and config (minutes)
+	$(BIN)/python -m pip install --quiet 'mutmut~=3.8'
+	$(BIN)/mutmut run
+	$(BIN)/mutmut export-cicd-stats
+	@cat mutants/mutmut-cicd-stats.json; echo
+	$(BIN)/mutmut results
+
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info mutants
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

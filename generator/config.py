@@ -16,7 +16,7 @@ from generator import names
 
 # IAM user names allow 64 characters; four are kept for the NamePrefix parameter.
 USER_NAME_MAX = 60
-USER_NAME_RE = re.compile(rf"^[A-Za-z0-9+=,.@_-]{{1,{USER_NAME_MAX}}}$")
+USER_NAME_RE = re.compile(rf"[A-Za-z0-9+=,.@_-]{{1,{USER_NAME_MAX}}}")
 USER_NAME_RULE = f"1-{USER_NAME_MAX} characters from letters, digits and + = , . @ _ -"
 
 
@@ -40,7 +40,7 @@ class Options:
 
 
 def _check_user_name(field_name: str, value: Any) -> str:
-    if not isinstance(value, str) or not USER_NAME_RE.match(value):
+    if not isinstance(value, str) or not USER_NAME_RE.fullmatch(value):
         raise ConfigError(
             field_name, f"{value!r} is not a valid IAM user name ({USER_NAME_RULE})"
         )

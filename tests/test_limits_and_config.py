@@ -1,0 +1,258 @@
+"""The quota model (generator/limits.py) and config validation, at their boundaries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from generator import config, limits
+from generator.config import ConfigError, Options
+
+
+def stack(resources: int = 1, outputs: int = 0, **extra: Any) -> dict[str, Any]:
+    return {
+        "Resources": {
+            f"R{i}": {"Type": "AWS::SNS::Topic", "Properties": {}}
+            for i in range(resources)
+        },
+        "Outputs": {f"O{i}": {"Value": "x"} for i in range(outputs)},
+        **extra,
+    }
+
+
+@pytest.mark.parametrize(
+    ("what", "at_limit", "over"),
+    [
+        ("resources", stack(resources=500), stack(resources=501)),
+        ("outputs", stack(outputs=200), stack(outputs=201)),
+        (
+            "parameters",
+            stack(Parameters={f"P{i}": {"Type": "String"} for i in range(200)}),
+            stack(Parameters={f"P{i}": {"Type": "String"} for i in range(201)}),
+        ),
+        (
+            "mappings",
+            stack(Mappings={f"M{i}": {"a": {"b": "c"}} for i in range(200)}),
+            stack(Mappings={f"M{i}": {"a": {"b": "c"}} for i in range(201)}),
+        ),
+    ],
+)
+def test_stack_quotas_at_and_past_the_limit(what: str, at_limit: dict, over: dict):
+    assert limits.problems(at_limit, 100) == []
+    (problem,) = limits.problems(over, 100)
+    assert problem.startswith(f"{what}: ") and "(limit " in problem
+
+
+def test_template_bytes_at_and_past_the_limit() -> None:
+    assert limits.problems(stack(), 1_000_000) == []
+    assert limits.problems(stack(), 1_000_001) == [
+        "template bytes: 1,000,001 (limit 1,000,000)"
+    ]
+
+
+def test_inline_body_limit_is_51200_bytes() -> None:
+    from generator.deploy import DeployError, template_location
+
+    assert template_location(None, "x" * 51_200, None) == {"TemplateBody": "x" * 51_200}
+    with pytest.raises(DeployError, match="51,201 bytes"):
+        template_location(None, "x" * 51_201, None)
+
+
+def test_measure_is_over_only_past_its_limit() -> None:
+    assert not limits.Measure("m", 10, 10).over
+    assert limits.Measure("m", 11, 10).over
+    assert str(limits.Measure("m", 6145, 6144)) == "m: 6,145 (limit 6,144)"
+
+
+def test_fits() -> None:
+    assert limits.fits(1, 24, 2, 200) == 89
+    assert limits.fits(1, 24, 2, 25) == 1
+    assert limits.fits(1, 24, 2, 20) == 1
+    assert limits.fits(1, 24, 0, 200) is None
+    assert limits.fits(1, 24, -1, 200) is None
+
+
+def test_iam_counts_characters_without_white_space() -> None:
+    assert limits.iam_chars({"a b": ["c  d", 1]}) == len('{"ab":["cd",1]}')
+
+
+def resolver(**template: Any) -> limits.Resolver:
+    return limits.Resolver({"Resources": {}, "Parameters": {}, **template})
+
+
+def test_resolver_takes_each_function_at_its_longest() -> None:
+    r = resolver(
+        Mappings={"M": {"short": {"k": ["a"]}, "long": {"k": ["a", "bbbbbb"]}}},
+        Parameters={
+            "Choice": {"Type": "String", "AllowedValues": ["a", "ccc", "bb"]},
+            "Count": {"Type": "Number", "MaxValue": 4000, "Default": 3},
+            "Name": {"Type": "String", "MaxLength": 4},
+            "Free": {"Type": "String"},
+            "Roles": {"Type": "CommaDelimitedList"},
+        },
+    )
+    assert r.resolve({"Ref": "Choice"}) == "ccc"
+    assert r.resolve({"Ref": "Count"}) == "4000"
+    assert r.resolve({"Ref": "Name"}) == "xxxx"
+    assert r.resolve({"Ref": "Free"}) == "x" * 64
+    assert r.resolve({"Ref": "Roles"}) == ["x" * 64]
+    assert r.resolve({"Fn::If": ["C", "a", "bbb"]}) == "bbb"
+    assert r.resolve({"Fn::If": ["C", "abcd", {"Ref": "AWS::NoValue"}]}) == "abcd"
+    assert r.resolve(["a", {"Ref": "AWS::NoValue"}, "b"]) == ["a", "b"]
+    assert r.resolve({"k": {"Ref": "AWS::NoValue"}, "j": 1}) == {"j": 1}
+    assert r.resolve({"Fn::Join": ["-", ["a", "b"]]}) == "a-b"
+    assert r.resolve({"Fn::Select": [5, ["a", "b"]]}) == "b"
+    assert r.resolve({"Fn::Select": [0, ["a", "b"]]}) == "a"
+    assert r.resolve({"Fn::Split": [",", "a,b"]}) == ["a", "b"]
+    assert r.resolve({"Fn::FindInMap": ["M", "nowhere", "k"]}) == ["a", "bbbbbb"]
+    assert r.resolve({"Fn::FindInMap": ["M", "short", "k"]}) == ["a"]
+    assert len(r.resolve({"Fn::Cidr": ["10.0.0.0/16", 3, 12]})) == 3
+    assert len(r.resolve({"Fn::GetAZs": ""})) == 2
+    assert r.resolve({"Fn::Sub": "${!Literal}-${AWS::Partition}"}) == (
+        "${Literal}-aws-us-gov"
+    )
+    assert r.resolve({"Fn::Sub": ["${A}/${Name}", {"A": "z"}]}) == "z/xxxx"
+    assert r.resolve({"Ref": "AWS::AccountId"}) == limits.ACCOUNT
+    assert len(r.resolve({"Ref": "AWS::StackName"})) == limits.MAX_STACK_NAME
+
+
+def test_resolver_gives_resources_their_longest_arns() -> None:
+    r = resolver(
+        Resources={
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"RoleName": "r", "Path": "/p/"},
+            },
+            "Anon": {"Type": "AWS::IAM::Role", "Properties": {}},
+            "Secret": {"Type": "AWS::SecretsManager::Secret", "Properties": {}},
+            "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {}},
+        }
+    )
+    assert r.resolve({"Fn::GetAtt": ["Role", "Arn"]}) == (
+        f"arn:aws-us-gov:iam::{limits.ACCOUNT}:role/p/r"
+    )
+    assert r.resolve({"Fn::GetAtt": "Role.Arn"}).endswith(":role/p/r")
+    assert r.resolve({"Ref": "Anon"}) == "g" * limits.GENERATED_NAME
+    assert r.resolve({"Ref": "Secret"}).endswith(limits.SECRET_SUFFIX)
+    assert r.resolve({"Fn::Sub": "${Role.Arn}"}).endswith(":role/p/r")
+    assert (
+        r.resolve({"Fn::GetAtt": ["Vpc", "DefaultSecurityGroup"]}) == "sg-" + "0" * 17
+    )
+
+
+def iam_template(**resources: dict) -> dict[str, Any]:
+    return {"Resources": resources, "Parameters": {}}
+
+
+def doc(chars: int) -> dict[str, Any]:
+    return {"Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+                           "Resource": "x" * chars}]}  # fmt: skip
+
+
+def over(template: dict[str, Any]) -> list[str]:
+    return [m.what for m in limits.iam_measures(template) if m.over]
+
+
+def test_inline_policy_quotas_per_principal_kind() -> None:
+    base = limits.iam_chars(doc(0))
+    user = {"Type": "AWS::IAM::User", "Properties": {"Policies": [
+        {"PolicyDocument": doc(2048 - base)}]}}  # fmt: skip
+    assert over(iam_template(U=user)) == []
+    user["Properties"]["Policies"][0]["PolicyDocument"] = doc(2049 - base)
+    assert over(iam_template(U=user)) == ["inline policies of user U"]
+    group = {"Type": "AWS::IAM::Group", "Properties": {"Policies": [
+        {"PolicyDocument": doc(5121 - base)}]}}  # fmt: skip
+    assert over(iam_template(G=group)) == ["inline policies of group G"]
+    trust = {"Statement": []}
+    role = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": trust,
+        "Policies": [{"PolicyDocument": doc(6000)}, {"PolicyDocument": doc(4300)}],
+    }}  # fmt: skip
+    assert over(iam_template(R=role)) == ["inline policies of role R"]
+    role["Properties"]["Policies"].pop()
+    standalone = {"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyDocument": doc(4300), "Roles": [{"Ref": "R"}]}}  # fmt: skip
+    assert over(iam_template(R=role, P=standalone)) == ["inline policies of role R"]
+
+
+def test_managed_policy_size_and_attachment_counts() -> None:
+    base = limits.iam_chars(doc(0))
+    managed = {
+        f"M{i}": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "PolicyDocument": doc(10), "Groups": [{"Ref": "G"}]}}  # fmt: skip
+        for i in range(10)
+    }
+    group = {"Type": "AWS::IAM::Group", "Properties": {}}
+    assert over(iam_template(G=group, **managed)) == []
+    managed["M10"] = {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+        "PolicyDocument": doc(6145 - base), "Groups": [{"Ref": "G"}]}}  # fmt: skip
+    assert over(iam_template(G=group, **managed)) == [
+        "managed policy M10",
+        "managed policies attached to group G",
+    ]
+
+
+def test_user_groups_name_and_trust_quotas() -> None:
+    user = {"Type": "AWS::IAM::User", "Properties": {
+        "UserName": "u" * 64, "Groups": [f"g{i}" for i in range(10)]}}  # fmt: skip
+    assert over(iam_template(U=user)) == []
+    user["Properties"]["UserName"] = "u" * 65
+    user["Properties"]["Groups"].append("g10")
+    assert over(iam_template(U=user)) == ["groups of user U", "name of user U"]
+    role = {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": doc(2100)}}  # fmt: skip
+    assert over(iam_template(R=role)) == ["trust policy of role R"]
+
+
+# --- config ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["ana\n", "ana ", "", "a" * 61, "bad/name", "ana\nraj", "ünï"],
+)
+def test_bad_user_names_are_refused(name: str) -> None:
+    with pytest.raises(ConfigError, match=r"developers\[0\].*not a valid IAM user"):
+        Options(developers=(name,))
+    with pytest.raises(ConfigError, match="admin_user"):
+        Options(admin_user=name)
+
+
+def test_good_user_names() -> None:
+    Options(admin_user="a" * 60, developers=("x+y=z,w.v@u_t-s",))
+
+
+@pytest.mark.parametrize(
+    ("developers", "message"),
+    [
+        (("Ana", "ana"), "'ana' is already used by developers[0]"),
+        (("emrs-interactive-app-admin-user".upper(),), "already used by admin_user"),
+        (("a.b", "a-b"), "'a-b' and developers[0] differ only in punctuation"),
+    ],
+)
+def test_duplicate_names(developers: tuple[str, ...], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        Options(developers=developers)
+    assert message in str(caught.value)
+    assert str(caught.value).startswith("config field 'developers[")
+
+
+def test_config_file_errors_name_the_field(tmp_path) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text('colour = "blue"\n')
+    with pytest.raises(ConfigError, match="config field 'colour': unknown key"):
+        config.load(path)
+    path.write_text('developers = "ana"\n')
+    with pytest.raises(ConfigError, match="must be a non-empty list"):
+        config.load(path)
+    path.write_text("developers = [\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        config.load(path)
+    with pytest.raises(ConfigError, match="cannot read"):
+        config.load(tmp_path / "missing.toml")
+    path.write_text('developers = ["ana", "raj"]\n')
+    assert config.load(path).developers == ("ana", "raj")
+    assert config.load(None) == Options()
+    with pytest.raises(ConfigError, match="non-empty list"):
+        Options(developers=())
