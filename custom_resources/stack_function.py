@@ -234,7 +234,9 @@ def stored(sm, secret):
     except ClientError as error:
         if code_of(error) == "ResourceNotFoundException":
             return {}, None
-        raise Failure(f"cannot read the stored credentials: {describe(error)}")
+        raise Failure(
+            f"cannot read the stored credentials: {describe(error)}"
+        ) from error
     try:
         value = json.loads(answer.get("SecretString") or "{}")
     except ValueError:
