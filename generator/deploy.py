@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.limits import MAX_BODY_BYTES
+from generator.limits import LIST_LIMITS_KEY, MAX_BODY_BYTES
 
 STACK_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
@@ -43,8 +43,7 @@ class DeployError(Exception):
 def parse_parameters(pairs: Sequence[str], template: dict[str, Any]) -> dict[str, str]:
     """KEY=VALUE pairs, checked against the template's parameters."""
     known = template.get("Parameters", {})
-    # Limits no CloudFormation constraint can express (parameters.LIST_LIMITS).
-    list_limits = template.get("Metadata", {}).get("EmrsEnvListLimits", {})
+    list_limits = template.get("Metadata", {}).get(LIST_LIMITS_KEY, {})
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

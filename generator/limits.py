@@ -31,6 +31,9 @@ MAX_MAPPINGS = 200
 MAX_S3_TEMPLATE_BYTES = 1_000_000  # a template body read from S3
 MAX_BODY_BYTES = 51_200  # a template body sent in the request
 MAX_STACK_NAME = 128
+# Template Metadata key of the list lengths no CloudFormation constraint or Rule can
+# express (Rule functions cannot count list items); emrs-env deploy enforces them.
+LIST_LIMITS_KEY = "EmrsEnvListLimits"
 
 # IAM, in characters without white space.
 MANAGED_POLICY_CHARS = 6_144

@@ -90,6 +90,15 @@ def _association(
     )
 
 
+def no_egress() -> ec2.SecurityGroupRule:
+    """The one egress rule that closes a group's default allow-all egress."""
+    return ec2.SecurityGroupRule(
+        Description="No outbound traffic (loopback only)",
+        IpProtocol="-1",
+        CidrIp="127.0.0.1/32",
+    )
+
+
 def new_private_subnet_ids() -> list:
     """The new VPC's private subnets (under CreateVpc only)."""
     new = [Ref(numbered("PrivateSubnet", 1)), Ref(numbered("PrivateSubnet", 2))]
@@ -309,13 +318,7 @@ def add_private_endpoints(template: Template, client_group: AWSHelperFn) -> None
                     SourceSecurityGroupId=client_group,
                 )
             ],
-            SecurityGroupEgress=[
-                ec2.SecurityGroupRule(
-                    Description="No outbound traffic (loopback only)",
-                    IpProtocol="-1",
-                    CidrIp="127.0.0.1/32",
-                )
-            ],
+            SecurityGroupEgress=[no_egress()],
             Tags=tags("endpoints"),
         )
     )

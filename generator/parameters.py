@@ -7,6 +7,7 @@ from typing import Any
 
 from troposphere import Parameter, Template
 
+from generator.limits import LIST_LIMITS_KEY
 from generator.names import P
 
 BOOLEAN = ["true", "false"]
@@ -35,7 +36,6 @@ class Spec:
     props: dict[str, Any] = field(default_factory=dict)
 
 
-LIST_LIMITS = "EmrsEnvListLimits"
 ENVIRONMENT = "Environment"
 NETWORK = "Network"
 ACCESS = "People and access"
@@ -246,7 +246,7 @@ def add_parameters(template: Template) -> dict[str, Parameter]:
         {
             # Limits no CloudFormation constraint can express; emrs-env deploy
             # checks them before any AWS call.
-            LIST_LIMITS: {P.EXISTING_SUBNETS: STUDIO_MAX_SUBNETS},
+            LIST_LIMITS_KEY: {P.EXISTING_SUBNETS: STUDIO_MAX_SUBNETS},
             "AWS::CloudFormation::Interface": {
                 "ParameterGroups": [
                     {

@@ -19,7 +19,7 @@ from troposphere import (
 
 from generator import names, policies
 from generator.names import C, R, prefixed, tags
-from generator.network import Network
+from generator.network import Network, no_egress
 
 NOTEBOOK_PORT = 18888
 
@@ -82,13 +82,7 @@ def add_studio(
             "studio-engine",
             "EMR Studio engine: notebook traffic from workspaces only.",
             VpcId=network.vpc_id,
-            SecurityGroupEgress=[
-                ec2.SecurityGroupRule(
-                    Description="No outbound traffic (loopback only)",
-                    IpProtocol="-1",
-                    CidrIp="127.0.0.1/32",
-                )
-            ],
+            SecurityGroupEgress=[no_egress()],
         )
     )
     add(
