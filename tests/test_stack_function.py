@@ -44,7 +44,7 @@ class Recorder(BaseHTTPRequestHandler):
 def cfn() -> Iterator[Any]:
     server: Any = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     server.bodies, server.failures = [], 0
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}/response"
     yield server
