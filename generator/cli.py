@@ -6,22 +6,17 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from generator import __version__
+from generator.aws.session import EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
+    from generator.aws.session import Aws
     from generator.config import Options
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class CommandError(Exception):
-    """A failure to report as one line, with the exit code to use."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.code = code
+EXIT_OK, EXIT_FAILED = 0, 1
+ENVIRONMENT_TEMPLATE = "build/emr-serverless-interactive.yaml"
 
 
 def build_artifacts(options: Options) -> dict[str, str]:
@@ -41,50 +36,80 @@ def build_artifacts(options: Options) -> dict[str, str]:
     }
 
 
-def cmd_build(args: argparse.Namespace) -> int:
-    """Write every artifact under --out."""
+def _built(
+    config_path: str | None, make: Callable[[Options], dict[str, str]]
+) -> dict[str, str]:
+    """The files make() renders from the config; config errors exit 2."""
     from generator import config
 
     try:
-        files = build_artifacts(config.load(args.config))
+        return make(config.load(config_path))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    return _write(Path(args.out), files)
+
+
+def _out_folder(args: argparse.Namespace) -> Path:
+    """--out, or build/<config name>/ for a config build (build/ is the snapshot)."""
+    if args.out:
+        return Path(args.out)
+    if args.config:
+        return Path("build") / Path(args.config).stem
+    return Path("build")
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Write every artifact under the output folder."""
+    return _write(_out_folder(args), _built(args.config, build_artifacts))
 
 
 def _write(folder: Path, files: dict[str, str]) -> int:
     from generator import render
 
-    for path in render.write_all(folder, files):
+    try:
+        written = render.write_all(folder, files)
+    except OSError as exc:
+        where = exc.filename or folder
+        raise CommandError(f"cannot write to {where}: {exc.strerror}") from exc
+    for path in written:
         print(f"wrote {path} ({path.stat().st_size:,} bytes)")
     return EXIT_OK
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     """Write ARCHITECTURE.md, the Mermaid diagram of the template."""
-    from generator import config
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
     from generator.template import build_within_limits
 
-    try:
-        _template, as_dict, _yaml = build_within_limits(config.load(args.config))
-    except config.ConfigError as exc:
-        raise CommandError(str(exc), EXIT_USAGE) from exc
-    return _write(Path(args.out), {ARCHITECTURE_MD: architecture_markdown(as_dict)})
+    def diagram(options: Options) -> dict[str, str]:
+        _template, as_dict, _yaml = build_within_limits(options)
+        return {ARCHITECTURE_MD: architecture_markdown(as_dict)}
+
+    return _write(_out_folder(args), _built(args.config, diagram))
+
+
+def _templates(where: str) -> list[Path]:
+    path = Path(where)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        found = sorted(path.glob("*.yaml"))
+        if found:
+            return found
+        raise CommandError(f"no *.yaml templates in {path}", EXIT_USAGE)
+    raise CommandError(f"no file or folder {path}", EXIT_USAGE)
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    """Run cfn-lint, checkov, cfn-guard and parliament on every template."""
+    """Run cfn-lint, checkov, cfn-guard and parliament on each template."""
     from generator import scanners
 
-    folder = Path(args.folder)
-    templates = sorted(folder.glob("*.yaml"))
-    if not templates:
-        raise CommandError(f"no *.yaml templates in {folder}", EXIT_USAGE)
     reports = []
     try:
-        for path in templates:
-            reports.append(scanners.cfn_lint(path))
+        for path in _templates(args.path):
+            first = scanners.cfn_lint(path)
+            reports.append(first)
+            if first.unparsable:
+                continue  # the other scanners cannot read it either
             reports.append(scanners.checkov(path)[0])
             reports.append(scanners.guard(scanners.guard_input(path)))
             reports.append(scanners.parliament(scanners.guard_input(path))[0])
@@ -98,154 +123,188 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED
 
 
-def _session(args: argparse.Namespace) -> object:
-    import boto3
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        session = boto3.Session(profile_name=args.profile, region_name=args.region)
-    except ProfileNotFound as exc:
-        raise CommandError(
-            f"AWS profile {args.profile!r} is not configured", 2
-        ) from exc
-    if not session.region_name:
-        raise CommandError("no AWS region is configured; pass --region", EXIT_USAGE)
-    return session
-
-
-def _load_template(path: Path) -> tuple[str, dict]:
-    import json
-
-    from cfn_flip import to_json
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}", EXIT_USAGE) from exc
-    try:
-        return text, json.loads(to_json(text))
-    except Exception as exc:
-        raise CommandError(f"{path} is not a CloudFormation template", 2) from exc
-
-
-def _aws_errors(run: Callable[[], int]) -> int:
-    from botocore.exceptions import BotoCoreError, NoCredentialsError
-
-    from generator.deploy import DeployError
-
-    try:
-        return run()
-    except DeployError as exc:
-        raise CommandError(str(exc), exc.code) from exc
-    except NoCredentialsError as exc:
-        raise CommandError("no AWS credentials found (set a profile or keys)") from exc
-    except BotoCoreError as exc:
-        raise CommandError(f"AWS call failed: {exc}") from exc
-
-
-def cmd_deploy(args: argparse.Namespace) -> int:
-    """Create or update the stack through a change set."""
-    from generator import deploy
-
-    try:
-        deploy.check_stack_name(args.stack_name)
-        text, template = _load_template(Path(args.template))
-        parameters = deploy.parse_parameters(args.parameter, template)
-    except deploy.DeployError as exc:
-        raise CommandError(str(exc), exc.code) from exc
-    if not args.yes and not sys.stdin.isatty():
+def _confirmer(args: argparse.Namespace) -> Callable[[str], bool] | None:
+    if args.yes:
+        return None
+    if not sys.stdin.isatty():
         raise CommandError("no terminal to confirm on; pass --yes", EXIT_USAGE)
 
     def confirm(question: str) -> bool:
         return input(f"{question} [y/N] ").strip().lower() in ("y", "yes")
 
-    def run() -> int:
-        session: Any = _session(args)
-        return deploy.Deployment(
-            cfn=session.client("cloudformation"),
-            s3=session.client("s3"),
-            stack_name=args.stack_name,
-            template_text=text,
-            template=template,
-            parameters=parameters,
-            template_bucket=args.template_bucket,
-            poll_seconds=args.poll_seconds,
-            confirm=None if args.yes else confirm,
-        ).run()
-
-    return _aws_errors(run)
+    return confirm
 
 
-def cmd_credentials(args: argparse.Namespace) -> int:
+def _deploy_values(args: argparse.Namespace, template: dict) -> dict[str, str]:
+    from generator.aws import parameters
+
+    values: dict[str, str] = {}
+    if args.parameters_file:
+        values |= parameters.read_parameters_file(Path(args.parameters_file))
+    values |= parameters.split_pairs(args.parameter, "--parameter")
+    return parameters.check_parameters(values, template)
+
+
+def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
+    """Create or update the stack through a change set."""
+    import re
+
+    from generator.aws import parameters
+    from generator.aws.deploy import Deployment, check_stack_name
+    from generator.aws.stack import load_template, too_large
+
+    check_stack_name(args.stack_name)
+    template = load_template(args.template)
+    values = _deploy_values(args, template.body)
+    tags = parameters.parse_tags(args.tags)
+    if args.role_arn and not re.fullmatch(
+        r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}", args.role_arn
+    ):
+        raise CommandError(f"--role-arn {args.role_arn!r} is not an IAM role ARN", 2)
+    if args.timeout is not None and args.timeout <= 0:
+        raise CommandError("--timeout takes a number of minutes above 0", EXIT_USAGE)
+    from generator.aws.stack import fits_inline
+
+    if not args.template_bucket and not fits_inline(template.text):
+        raise too_large(template.text)
+    return Deployment(
+        aws=aws,
+        template=template,
+        values=values,
+        template_bucket=args.template_bucket,
+        tags=tags,
+        role_arn=args.role_arn,
+        disable_rollback=args.disable_rollback,
+        termination_protection=args.termination_protection,
+        wait=not args.no_wait,
+        timeout_minutes=args.timeout,
+        poll_seconds=args.poll_seconds,
+        confirm=_confirmer(args),
+    ).run()
+
+
+def cmd_status(args: argparse.Namespace, aws: Aws) -> int:
+    """Print the stack's state, parameters, outputs and last failure."""
+    from generator.aws import status
+    from generator.aws.deploy import check_stack_name
+
+    check_stack_name(args.stack_name)
+    print(status.render(status.stack_report(aws), args.json))
+    return EXIT_OK
+
+
+def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
     """Show who signs in where, or write the IAM console's CSV."""
-    from generator import deploy
+    from generator.aws import credentials
+    from generator.aws.deploy import check_stack_name
 
-    def run() -> int:
-        session: Any = _session(args)
-        rows = deploy.read_credentials(
-            session.client("cloudformation"),
-            session.client("secretsmanager"),
-            args.stack_name,
-        )
-        if args.user:
-            chosen = [r for r in rows if r.user == args.user]
-            if not chosen:
-                users = ", ".join(r.user for r in rows)
-                raise deploy.DeployError(
-                    f"no user {args.user!r} in {args.stack_name}; users: {users}", 2
-                )
-            rows = chosen
-        if args.csv:
-            deploy.write_private(Path(args.csv), deploy.credentials_csv(rows))
-            print(f"wrote {args.csv} (mode 0600) with {len(rows)} users")
-            return EXIT_OK
-        for row in rows:
-            password = (
-                row.password if args.show_password else "(hidden: --show-password)"
+    check_stack_name(args.stack_name)
+    rows = credentials.read_credentials(aws)
+    if args.user:
+        rows = [r for r in rows if r.user == args.user]
+        if not rows:
+            users = ", ".join(r.user for r in credentials.read_credentials(aws))
+            raise CommandError(
+                f"no user {args.user!r} in {args.stack_name}; users: {users}",
+                EXIT_USAGE,
             )
-            print(f"{row.user}\n  sign in: {row.url}\n  password: {password}")
-            if row.access_key_id:
-                print(f"  access key: {row.access_key_id}")
+    if args.csv == "-":
+        sys.stdout.write(credentials.credentials_csv(rows))
         return EXIT_OK
+    if args.csv:
+        credentials.write_private(Path(args.csv), credentials.credentials_csv(rows))
+        print(f"wrote {args.csv} (mode 0600) with {len(rows)} users")
+        return EXIT_OK
+    for row in rows:
+        password = row.password if args.show_password else "(hidden: --show-password)"
+        print(f"{row.user}\n  sign in: {row.url}\n  password: {password}")
+        if row.access_key_id:
+            print(f"  access key: {row.access_key_id}")
+    return EXIT_OK
 
-    return _aws_errors(run)
 
-
-def cmd_publish(args: argparse.Namespace) -> int:
+def cmd_publish(args: argparse.Namespace, aws: Aws) -> int:
     """Upload the environment template for Service Catalog; say what to do next."""
-    from generator import deploy
+    from generator.aws.publish import publish
+    from generator.aws.stack import load_template
 
-    text, _template = _load_template(Path(args.template))
+    template = load_template(args.template)
+    published = publish(aws, args.template_bucket, args.prefix, template.text)
+    print(f"uploaded s3://{published.bucket}/{published.key}")
+    print(f"TemplateUrl: {published.url}")
+    print("Next, create the portfolio stack (add PrincipalArn1..3 as needed):")
+    print(
+        "  emrs-env deploy --stack-name emrs-portfolio "
+        f"--template {template.path.with_name('service-catalog-portfolio.yaml')} "
+        f"--region {published.region} --parameter TemplateUrl={published.url}"
+    )
+    print(
+        "or upload service-catalog-portfolio.yaml in the CloudFormation console, "
+        "paste the TemplateUrl, and acknowledge IAM resources."
+    )
+    return EXIT_OK
 
-    def run() -> int:
-        session: Any = _session(args)
-        published = deploy.publish(
-            session.client("s3"), session.region_name, args.bucket, args.prefix, text
-        )
-        print(f"uploaded s3://{published.bucket}/{published.key}")
-        print(f"TemplateUrl: {published.url}")
-        print("Next, create the portfolio stack (add PrincipalArn1..3 as needed):")
-        print(
-            "  emrs-env deploy --stack-name emrs-portfolio "
-            "--template build/service-catalog-portfolio.yaml "
-            f"--region {published.region} --parameter TemplateUrl={published.url}"
-        )
-        print(
-            "or upload build/service-catalog-portfolio.yaml in the CloudFormation "
-            "console, paste the TemplateUrl, and acknowledge IAM resources."
-        )
-        return EXIT_OK
 
-    return _aws_errors(run)
+EXAMPLES = {
+    "build": "emrs-env build\n  emrs-env build --config team.toml   "
+    "# writes build/team/",
+    "diagram": "emrs-env diagram --out docs",
+    "lint": "emrs-env lint\n  emrs-env lint build/emr-serverless-interactive.yaml",
+    "deploy": "emrs-env deploy --stack-name emrs --region eu-west-1 "
+    "--template-bucket my-templates \\\n      --parameter NumberOfAZs=3 "
+    "--tags CostCenter=analytics",
+    "status": "emrs-env status --stack-name emrs --region eu-west-1 --json",
+    "credentials": "emrs-env credentials --stack-name emrs --region eu-west-1 "
+    "--csv creds.csv",
+    "publish": "emrs-env publish --template-bucket my-templates --region eu-west-1",
+}
+
+
+def _command(
+    sub: argparse._SubParsersAction, name: str, summary: str, func: Callable
+) -> argparse.ArgumentParser:
+    command = sub.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"example:\n  {EXAMPLES[name]}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    command.set_defaults(func=func, uses_aws=False)
+    return command
 
 
 def _aws_options(command: argparse.ArgumentParser, stack: bool = True) -> None:
+    command.set_defaults(uses_aws=True)
     if stack:
-        command.add_argument("--stack-name", required=True, metavar="NAME")
+        command.add_argument(
+            "--stack-name", required=True, metavar="NAME", help="the stack's name"
+        )
     command.add_argument(
-        "--region", metavar="R", help="AWS region (default: profile's)"
+        "--region", metavar="REGION", help="AWS region (default: the profile's)"
     )
-    command.add_argument("--profile", metavar="P", help="AWS named profile")
+    command.add_argument(
+        "--profile", metavar="PROFILE", help="AWS named profile (default: default)"
+    )
+
+
+def _build_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", metavar="FILE", help="TOML file of build options")
+    command.add_argument(
+        "--out",
+        metavar="DIR",
+        help="output folder (default: build, or build/<config name> with --config)",
+    )
+
+
+def _template_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--template",
+        default=ENVIRONMENT_TEMPLATE,
+        metavar="FILE_OR_DIR",
+        help=f"template to {what}, or a folder holding "
+        f"emr-serverless-interactive.yaml (default: {ENVIRONMENT_TEMPLATE})",
+    )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -258,74 +317,117 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"emrs-env {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    build = sub.add_parser("build", help="write the templates and documents")
-    build.add_argument("--config", metavar="FILE", help="TOML file of build options")
-    build.add_argument(
-        "--out", metavar="DIR", default="build", help="output folder (default build)"
+    build = _command(sub, "build", "write the templates and documents", cmd_build)
+    _build_options(build)
+    diagram = _command(
+        sub, "diagram", "write ARCHITECTURE.md (a Mermaid picture)", cmd_diagram
     )
-    build.set_defaults(func=cmd_build)
-
-    diagram = sub.add_parser("diagram", help="write ARCHITECTURE.md (Mermaid)")
-    diagram.add_argument("--config", metavar="FILE", help="TOML file of build options")
-    diagram.add_argument(
-        "--out", metavar="DIR", default="build", help="output folder (default build)"
-    )
-    diagram.set_defaults(func=cmd_diagram)
-
-    lint = sub.add_parser(
-        "lint", help="run cfn-lint, checkov, cfn-guard and parliament"
+    _build_options(diagram)
+    lint = _command(
+        sub, "lint", "run cfn-lint, checkov, cfn-guard and parliament", cmd_lint
     )
     lint.add_argument(
-        "folder", nargs="?", default="build", help="folder of templates (default build)"
+        "path",
+        nargs="?",
+        default="build",
+        metavar="FILE_OR_DIR",
+        help="a template, or a folder of *.yaml templates (default: build)",
     )
-    lint.set_defaults(func=cmd_lint)
 
-    dep = sub.add_parser("deploy", help="create or update the stack via a change set")
+    dep = _command(
+        sub, "deploy", "create or update the stack through a change set", cmd_deploy
+    )
     _aws_options(dep)
+    _template_option(dep, "deploy")
     dep.add_argument(
         "--parameter",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="a template parameter (repeatable); others keep their current values",
+        help="a template parameter (repeatable); on update, others keep their "
+        "values and new ones take their defaults",
     )
-    dep.add_argument("--yes", action="store_true", help="execute without asking")
     dep.add_argument(
-        "--template",
-        default="build/emr-serverless-interactive.yaml",
+        "--parameters-file",
         metavar="FILE",
-        help="template to deploy (default: the built environment template)",
+        help="parameters as the JSON list `aws cloudformation` takes, or "
+        "KEY=VALUE lines; --parameter wins",
+    )
+    dep.add_argument(
+        "--tags",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a stack tag, propagated to resources (repeatable)",
     )
     dep.add_argument(
         "--template-bucket",
         metavar="BUCKET",
-        help="S3 bucket for templates over 51,200 bytes",
+        help="S3 bucket in the stack's region for templates over 51,200 bytes",
     )
+    dep.add_argument(
+        "--role-arn", metavar="ARN", help="IAM role CloudFormation acts with"
+    )
+    dep.add_argument(
+        "--disable-rollback",
+        action="store_true",
+        help="keep what was created when the deploy fails (to debug)",
+    )
+    dep.add_argument(
+        "--termination-protection",
+        action="store_true",
+        help="turn on termination protection once the stack is deployed",
+    )
+    dep.add_argument(
+        "--no-wait", action="store_true", help="start the change and return"
+    )
+    dep.add_argument(
+        "--timeout",
+        type=float,
+        metavar="MINUTES",
+        help="stop waiting after this long (the stack goes on; see status)",
+    )
+    dep.add_argument("--yes", action="store_true", help="execute without asking")
     dep.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
-    dep.set_defaults(func=cmd_deploy)
 
-    creds = sub.add_parser("credentials", help="show or export the users' credentials")
+    status = _command(
+        sub, "status", "show the stack's state, parameters, outputs and last failure",
+        cmd_status,
+    )  # fmt: skip
+    _aws_options(status)
+    status.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    creds = _command(
+        sub, "credentials", "show or export the users' console credentials",
+        cmd_credentials,
+    )  # fmt: skip
     _aws_options(creds)
     creds.add_argument("--user", metavar="USER", help="only this IAM user")
     creds.add_argument(
-        "--csv", metavar="FILE", help="write the IAM console's CSV (0600)"
+        "--csv",
+        metavar="FILE",
+        help="write the IAM console's CSV (mode 0600); - writes to standard output",
     )
     creds.add_argument(
         "--show-password", action="store_true", help="print passwords on the terminal"
     )
-    creds.set_defaults(func=cmd_credentials)
 
-    pub = sub.add_parser("publish", help="upload the template for Service Catalog")
-    _aws_options(pub, stack=False)
-    pub.add_argument("--bucket", required=True, metavar="NAME", help="S3 bucket")
-    pub.add_argument("--prefix", default="emrs-env", metavar="P", help="key prefix")
-    pub.add_argument(
-        "--template",
-        default="build/emr-serverless-interactive.yaml",
-        metavar="FILE",
-        help="template to publish (default: the built environment template)",
+    pub = _command(
+        sub, "publish", "upload the template for Service Catalog", cmd_publish
     )
-    pub.set_defaults(func=cmd_publish)
+    _aws_options(pub, stack=False)
+    _template_option(pub, "publish")
+    pub.add_argument(
+        "--template-bucket",
+        "--bucket",
+        dest="template_bucket",
+        required=True,
+        metavar="BUCKET",
+        help="S3 bucket in the portfolio's region",
+    )
+    pub.add_argument(
+        "--prefix", default="emrs-env", metavar="PREFIX", help="S3 key prefix"
+    )
     return top
 
 
@@ -333,7 +435,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
     args = parser().parse_args(argv)
     try:
-        return int(args.func(args))
+        if not args.uses_aws:
+            return int(args.func(args))
+        from generator.aws.session import Aws
+
+        aws = Aws(args.region, args.profile, getattr(args, "stack_name", None))
+        with aws.reporting():
+            return int(args.func(args, aws))
     except CommandError as exc:
         print(f"emrs-env {args.command}: error: {exc}", file=sys.stderr)
         return exc.code

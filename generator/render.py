@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from troposphere import Template
+if TYPE_CHECKING:
+    from troposphere import Template
 
 ENVIRONMENT_YAML = "emr-serverless-interactive.yaml"
 ENVIRONMENT_JSON = "emr-serverless-interactive.json"
@@ -32,13 +34,24 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file (all already rendered in memory); return their paths."""
-    written = []
-    for name, text in files.items():
-        path = out_dir / name
-        write_atomic(path, text)
-        written.append(path)
-    return written
+    """Write every file into a temporary folder beside out_dir, then move each in:
+    a failure leaves out_dir as it was. Returns the written paths."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise NotADirectoryError(20, "is a file, not a folder", str(out_dir))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        for name, text in files.items():
+            with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.chmod(staging / name, 0o644)
+        written = []
+        for name in files:
+            os.replace(staging / name, out_dir / name)
+            written.append(out_dir / name)
+        return written
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def to_yaml(template: Template) -> str:

@@ -1,10 +1,11 @@
-"""`emrs-env deploy` and `emrs-env credentials` against moto (and a scripted fake)."""
+"""`emrs-env deploy`, `status` and `credentials` against moto (and a scripted fake)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import re
 import stat
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,10 @@ from typing import Any
 import boto3
 import pytest
 
-from generator import cli, deploy
+from generator import cli
+from generator.aws.deploy import Deployment
+from generator.aws.session import Aws
+from generator.aws.stack import CAPABILITIES, TemplateFile
 
 SMALL = """
 Parameters:
@@ -62,7 +66,7 @@ def test_create_update_and_no_change(aws, small: Path, capsys) -> None:
     assert run(*deploy_args(small, "--parameter", "Suffix=abc")) == 0
     out = capsys.readouterr().out
     assert "create emrs with change set" in out
-    assert "add      Bucket" in out and "1 changes: 1 add" in out
+    assert "add     Bucket    AWS::S3::Bucket  -" in out and "1 changes: 1 add" in out
     assert "Stack emrs: CREATE_COMPLETE" in out
     assert boto3.client("s3").head_bucket(Bucket="emrs-test-abc")
 
@@ -84,8 +88,9 @@ def test_create_update_and_no_change(aws, small: Path, capsys) -> None:
     [
         (["--parameter", "Nope=1"], "unknown parameter 'Nope'"),
         (["--parameter", "Suffix"], "is not KEY=VALUE"),
-        (["--parameter", "Mode=three"], "Mode must be one of one, two"),
-        (["--parameter", "Suffix=UPPER"], "Suffix: Lowercase letters only."),
+        (["--parameter", "Mode=three"], "Mode='three': must be one of one, two"),
+        (["--parameter", "Suffix=UPPER"], "Suffix='UPPER': Lowercase letters only."),
+        (["--parameter", "Suffix=abc\n"], "Lowercase letters only."),
     ],
 )
 def test_bad_parameters_fail_before_any_aws_call(
@@ -110,7 +115,10 @@ def test_bad_stack_name_and_missing_template(
     assert "must start with a letter" in capsys.readouterr().err
     missing = tmp_path / "missing.yaml"
     assert run("deploy", "--stack-name", "ok", "--template", str(missing), "--yes") == 2
-    assert "cannot read" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"no template at {missing}" in err and "make template" in err
+    assert run("deploy", "--stack-name", "ok\n", "--template", str(small), "--yes") == 2
+    assert "must start with a letter" in capsys.readouterr().err
 
 
 def test_no_terminal_needs_yes(small: Path, capsys, monkeypatch) -> None:
@@ -132,13 +140,11 @@ def test_large_template_goes_through_s3(aws, capsys) -> None:
     s3 = boto3.client("s3")
     s3.create_bucket(Bucket="templates")
     text = built.read_text()
-    location = deploy.template_location(s3, text, "templates")
+    location = TemplateFile(built, text, {}).location(s3, "templates")
     url = location["TemplateURL"]
     assert url.startswith("https://templates.s3.amazonaws.com/emrs-env/")
     key = url.split(".com/", 1)[1]
     assert s3.get_object(Bucket="templates", Key=key)["Body"].read().decode() == text
-    with pytest.raises(deploy.DeployError, match="NoSuchBucket"):
-        deploy.template_location(s3, text, "no-such-bucket")
 
 
 class ScriptedCfn:
@@ -158,7 +164,7 @@ class ScriptedCfn:
         return {"Stacks": [{"StackStatus": status, "Outputs": outputs}]}
 
     def create_change_set(self, **kwargs: Any) -> dict:
-        assert kwargs["Capabilities"] == deploy.CAPABILITIES
+        assert kwargs["Capabilities"] == CAPABILITIES
         assert kwargs["ChangeSetType"] == "CREATE"
         return {"Id": "cs-1"}
 
@@ -207,12 +213,17 @@ def _missing() -> Exception:
     return ClientError(error, "DescribeStacks")
 
 
+def fake_aws(cfn: Any) -> Aws:
+    """An Aws whose CloudFormation client is the given fake."""
+    return Aws("us-east-1", None, "emrs", _session=object(),
+               _clients={"cloudformation": cfn})  # fmt: skip
+
+
 def scripted(cfn: ScriptedCfn, confirm=None) -> tuple[int, str]:
     out = io.StringIO()
-    code = deploy.Deployment(
-        cfn=cfn, s3=None, stack_name="emrs", template_text=SMALL,
-        template={"Parameters": {}}, parameters={}, poll_seconds=0, out=out,
-        confirm=confirm,
+    code = Deployment(
+        aws=fake_aws(cfn), template=TemplateFile(Path("small.yaml"), SMALL, {}),
+        values={}, poll_seconds=0, out=out, confirm=confirm,
     ).run()  # fmt: skip
     return code, out.getvalue()
 
@@ -231,7 +242,7 @@ def test_rollback_reports_the_first_failure() -> None:
 def test_success_prints_progress_and_outputs() -> None:
     code, out = scripted(ScriptedCfn(final="CREATE_COMPLETE"))
     assert code == 0
-    assert "[0/1] Studio CREATE_IN_PROGRESS" in out
+    assert re.search(r"\d\d:\d\d:\d\dZ \+0m00s \[0/1\] Studio CREATE_IN_PROGRESS", out)
     assert out.strip().endswith("Outputs:\n  StudioUrl: https://es-1.example")
 
 
@@ -239,7 +250,7 @@ def test_declined_change_set_is_deleted() -> None:
     cfn = ScriptedCfn()
     code, out = scripted(cfn, confirm=lambda _q: False)
     assert code == 1 and cfn.deleted == ["cs-1"] and not cfn.executed
-    assert "add      Studio" in out
+    assert "add     Studio" in out
 
 
 def seed_secrets(with_key: bool = False) -> None:
@@ -293,7 +304,7 @@ def test_credentials_csv_is_private_with_console_columns(
 
 def test_credentials_errors(aws, capsys) -> None:
     assert run("credentials", "--stack-name", "nope") == 1
-    assert "stack nope does not exist" in capsys.readouterr().err
+    assert "stack nope does not exist in region us-east-1" in capsys.readouterr().err
     seed_secrets()
     assert run("credentials", "--stack-name", "emrs", "--user", "zed") == 2
     err = capsys.readouterr().err

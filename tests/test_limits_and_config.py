@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -52,11 +53,16 @@ def test_template_bytes_at_and_past_the_limit() -> None:
 
 
 def test_inline_body_limit_is_51200_bytes() -> None:
-    from generator.deploy import DeployError, template_location
+    from generator.aws.session import CommandError
+    from generator.aws.stack import TemplateFile
 
-    assert template_location(None, "x" * 51_200, None) == {"TemplateBody": "x" * 51_200}
-    with pytest.raises(DeployError, match="51,201 bytes"):
-        template_location(None, "x" * 51_201, None)
+    def location(text: str) -> dict[str, str]:
+        return TemplateFile(Path("t.yaml"), text, {}).location(None, None)
+
+    assert location("x" * 51_200) == {"TemplateBody": "x" * 51_200}
+    assert location("é" * 25_600) == {"TemplateBody": "é" * 25_600}, "bytes count"
+    with pytest.raises(CommandError, match="51,201 bytes"):
+        location("x" * 51_201)
 
 
 def test_measure_is_over_only_past_its_limit() -> None:

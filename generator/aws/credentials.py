@@ -1,0 +1,103 @@
+"""`emrs-env credentials`: the users' console credentials, read from Secrets Manager
+through the stack's *SecretArn outputs."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.aws.session import Aws, CommandError
+from generator.aws.stack import describe_stack
+
+CSV_COLUMNS = ["User name", "Password", "Console sign-in URL"]
+KEY_COLUMNS = ["Access key ID", "Secret access key"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """One user's stored credentials."""
+
+    user: str
+    password: str
+    url: str
+    access_key_id: str = ""
+    secret_access_key: str = ""
+
+
+def read_credentials(aws: Aws) -> list[Credentials]:
+    """Every user's credentials, found through the stack's *SecretArn outputs."""
+    assert aws.stack
+    stack = describe_stack(aws.client("cloudformation"), aws.stack)
+    if stack is None:
+        raise CommandError(
+            f"stack {aws.stack} does not exist in {aws.searched()}; check --region "
+            "and --profile"
+        )
+    arns = sorted(
+        o["OutputValue"]
+        for o in stack.get("Outputs", [])
+        if o["OutputKey"].endswith("SecretArn")
+    )
+    if not arns:
+        raise CommandError(
+            f"stack {aws.stack} has no credentials outputs (CreateIamUsers is false, "
+            "or it is not an emrs-env stack)"
+        )
+    secrets = aws.client("secretsmanager")
+    found = []
+    for arn in arns:
+        value = json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
+        if "Password" not in value:
+            raise CommandError(
+                f"the secret of output {arn.rsplit(':', 1)[-1]} holds no credentials "
+                "yet; wait for the stack to finish"
+            )
+        found.append(
+            Credentials(
+                user=value["UserName"],
+                password=value["Password"],
+                url=value["ConsoleSignInUrl"],
+                access_key_id=value.get("AccessKeyId", ""),
+                secret_access_key=value.get("SecretAccessKey", ""),
+            )
+        )
+    return found
+
+
+def credentials_csv(rows: Sequence[Credentials]) -> str:
+    """The columns the IAM console's credentials download has."""
+    with_keys = any(r.access_key_id for r in rows)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS + (KEY_COLUMNS if with_keys else []))
+    for r in rows:
+        extra = [r.access_key_id, r.secret_access_key] if with_keys else []
+        writer.writerow([r.user, r.password, r.url, *extra])
+    return buffer.getvalue()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file only its owner can read (mode 0600), atomically."""
+    if path.is_dir():
+        raise CommandError(f"--csv {path} is a folder; name a file in it")
+    if not path.parent.is_dir():
+        raise CommandError(f"--csv {path}: folder {path.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc

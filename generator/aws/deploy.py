@@ -1,0 +1,202 @@
+"""`emrs-env deploy`: create or update the stack through a change set."""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TextIO
+
+from generator.aws import parameters as params
+from generator.aws.session import EXIT_USAGE, Aws, CommandError
+from generator.aws.stack import (
+    CAPABILITIES,
+    Follower,
+    TemplateFile,
+    change_rows,
+    describe_stack,
+    format_changes,
+    wait_for_change_set,
+)
+
+# "CreateStack", AWS CloudFormation API Reference: a stack name starts with a letter
+# and holds letters, digits and hyphens, at most 128 characters.
+STACK_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+NOT_UPDATABLE = {
+    "ROLLBACK_COMPLETE": "it never finished creating; delete it and deploy again",
+    "ROLLBACK_FAILED": "delete it (the console offers to retain what failed)",
+    "DELETE_FAILED": "delete it again after removing what blocked the delete",
+    "UPDATE_ROLLBACK_FAILED": "continue the rollback in the console first",
+}
+
+
+def check_stack_name(name: str) -> str:
+    """CloudFormation's stack name rule, before any AWS call."""
+    if not STACK_NAME_RE.fullmatch(name):
+        raise CommandError(
+            f"stack name {name!r} must start with a letter and hold only letters, "
+            "digits and hyphens (at most 128)",
+            EXIT_USAGE,
+        )
+    return name
+
+
+@dataclass
+class Deployment:
+    """Everything deploy needs; clients come from an Aws session."""
+
+    aws: Aws
+    template: TemplateFile
+    values: dict[str, str]
+    template_bucket: str | None = None
+    tags: list[dict[str, str]] = field(default_factory=list)
+    role_arn: str | None = None
+    disable_rollback: bool = False
+    termination_protection: bool = False
+    wait: bool = True
+    timeout_minutes: float | None = None
+    poll_seconds: float = 5.0
+    out: TextIO | None = None
+    confirm: Callable[[str], bool] | None = None
+    sleep: Callable[[float], None] = time.sleep
+
+    @property
+    def name(self) -> str:
+        """The stack's name."""
+        assert self.aws.stack
+        return self.aws.stack
+
+    def say(self, text: str) -> None:
+        """Print one line to the output stream."""
+        print(text, file=self.out or sys.stdout, flush=True)
+
+    def run(self) -> int:
+        """Create or update the stack; return the exit code."""
+        cfn = self.aws.client("cloudformation")
+        stack = describe_stack(cfn, self.name)
+        status = stack["StackStatus"] if stack else None
+        exists = stack is not None and status != "REVIEW_IN_PROGRESS"
+        if status in NOT_UPDATABLE:
+            raise CommandError(
+                f"stack {self.name} is {status} and cannot be updated: "
+                f"{NOT_UPDATABLE[status]}"
+            )
+        if status and status.endswith("_IN_PROGRESS") and exists:
+            raise CommandError(f"stack {self.name} is busy ({status}); try later")
+        if not exists:
+            missing = params.missing_required(self.values, self.template.body)
+            if missing:
+                raise CommandError(
+                    "a new stack needs "
+                    + ", ".join(f"--parameter {k}=..." for k in missing),
+                    EXIT_USAGE,
+                )
+        deployed = [p["ParameterKey"] for p in (stack or {}).get("Parameters", [])]
+        kind = "UPDATE" if exists else "CREATE"
+        change_set_name = f"emrs-env-{datetime.now():%Y%m%d-%H%M%S}"
+        location = self.template.location(
+            self.aws.client("s3") if self.template_bucket else None,
+            self.template_bucket,
+        )
+        extra: dict[str, Any] = {"Tags": self.tags} if self.tags else {}
+        if self.role_arn:
+            extra["RoleARN"] = self.role_arn
+        from botocore.exceptions import ClientError
+
+        try:
+            created = cfn.create_change_set(
+                StackName=self.name,
+                ChangeSetName=change_set_name,
+                ChangeSetType=kind,
+                Parameters=params.parameter_list(
+                    self.values, self.template.body, deployed if exists else []
+                ),
+                Capabilities=CAPABILITIES,
+                **location,
+                **extra,
+            )
+        except ClientError as error:
+            if any(text in str(error) for text in NO_CHANGES):
+                self.say(f"No changes: stack {self.name} is up to date.")
+                return 0
+            raise
+        change_set = wait_for_change_set(
+            cfn, created["Id"], self.sleep, self.poll_seconds
+        )
+        if change_set["Status"] == "FAILED":
+            reason = change_set.get("StatusReason", "")
+            self._discard(cfn, created["Id"], first=not exists)
+            if any(text in reason for text in NO_CHANGES):
+                self.save_protection(cfn)
+                self.say(f"No changes: stack {self.name} is up to date.")
+                return 0
+            raise CommandError(f"change set for stack {self.name} failed: {reason}")
+        self.say(f"{kind.lower()} {self.name} with change set {change_set_name}:")
+        self.say(format_changes(change_rows(change_set)))
+        try:
+            accepted = self.confirm is None or self.confirm("Execute this change set?")
+        except (KeyboardInterrupt, EOFError):
+            accepted = False
+        if not accepted:
+            self._discard(cfn, created["Id"], first=not exists)
+            self.say(
+                "Not executed; the change set was deleted"
+                + ("" if exists else " and nothing was left behind")
+                + "."
+            )
+            return 1
+        return self.execute(cfn, created["Id"], len(change_set.get("Changes", [])))
+
+    def execute(self, cfn: Any, change_set: str, expected: int) -> int:
+        """Execute a computed change set and follow the stack until it settles."""
+        follower = Follower(
+            cfn,
+            self.name,
+            self.out,
+            self.poll_seconds,
+            self.timeout_minutes,
+            self.sleep,
+        )
+        before = follower.event_ids()
+        extra = {"DisableRollback": True} if self.disable_rollback else {}
+        cfn.execute_change_set(ChangeSetName=change_set, **extra)
+        if not self.wait:
+            self.say(
+                f"Started; follow it with `emrs-env status --stack-name {self.name}`."
+            )
+            return 0
+        code, _status = follower.follow(before, expected)
+        if code == 0:
+            self.save_protection(cfn)
+            print_outputs(cfn, self.name, self.say)
+        return code
+
+    def save_protection(self, cfn: Any) -> None:
+        """Turn termination protection on when asked."""
+        if self.termination_protection:
+            cfn.update_termination_protection(
+                StackName=self.name, EnableTerminationProtection=True
+            )
+            self.say(f"Termination protection is on for stack {self.name}.")
+
+    def _discard(self, cfn: Any, change_set: str, first: bool) -> None:
+        """Delete the change set, and the empty stack a first deploy made."""
+        cfn.delete_change_set(ChangeSetName=change_set)
+        if first:
+            stack = describe_stack(cfn, self.name)
+            if stack and stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+                cfn.delete_stack(StackName=self.name)
+
+
+def print_outputs(cfn: Any, name: str, say: Callable[[str], None]) -> None:
+    """The stack's outputs, one per line, sorted by key."""
+    stack = describe_stack(cfn, name) or {}
+    outputs = sorted(stack.get("Outputs", []), key=lambda o: o["OutputKey"])
+    if outputs:
+        say("Outputs:")
+    for output in outputs:
+        say(f"  {output['OutputKey']}: {output['OutputValue']}")

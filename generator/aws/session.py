@@ -1,0 +1,153 @@
+"""Sessions, clients with retries, and every AWS error as one line."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+# Throttling and transient errors are retried by botocore's standard mode (up to
+# MAX_ATTEMPTS calls with exponential backoff, or AWS_MAX_ATTEMPTS when set); the
+# commands never retry on their own.
+MAX_ATTEMPTS = 10
+EXIT_FAILED, EXIT_USAGE = 1, 2
+CREDENTIALS_HELP = (
+    "run `aws configure` (or `aws sso login --profile PROFILE`) and pass --profile "
+    "PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+)
+
+
+class CommandError(Exception):
+    """A failure to report as one line, with the exit code to use."""
+
+    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a ClientError, or the exception's class name."""
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Code") or type(error).__name__)
+
+
+def error_message(error: Exception) -> str:
+    """The AWS error message of a ClientError, or the exception's text."""
+    response = getattr(error, "response", None) or {}
+    return str(response.get("Error", {}).get("Message") or error)
+
+
+def stack_is_missing(error: Exception) -> bool:
+    """Whether CloudFormation answered that the stack does not exist."""
+    return error_code(error) == "ValidationError" and "does not exist" in (
+        error_message(error)
+    )
+
+
+@dataclass
+class Aws:
+    """One command's AWS session: region, profile, stack and cached clients."""
+
+    region: str | None = None
+    profile: str | None = None
+    stack: str | None = None
+    _session: Any = None
+    _clients: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def session(self) -> Any:
+        """The boto3 session, created on first use."""
+        if self._session is None:
+            import boto3
+            from botocore.exceptions import ProfileNotFound
+
+            try:
+                self._session = boto3.Session(
+                    profile_name=self.profile, region_name=self.region
+                )
+            except ProfileNotFound as exc:
+                raise CommandError(
+                    f"AWS profile {self.profile!r} is not configured; "
+                    "`aws configure list-profiles` lists the profiles",
+                    EXIT_USAGE,
+                ) from exc
+            if not self._session.region_name:
+                raise CommandError(
+                    "no AWS region is configured; pass --region REGION or set "
+                    "AWS_REGION",
+                    EXIT_USAGE,
+                )
+            self.region = self._session.region_name
+        return self._session
+
+    def client(self, service: str) -> Any:
+        """A client of the service, retrying throttling in standard mode."""
+        if service not in self._clients:
+            from botocore.config import Config
+
+            from generator import __version__
+
+            attempts = os.environ.get("AWS_MAX_ATTEMPTS", "")
+            config = Config(
+                retries={
+                    "mode": "standard",
+                    "max_attempts": (
+                        int(attempts) if attempts.isdigit() else MAX_ATTEMPTS
+                    ),
+                },
+                user_agent_extra=f"emrs-env/{__version__}",
+            )
+            self._clients[service] = self.session.client(service, config=config)
+        return self._clients[service]
+
+    def where(self) -> str:
+        """'in REGION for stack NAME', as far as they are known."""
+        parts = [f"in {self.region or 'no region'}"]
+        if self.stack:
+            parts.append(f"for stack {self.stack}")
+        return " ".join(parts)
+
+    def searched(self) -> str:
+        """Where a lookup searched: region and profile (never the account ID)."""
+        profile = self.profile or "the default credentials"
+        return f"region {self.region} with {profile}"
+
+    def explain(self, error: Exception) -> CommandError:
+        """Any AWS or botocore error as one line that says what to do."""
+        from botocore import exceptions as bce
+
+        if isinstance(error, bce.ClientError):
+            operation = getattr(error, "operation_name", "") or "AWS call"
+            return CommandError(
+                f"{operation} failed {self.where()}: {error_code(error)}: "
+                f"{error_message(error)}"
+            )
+        if isinstance(error, bce.NoCredentialsError | bce.PartialCredentialsError):
+            return CommandError(
+                f"no usable AWS credentials ({error}); {CREDENTIALS_HELP}"
+            )
+        if isinstance(error, bce.TokenRetrievalError | bce.SSOTokenLoadError):
+            return CommandError(f"{error}; run `aws sso login` and try again")
+        if isinstance(error, bce.EndpointConnectionError):
+            url = getattr(error, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
+            return CommandError(
+                f"cannot reach {url} {self.where()}: check that --region names a "
+                "real region and that this machine reaches AWS (network, proxy, VPN)"
+            )
+        if isinstance(error, bce.NoRegionError):
+            return CommandError(
+                "no AWS region is configured; pass --region REGION", EXIT_USAGE
+            )
+        return CommandError(f"AWS call failed {self.where()}: {error}")
+
+    @contextmanager
+    def reporting(self) -> Iterator[Aws]:
+        """Turn every AWS error raised inside into an CommandError of one line."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield self
+        except (ClientError, BotoCoreError) as error:
+            raise self.explain(error) from error

@@ -1,0 +1,294 @@
+"""What every stack command shares: the template file, the stack's state, change
+sets as a table, and following a stack's events until it settles."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from generator.aws.session import EXIT_USAGE, CommandError, stack_is_missing
+from generator.limits import MAX_BODY_BYTES
+from generator.render import ENVIRONMENT_YAML
+
+CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+DONE_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
+DONE_BAD = {
+    "CREATE_FAILED", "ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "DELETE_COMPLETE",
+    "DELETE_FAILED", "UPDATE_ROLLBACK_COMPLETE", "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_FAILED", "IMPORT_ROLLBACK_COMPLETE", "IMPORT_ROLLBACK_FAILED",
+}  # fmt: skip
+REPLACEMENT_WORDS = {
+    "True": "replaced",
+    "Conditional": "may be replaced",
+    "False": "in place",
+}
+QUIET_SECONDS = 60.0  # a wait with no new event says so after this long
+
+
+@dataclass(frozen=True)
+class TemplateFile:
+    """A template read from disk: its text and its parsed form."""
+
+    path: Path
+    text: str
+    body: dict[str, Any]
+
+    def location(self, s3: Any, bucket: str | None) -> dict[str, str]:
+        """TemplateBody when it fits the request, else TemplateURL through S3."""
+        if fits_inline(self.text):
+            return {"TemplateBody": self.text}
+        if not bucket:
+            raise too_large(self.text)
+        data = self.text.encode("utf-8")
+        key = f"emrs-env/{hashlib.sha256(data).hexdigest()[:16]}.yaml"
+        s3.put_object(Bucket=bucket, Key=key, Body=data)
+        region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
+        host = "s3.amazonaws.com" if not region else f"s3.{region}.amazonaws.com"
+        return {"TemplateURL": f"https://{bucket}.{host}/{key}"}
+
+
+def fits_inline(text: str) -> bool:
+    """Whether CloudFormation takes the template as TemplateBody (51,200 bytes)."""
+    return len(text.encode("utf-8")) <= MAX_BODY_BYTES
+
+
+def too_large(text: str) -> CommandError:
+    """The error for a template that must go through S3 but has no bucket."""
+    return CommandError(
+        f"the template is {len(text.encode('utf-8')):,} bytes, more than the "
+        f"{MAX_BODY_BYTES:,} CloudFormation accepts inline; pass "
+        "--template-bucket BUCKET (in the stack's region) to upload it",
+        EXIT_USAGE,
+    )
+
+
+def load_template(where: str) -> TemplateFile:
+    """The template at a file, or the environment template in a folder."""
+    path = Path(where)
+    if path.is_dir():
+        path = path / ENVIRONMENT_YAML
+    if not path.is_file():
+        raise CommandError(
+            f"no template at {path}; build one with `make template` or "
+            "`emrs-env build --out DIR`, or pass --template FILE",
+            EXIT_USAGE,
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise CommandError(f"cannot read {path}: {reason}", EXIT_USAGE) from exc
+    try:
+        from cfn_flip import to_json
+
+        body = json.loads(to_json(text))
+    except Exception as exc:  # cfn_flip raises yaml's and json's own errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise CommandError(
+            f"{path} is not a CloudFormation template: {first}", EXIT_USAGE
+        ) from exc
+    if not isinstance(body, dict) or "Resources" not in body:
+        raise CommandError(f"{path} has no Resources section", EXIT_USAGE)
+    return TemplateFile(path, text, body)
+
+
+def describe_stack(cfn: Any, name: str) -> dict[str, Any] | None:
+    """The stack's description, or None when there is no such stack."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return cfn.describe_stacks(StackName=name)["Stacks"][0]
+    except ClientError as error:
+        if stack_is_missing(error):
+            return None
+        raise
+
+
+@dataclass
+class Change:
+    """One row of a change set."""
+
+    action: str
+    logical_id: str
+    resource_type: str
+    replacement: str
+    paths: list[str] = field(default_factory=list)
+
+    @property
+    def verb(self) -> str:
+        """add, modify, replace, remove, import."""
+        if self.action == "Modify" and self.replacement == "True":
+            return "replace"
+        return self.action.lower()
+
+
+def change_rows(change_set: dict[str, Any]) -> list[Change]:
+    """The change set's resource changes as rows."""
+    rows = []
+    for change in change_set.get("Changes", []):
+        detail = change.get("ResourceChange", {})
+        paths = sorted(
+            {
+                d.get("Target", {}).get("Path")
+                or d.get("Target", {}).get("Name")
+                or d.get("Target", {}).get("Attribute", "")
+                for d in detail.get("Details", [])
+            }
+            - {""}
+        )
+        rows.append(
+            Change(
+                action=detail.get("Action", "?"),
+                logical_id=detail.get("LogicalResourceId", "?"),
+                resource_type=detail.get("ResourceType", "?"),
+                replacement=str(detail.get("Replacement", "")),
+                paths=paths,
+            )
+        )
+    return rows
+
+
+def format_changes(rows: Iterable[Change], paths: bool = False) -> str:
+    """A table sized to its content: action, logical ID, type, replacement."""
+    rows = list(rows)
+    head = ("ACTION", "RESOURCE", "TYPE", "REPLACEMENT")
+    cells = [(r.verb, r.logical_id, r.resource_type, _replacement(r)) for r in rows]
+    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(3)]
+    lines = []
+    for row, cell in zip([None, *rows], [head, *cells], strict=True):
+        lines.append(
+            "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=False))
+            + "  "
+            + cell[3]
+        )
+        if paths and row is not None and row.paths:
+            lines.append(" " * (widths[0] + 2) + "changes: " + ", ".join(row.paths))
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.verb] = counts.get(row.verb, 0) + 1
+    summary = ", ".join(f"{n} {verb}" for verb, n in counts.items())
+    lines.append(f"{len(rows)} changes: {summary}" if rows else "0 changes")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _replacement(row: Change) -> str:
+    if row.action != "Modify":
+        return "-"
+    return REPLACEMENT_WORDS.get(row.replacement, row.replacement.lower() or "-")
+
+
+def wait_for_change_set(
+    cfn: Any, change_set_id: str, sleep: Callable[[float], None], poll: float
+) -> dict[str, Any]:
+    """The change set once CloudFormation has computed it (or failed to)."""
+    while True:
+        described = cfn.describe_change_set(ChangeSetName=change_set_id)
+        if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
+            while described.get("NextToken"):  # change sets page at 100 changes
+                more = cfn.describe_change_set(
+                    ChangeSetName=change_set_id, NextToken=described["NextToken"]
+                )
+                described["Changes"] += more.get("Changes", [])
+                described["NextToken"] = more.get("NextToken")
+            return described
+        sleep(poll)
+
+
+def _elapsed(seconds: float) -> str:
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes}m{secs:02d}s"
+
+
+@dataclass
+class Follower:
+    """Prints a stack's new events until it settles or the wait times out."""
+
+    cfn: Any
+    stack_name: str
+    out: TextIO | None = None
+    poll_seconds: float = 5.0
+    timeout_minutes: float | None = None
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    ok: frozenset[str] = frozenset(DONE_OK)
+
+    def say(self, text: str) -> None:
+        """Print one line to the output stream."""
+        print(text, file=self.out or sys.stdout, flush=True)
+
+    def event_ids(self) -> set[str]:
+        """The IDs of the events the stack has now (none for a new stack)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            events = self.cfn.describe_stack_events(StackName=self.stack_name)
+        except ClientError as error:
+            if stack_is_missing(error):
+                return set()
+            raise
+        return {e["EventId"] for e in events["StackEvents"]}
+
+    def follow(self, seen: set[str], expected: int) -> tuple[int, str]:
+        """Exit code and the final status; prints each new event once."""
+        start = last_news = self.clock()
+        done: set[str] = set()
+        first_failure = ""
+        while True:
+            try:
+                events = self.cfn.describe_stack_events(StackName=self.stack_name)
+                fresh = [e for e in events["StackEvents"] if e["EventId"] not in seen]
+            except Exception as error:
+                if not stack_is_missing(error):
+                    raise
+                fresh = []  # the stack is gone: a delete has finished
+            for event in reversed(fresh):
+                seen.add(event["EventId"])
+                last_news = self.clock()
+                status = event["ResourceStatus"]
+                logical = event["LogicalResourceId"]
+                reason = event.get("ResourceStatusReason", "")
+                if status.endswith("_COMPLETE") and logical != self.stack_name:
+                    done.add(logical)
+                if status.endswith("_FAILED") and not first_failure and reason:
+                    first_failure = f"{logical}: {reason}"
+                stamp = _timestamp(event.get("Timestamp"))
+                progress = f"[{min(len(done), expected)}/{expected}]"
+                line = f"{stamp} +{_elapsed(self.clock() - start)} {progress}"
+                self.say(f"{line} {logical} {status} {reason}".rstrip())
+            stack = describe_stack(self.cfn, self.stack_name)
+            status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
+            if status in self.ok:
+                self.say(f"Stack {self.stack_name}: {status}")
+                return 0, status
+            if status in DONE_BAD:
+                reason = first_failure or "no failure reason was reported"
+                self.say(f"Stack {self.stack_name}: {status}. First failure: {reason}")
+                return 1, status
+            waited = self.clock() - start
+            if self.timeout_minutes is not None and waited >= self.timeout_minutes * 60:
+                self.say(
+                    f"Stopped waiting after {_elapsed(waited)}: stack "
+                    f"{self.stack_name} is still {status} and goes on; follow it "
+                    f"with `emrs-env status --stack-name {self.stack_name}`"
+                )
+                return 1, status
+            if self.clock() - last_news >= QUIET_SECONDS:
+                last_news = self.clock()
+                self.say(
+                    f"... {status} after {_elapsed(waited)} "
+                    f"({min(len(done), expected)}/{expected} resources done)"
+                )
+            self.sleep(self.poll_seconds)
+
+
+def _timestamp(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%H:%M:%SZ")
