@@ -124,10 +124,10 @@ def parameter_problem(spec: dict[str, Any], value: str, most: int | None) -> str
     hint = spec.get("ConstraintDescription", "")
     if most is not None and len(items) > most:
         return f"lists {len(items)} values; at most {most} are allowed"
-    if element == "Number" and not all(NUMBER.fullmatch(i.strip()) for i in items):
+    if element == "Number" and not all(NUMBER.fullmatch(i) for i in items):
         return "must be a number"
     if element in AWS_ID_TYPES and not all(
-        re.fullmatch(AWS_ID_TYPES[element], i.strip()) for i in items
+        re.fullmatch(AWS_ID_TYPES[element], i) for i in items
     ):
         return f"must be {'a list of ' if is_list else 'a '}{element}"
     allowed = spec.get("AllowedValues")
