@@ -20,8 +20,8 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps 'cdklabs.cdk-validator-cfnguard==0.0.62'
 	touch $(STAMP)
 
-template: install ## Write every artifact under build/
-	$(BIN)/emrs-env build --out build
+template: install ## Write every artifact under build/ (CONFIG=team.toml: build/team/)
+	$(BIN)/emrs-env build $(if $(CONFIG),--config $(CONFIG),--out build)
 
 lint: install ## Run ruff, black and the template scanners
 	$(BIN)/ruff check generator custom_resources tests bench
