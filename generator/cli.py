@@ -12,6 +12,7 @@ from generator import __version__
 from generator.aws.session import EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
+    from generator.aws.deploy import Deployment
     from generator.aws.session import Aws
     from generator.config import Options
 
@@ -145,13 +146,13 @@ def _deploy_values(args: argparse.Namespace, template: dict) -> dict[str, str]:
     return parameters.check_parameters(values, template)
 
 
-def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
-    """Create or update the stack through a change set."""
+def _deployment(args: argparse.Namespace, aws: Aws) -> Deployment:
+    """A Deployment from deploy's or plan's arguments, all checked before AWS."""
     import re
 
     from generator.aws import parameters
     from generator.aws.deploy import Deployment, check_stack_name
-    from generator.aws.stack import load_template, too_large
+    from generator.aws.stack import fits_inline, load_template, too_large
 
     check_stack_name(args.stack_name)
     template = load_template(args.template)
@@ -161,10 +162,6 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
         r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}", args.role_arn
     ):
         raise CommandError(f"--role-arn {args.role_arn!r} is not an IAM role ARN", 2)
-    if args.timeout is not None and args.timeout <= 0:
-        raise CommandError("--timeout takes a number of minutes above 0", EXIT_USAGE)
-    from generator.aws.stack import fits_inline
-
     if not args.template_bucket and not fits_inline(template.text):
         raise too_large(template.text)
     return Deployment(
@@ -174,12 +171,69 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
         template_bucket=args.template_bucket,
         tags=tags,
         role_arn=args.role_arn,
-        disable_rollback=args.disable_rollback,
-        termination_protection=args.termination_protection,
-        wait=not args.no_wait,
-        timeout_minutes=args.timeout,
         poll_seconds=args.poll_seconds,
-        confirm=_confirmer(args),
+    )
+
+
+def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
+    """Create or update the stack through a change set."""
+    from generator.aws.deploy import check_stack_name
+
+    if args.timeout is not None and args.timeout <= 0:
+        raise CommandError("--timeout takes a number of minutes above 0", EXIT_USAGE)
+    if args.change_set:
+        check_stack_name(args.stack_name)
+        if args.parameter or args.parameters_file or args.tags or args.role_arn:
+            raise CommandError(
+                "--change-set executes a reviewed plan as it is; plan again to "
+                "change parameters, tags or the role",
+                EXIT_USAGE,
+            )
+        from generator.aws.deploy import Deployment
+        from generator.aws.stack import TemplateFile
+
+        deployment = Deployment(aws, TemplateFile(Path(), "", {}), {})
+    else:
+        deployment = _deployment(args, aws)
+    deployment.disable_rollback = args.disable_rollback
+    deployment.termination_protection = args.termination_protection
+    deployment.wait = not args.no_wait
+    deployment.timeout_minutes = args.timeout
+    deployment.poll_seconds = args.poll_seconds
+    deployment.confirm = _confirmer(args)
+    if args.change_set:
+        return deployment.run_reviewed(args.change_set)
+    return deployment.run()
+
+
+def cmd_plan(args: argparse.Namespace, aws: Aws) -> int:
+    """Create a change set and print it without executing it."""
+    from generator.aws.plan import plan
+
+    return plan(_deployment(args, aws), args.include_property_values, args.json)
+
+
+def cmd_destroy(args: argparse.Namespace, aws: Aws) -> int:
+    """Delete the stack after stopping the application; say what stays."""
+    from generator.aws.deploy import check_stack_name
+    from generator.aws.destroy import Destroy
+
+    check_stack_name(args.stack_name)
+    if args.confirm_bucket and not args.delete_bucket:
+        raise CommandError("--confirm-bucket goes with --delete-bucket", EXIT_USAGE)
+    needs_terminal = not args.yes or (args.delete_bucket and not args.confirm_bucket)
+    if needs_terminal and not sys.stdin.isatty():
+        raise CommandError(
+            "no terminal to confirm on; pass --yes (and --confirm-bucket NAME with "
+            "--delete-bucket)",
+            EXIT_USAGE,
+        )
+    return Destroy(
+        aws,
+        delete_bucket=args.delete_bucket,
+        confirm_bucket=args.confirm_bucket,
+        confirm=None if args.yes else _confirmer(args),
+        poll_seconds=args.poll_seconds,
     ).run()
 
 
@@ -253,6 +307,13 @@ EXAMPLES = {
     "deploy": "emrs-env deploy --stack-name emrs --region eu-west-1 "
     "--template-bucket my-templates \\\n      --parameter NumberOfAZs=3 "
     "--tags CostCenter=analytics",
+    "plan": "emrs-env plan --stack-name emrs --region eu-west-1 --template-bucket "
+    "my-templates \\\n      --parameter EncryptionKey=customer-managed\n  "
+    "emrs-env deploy --stack-name emrs --region eu-west-1 --change-set "
+    "emrs-env-20261128-101500",
+    "destroy": "emrs-env destroy --stack-name emrs --region eu-west-1\n  "
+    "emrs-env destroy --stack-name emrs --yes --delete-bucket --confirm-bucket "
+    "my-notebooks",
     "status": "emrs-env status --stack-name emrs --region eu-west-1 --json",
     "credentials": "emrs-env credentials --stack-name emrs --region eu-west-1 "
     "--csv creds.csv",
@@ -307,6 +368,43 @@ def _template_option(command: argparse.ArgumentParser, what: str) -> None:
     )
 
 
+def _change_options(command: argparse.ArgumentParser) -> None:
+    """The options of deploy and plan that make a change set."""
+    _template_option(command, "deploy")
+    command.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a template parameter (repeatable); on update, others keep their "
+        "values and new ones take their defaults",
+    )
+    command.add_argument(
+        "--parameters-file",
+        metavar="FILE",
+        help="parameters as the JSON list `aws cloudformation` takes, or "
+        "KEY=VALUE lines; --parameter wins",
+    )
+    command.add_argument(
+        "--tags",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a stack tag, propagated to resources (repeatable)",
+    )
+    command.add_argument(
+        "--template-bucket",
+        metavar="BUCKET",
+        help="S3 bucket in the stack's region for templates over 51,200 bytes",
+    )
+    command.add_argument(
+        "--role-arn", metavar="ARN", help="IAM role CloudFormation acts with"
+    )
+    command.add_argument(
+        "--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     top = argparse.ArgumentParser(
@@ -338,35 +436,11 @@ def parser() -> argparse.ArgumentParser:
         sub, "deploy", "create or update the stack through a change set", cmd_deploy
     )
     _aws_options(dep)
-    _template_option(dep, "deploy")
+    _change_options(dep)
     dep.add_argument(
-        "--parameter",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a template parameter (repeatable); on update, others keep their "
-        "values and new ones take their defaults",
-    )
-    dep.add_argument(
-        "--parameters-file",
-        metavar="FILE",
-        help="parameters as the JSON list `aws cloudformation` takes, or "
-        "KEY=VALUE lines; --parameter wins",
-    )
-    dep.add_argument(
-        "--tags",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="a stack tag, propagated to resources (repeatable)",
-    )
-    dep.add_argument(
-        "--template-bucket",
-        metavar="BUCKET",
-        help="S3 bucket in the stack's region for templates over 51,200 bytes",
-    )
-    dep.add_argument(
-        "--role-arn", metavar="ARN", help="IAM role CloudFormation acts with"
+        "--change-set",
+        metavar="NAME",
+        help="execute this change set made by `emrs-env plan`, exactly as reviewed",
     )
     dep.add_argument(
         "--disable-rollback",
@@ -388,7 +462,37 @@ def parser() -> argparse.ArgumentParser:
         help="stop waiting after this long (the stack goes on; see status)",
     )
     dep.add_argument("--yes", action="store_true", help="execute without asking")
-    dep.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
+
+    plan = _command(
+        sub, "plan", "show what a deploy would change, without changing it", cmd_plan
+    )
+    _aws_options(plan)
+    _change_options(plan)
+    plan.add_argument(
+        "--include-property-values",
+        action="store_true",
+        help="ask CloudFormation for the old and new property values",
+    )
+    plan.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    destroy = _command(
+        sub, "destroy", "delete the stack and say what stays behind", cmd_destroy
+    )
+    _aws_options(destroy)
+    destroy.add_argument("--yes", action="store_true", help="delete without asking")
+    destroy.add_argument(
+        "--delete-bucket",
+        action="store_true",
+        help="also empty (every version) and delete the retained notebook bucket",
+    )
+    destroy.add_argument(
+        "--confirm-bucket",
+        metavar="BUCKET",
+        help="the bucket's name, instead of typing it (for scripts)",
+    )
+    destroy.add_argument(
+        "--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS
+    )
 
     status = _command(
         sub, "status", "show the stack's state, parameters, outputs and last failure",

@@ -20,6 +20,7 @@ from generator.aws.stack import (
     describe_stack,
     format_changes,
     wait_for_change_set,
+    warnings,
 )
 
 # "CreateStack", AWS CloudFormation API Reference: a stack name starts with a letter
@@ -43,6 +44,16 @@ def check_stack_name(name: str) -> str:
             EXIT_USAGE,
         )
     return name
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A computed change set."""
+
+    id: str
+    name: str
+    kind: str
+    change_set: dict[str, Any]
 
 
 @dataclass
@@ -74,8 +85,8 @@ class Deployment:
         """Print one line to the output stream."""
         print(text, file=self.out or sys.stdout, flush=True)
 
-    def run(self) -> int:
-        """Create or update the stack; return the exit code."""
+    def prepare(self, include_values: bool = False) -> Prepared | None:
+        """Create the change set and wait until it is computed; None: no changes."""
         cfn = self.aws.client("cloudformation")
         stack = describe_stack(cfn, self.name)
         status = stack["StackStatus"] if stack else None
@@ -105,6 +116,8 @@ class Deployment:
         extra: dict[str, Any] = {"Tags": self.tags} if self.tags else {}
         if self.role_arn:
             extra["RoleARN"] = self.role_arn
+        if include_values:
+            extra["IncludePropertyValues"] = True
         from botocore.exceptions import ClientError
 
         try:
@@ -121,8 +134,7 @@ class Deployment:
             )
         except ClientError as error:
             if any(text in str(error) for text in NO_CHANGES):
-                self.say(f"No changes: stack {self.name} is up to date.")
-                return 0
+                return None
             raise
         change_set = wait_for_change_set(
             cfn, created["Id"], self.sleep, self.poll_seconds
@@ -131,25 +143,77 @@ class Deployment:
             reason = change_set.get("StatusReason", "")
             self._discard(cfn, created["Id"], first=not exists)
             if any(text in reason for text in NO_CHANGES):
-                self.save_protection(cfn)
-                self.say(f"No changes: stack {self.name} is up to date.")
-                return 0
+                return None
             raise CommandError(f"change set for stack {self.name} failed: {reason}")
-        self.say(f"{kind.lower()} {self.name} with change set {change_set_name}:")
-        self.say(format_changes(change_rows(change_set)))
+        return Prepared(created["Id"], change_set_name, kind, change_set)
+
+    def run(self) -> int:
+        """Create or update the stack; return the exit code."""
+        cfn = self.aws.client("cloudformation")
+        prepared = self.prepare()
+        if prepared is None:
+            self.save_protection(cfn)
+            self.say(f"No changes: stack {self.name} is up to date.")
+            return 0
+        self.say(
+            f"{prepared.kind.lower()} {self.name} with change set {prepared.name}:"
+        )
+        return self.review_and_execute(cfn, prepared)
+
+    def run_reviewed(self, change_set_name: str) -> int:
+        """Execute a change set `emrs-env plan` made, exactly as it was reviewed."""
+        cfn = self.aws.client("cloudformation")
+        described = cfn.describe_change_set(
+            StackName=self.name, ChangeSetName=change_set_name
+        )
+        described = wait_for_change_set(
+            cfn, described["ChangeSetId"], self.sleep, self.poll_seconds
+        )
+        usable = described.get("ExecutionStatus") == "AVAILABLE"
+        if described["Status"] != "CREATE_COMPLETE" or not usable:
+            raise CommandError(
+                f"change set {change_set_name} of stack {self.name} cannot be "
+                f"executed ({described['Status']}, "
+                f"{described.get('ExecutionStatus', '?')}): "
+                f"{described.get('StatusReason') or 'plan again'}"
+            )
+        stack = describe_stack(cfn, self.name)
+        kind = (
+            "CREATE"
+            if stack and stack["StackStatus"] == "REVIEW_IN_PROGRESS"
+            else ("UPDATE")
+        )
+        prepared = Prepared(described["ChangeSetId"], change_set_name, kind, described)
+        self.say(
+            f"{kind.lower()} {self.name} with reviewed change set {change_set_name}:"
+        )
+        return self.review_and_execute(cfn, prepared, keep_declined=True)
+
+    def review_and_execute(
+        self, cfn: Any, prepared: Prepared, keep_declined: bool = False
+    ) -> int:
+        """Show the change set, ask, then execute and follow it."""
+        self.say(format_changes(change_rows(prepared.change_set)))
+        for warning in warnings(change_rows(prepared.change_set)):
+            self.say(f"warning: {warning}")
         try:
             accepted = self.confirm is None or self.confirm("Execute this change set?")
         except (KeyboardInterrupt, EOFError):
             accepted = False
         if not accepted:
-            self._discard(cfn, created["Id"], first=not exists)
+            if keep_declined:
+                self.say(f"Not executed; change set {prepared.name} is kept.")
+                return 1
+            first = prepared.kind == "CREATE"
+            self._discard(cfn, prepared.id, first=first)
             self.say(
                 "Not executed; the change set was deleted"
-                + ("" if exists else " and nothing was left behind")
+                + (" and nothing was left behind" if first else "")
                 + "."
             )
             return 1
-        return self.execute(cfn, created["Id"], len(change_set.get("Changes", [])))
+        changes = len(prepared.change_set.get("Changes", []))
+        return self.execute(cfn, prepared.id, changes)
 
     def execute(self, cfn: Any, change_set: str, expected: int) -> int:
         """Execute a computed change set and follow the stack until it settles."""

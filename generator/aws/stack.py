@@ -218,6 +218,13 @@ class Follower:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     ok: frozenset[str] = frozenset(DONE_OK)
+    bad: frozenset[str] = frozenset(DONE_BAD)
+    label: str = ""  # the name to print when stack_name is a stack ID
+
+    @property
+    def shown(self) -> str:
+        """The stack's name for people (a stack ID would show the account)."""
+        return self.label or self.stack_name
 
     def say(self, text: str) -> None:
         """Print one line to the output stream."""
@@ -254,7 +261,7 @@ class Follower:
                 status = event["ResourceStatus"]
                 logical = event["LogicalResourceId"]
                 reason = event.get("ResourceStatusReason", "")
-                if status.endswith("_COMPLETE") and logical != self.stack_name:
+                if status.endswith("_COMPLETE") and logical != self.shown:
                     done.add(logical)
                 if status.endswith("_FAILED") and not first_failure and reason:
                     first_failure = f"{logical}: {reason}"
@@ -265,18 +272,18 @@ class Follower:
             stack = describe_stack(self.cfn, self.stack_name)
             status = stack["StackStatus"] if stack else "DELETE_COMPLETE"
             if status in self.ok:
-                self.say(f"Stack {self.stack_name}: {status}")
+                self.say(f"Stack {self.shown}: {status}")
                 return 0, status
-            if status in DONE_BAD:
+            if status in self.bad:
                 reason = first_failure or "no failure reason was reported"
-                self.say(f"Stack {self.stack_name}: {status}. First failure: {reason}")
+                self.say(f"Stack {self.shown}: {status}. First failure: {reason}")
                 return 1, status
             waited = self.clock() - start
             if self.timeout_minutes is not None and waited >= self.timeout_minutes * 60:
                 self.say(
                     f"Stopped waiting after {_elapsed(waited)}: stack "
-                    f"{self.stack_name} is still {status} and goes on; follow it "
-                    f"with `emrs-env status --stack-name {self.stack_name}`"
+                    f"{self.shown} is still {status} and goes on; follow it "
+                    f"with `emrs-env status --stack-name {self.shown}`"
                 )
                 return 1, status
             if self.clock() - last_news >= QUIET_SECONDS:
@@ -292,3 +299,54 @@ def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%H:%M:%SZ")
     return datetime.now(UTC).strftime("%H:%M:%SZ")
+
+
+def _touches(row: Change, name: str) -> bool:
+    return any(name in path for path in row.paths)
+
+
+def warnings(rows: Iterable[Change]) -> list[str]:
+    """The consequences of a change set that people must hear before executing."""
+    found = []
+    for row in rows:
+        kind, who = row.resource_type, row.logical_id
+        maybe = row.action == "Modify" and row.replacement == "Conditional"
+        replaced = row.verb == "replace" or maybe
+        might = "may be" if maybe else "is"
+        if kind == "AWS::EMR::Studio":
+            if replaced:
+                found.append(
+                    f"{who}: the EMR Studio {might} replaced; workspaces stay with the "
+                    "old Studio, which is deleted (their files stay in the bucket)"
+                )
+            elif row.action == "Modify" and _touches(row, "SubnetIds"):
+                found.append(
+                    f"{who}: the Studio's subnets change; EMR Studio only adds "
+                    "subnets, so removing one (3 to 2 AZs) fails the update"
+                )
+            elif row.action == "Remove":
+                found.append(f"{who}: the EMR Studio and its workspaces are deleted")
+        elif kind == "AWS::EMRServerless::Application":
+            if replaced:
+                found.append(
+                    f"{who}: the application {might} replaced; running sessions end "
+                    "and its ID changes"
+                )
+            elif row.action in ("Modify", "Remove"):
+                found.append(
+                    f"{who}: the application is stopped first; running sessions end"
+                )
+        elif kind == "Custom::ConsoleCredentials" and row.action == "Modify":
+            if _touches(row, "RotationToken"):
+                found.append(
+                    f"{who}: the user's console password is rotated; hand out the "
+                    "new one (emrs-env credentials)"
+                )
+        elif kind == "AWS::IAM::User" and row.action == "Remove":
+            found.append(f"{who}: the IAM user is deleted, with its secret")
+        elif kind == "AWS::S3::Bucket" and replaced:
+            found.append(
+                f"{who}: the bucket {might} replaced; the old one is retained with "
+                "the notebooks and the new one starts empty"
+            )
+    return found

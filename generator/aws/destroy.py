@@ -1,0 +1,352 @@
+"""`emrs-env destroy`: delete the stack safely, and say what stays behind.
+
+Modelled on AWS documentation, not observed: EMR Serverless updates or deletes an
+application only in CREATED or STOPPED ("Application states", EMR Serverless User
+Guide); a security group with network interfaces cannot be deleted
+("DeleteSecurityGroup", Amazon EC2 API Reference); CloudFormation force-deletes
+AWS::SecretsManager::Secret, with no recovery window ("DeletionPolicy attribute",
+CloudFormation User Guide); a versioned bucket is empty only when every version and
+delete marker is gone ("Emptying a bucket", Amazon S3 User Guide).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TextIO
+
+from generator.aws.session import EXIT_USAGE, Aws, CommandError
+from generator.aws.stack import Follower, describe_stack
+
+RETAINED = ("Retain", "RetainExceptOnCreate")
+APPLICATION = "AWS::EMRServerless::Application"
+STOPPED = ("CREATED", "STOPPED", "TERMINATED")
+STOP_MINUTES = 15.0  # what EMR Serverless takes to end sessions, with a margin
+BATCH = 1000  # DeleteObjects takes at most 1,000 keys
+HOW_TO_REMOVE = {
+    "AWS::S3::Bucket": "empty it (every version) in the S3 console, then delete it; "
+    "or run destroy with --delete-bucket before deleting the stack",
+    "AWS::KMS::Key": "aws kms schedule-key-deletion --key-id {id} "
+    "--pending-window-in-days 30",
+    "AWS::Logs::LogGroup": "aws logs delete-log-group --log-group-name {id}",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One resource of the stack."""
+
+    logical_id: str
+    type: str
+    physical_id: str
+
+
+@dataclass(frozen=True)
+class BucketSize:
+    """What a bucket holds, every version counted."""
+
+    versions: int
+    delete_markers: int
+    bytes: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.versions:,} object versions, {self.bytes:,} bytes, "
+            f"{self.delete_markers:,} delete markers"
+        )
+
+
+def stack_resources(cfn: Any, stack: str) -> list[Resource]:
+    """Every resource of the stack, through the paginator."""
+    found = []
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+        for item in page["StackResourceSummaries"]:
+            found.append(
+                Resource(
+                    item["LogicalResourceId"],
+                    item["ResourceType"],
+                    item.get("PhysicalResourceId", ""),
+                )
+            )
+    return found
+
+
+def deletion_policies(cfn: Any, stack: str) -> dict[str, str]:
+    """Each resource's DeletionPolicy in the deployed template."""
+    body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
+    if isinstance(body, str):
+        from cfn_flip import to_json
+
+        body = json.loads(to_json(body))
+    return {
+        logical: spec.get("DeletionPolicy", "Delete")
+        for logical, spec in body.get("Resources", {}).items()
+    }
+
+
+def bucket_size(s3: Any, bucket: str) -> BucketSize:
+    """Object versions, bytes and delete markers in the bucket."""
+    versions = markers = size = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        versions += len(page.get("Versions", []))
+        size += sum(v.get("Size", 0) for v in page.get("Versions", []))
+        markers += len(page.get("DeleteMarkers", []))
+    return BucketSize(versions, markers, size)
+
+
+def empty_bucket(s3: Any, bucket: str) -> int:
+    """Delete every object version and delete marker; return how many."""
+    removed = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        keys = [
+            {"Key": item["Key"], "VersionId": item["VersionId"]}
+            for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        ]
+        for start in range(0, len(keys), BATCH):
+            answer = s3.delete_objects(
+                Bucket=bucket,
+                Delete={"Objects": keys[start : start + BATCH], "Quiet": True},
+            )
+            errors = answer.get("Errors", [])
+            if errors:
+                first = errors[0]
+                raise CommandError(
+                    f"cannot empty bucket {bucket}: {len(errors)} objects refused, "
+                    f"first {first.get('Key')}: {first.get('Code')}: "
+                    f"{first.get('Message')}"
+                )
+            removed += len(keys[start : start + BATCH])
+    return removed
+
+
+def stop_application(
+    emr: Any,
+    application_id: str,
+    say: Callable[[str], None],
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    poll_seconds: float = 10.0,
+    minutes: float = STOP_MINUTES,
+) -> None:
+    """Stop the application and wait until it is stopped (sessions end)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        state = emr.get_application(applicationId=application_id)["application"][
+            "state"
+        ]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return
+        raise
+    if state in STOPPED:
+        return
+    if state != "STOPPING":
+        say(f"Stopping application {application_id} ({state}); running sessions end.")
+        emr.stop_application(applicationId=application_id)
+    start = clock()
+    while True:
+        state = emr.get_application(applicationId=application_id)["application"][
+            "state"
+        ]
+        if state in STOPPED:
+            say(f"Application {application_id} is {state}.")
+            return
+        if clock() - start >= minutes * 60:
+            raise CommandError(
+                f"application {application_id} is still {state} after "
+                f"{minutes:g} minutes; stop it in the EMR Studio console and run "
+                "destroy again"
+            )
+        sleep(poll_seconds)
+
+
+def remove_detached_interfaces(
+    ec2: Any, group_ids: list[str], say: Callable[[str], None]
+) -> list[str]:
+    """Delete detached network interfaces left in the groups; return those in use."""
+    if not group_ids:
+        return []
+    in_use = []
+    pages = ec2.get_paginator("describe_network_interfaces").paginate(
+        Filters=[{"Name": "group-id", "Values": group_ids}]
+    )
+    for page in pages:
+        for eni in page["NetworkInterfaces"]:
+            if eni["Status"] == "available":
+                ec2.delete_network_interface(
+                    NetworkInterfaceId=eni["NetworkInterfaceId"]
+                )
+                say(f"Deleted detached network interface {eni['NetworkInterfaceId']}.")
+            else:
+                in_use.append(eni["NetworkInterfaceId"])
+    return in_use
+
+
+@dataclass
+class Destroy:
+    """Everything destroy needs; clients come from an Aws session."""
+
+    aws: Aws
+    delete_bucket: bool = False
+    confirm_bucket: str | None = None
+    confirm: Callable[[str], bool] | None = None
+    ask: Callable[[str], str] = input
+    out: TextIO | None = None
+    poll_seconds: float = 5.0
+    sleep: Callable[[float], None] = time.sleep
+    stop_minutes: float = STOP_MINUTES
+    notes: list[str] = field(default_factory=list)
+
+    def say(self, text: str) -> None:
+        """Print one line to the output stream."""
+        print(text, file=self.out or sys.stdout, flush=True)
+
+    def run(self) -> int:
+        """Show, ask, stop, clean up, delete, follow; return the exit code."""
+        assert self.aws.stack
+        name = self.aws.stack
+        cfn = self.aws.client("cloudformation")
+        stack = describe_stack(cfn, name)
+        if stack is None:
+            raise CommandError(
+                f"stack {name} does not exist in {self.aws.searched()}; check "
+                "--region and --profile"
+            )
+        status = stack["StackStatus"]
+        if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
+            raise CommandError(f"stack {name} is busy ({status}); try later")
+        if stack.get("EnableTerminationProtection"):
+            raise CommandError(
+                f"stack {name} has termination protection; turn it off first: aws "
+                "cloudformation update-termination-protection "
+                f"--no-enable-termination-protection --stack-name {name}"
+            )
+        resources = stack_resources(cfn, name)
+        policies = deletion_policies(cfn, name)
+        kept = [r for r in resources if policies.get(r.logical_id) in RETAINED]
+        buckets = [r for r in kept if r.type == "AWS::S3::Bucket" and r.physical_id]
+        self._check_bucket_choice(buckets)
+        sizes = {b.physical_id: bucket_size(self.aws.client("s3"), b.physical_id)
+                 for b in buckets}  # fmt: skip
+        self._show(name, resources, kept, sizes)
+        if not self._agreed(name, buckets):
+            self.say("Nothing was deleted.")
+            return 1
+        applications = [
+            r.physical_id for r in resources if r.type == APPLICATION and r.physical_id
+        ]
+        for application in applications:
+            stop_application(
+                self.aws.client("emr-serverless"), application, self.say,
+                self.sleep, minutes=self.stop_minutes,
+            )  # fmt: skip
+        groups = [
+            r.physical_id
+            for r in resources
+            if r.type == "AWS::EC2::SecurityGroup" and r.physical_id.startswith("sg-")
+        ]
+        in_use = remove_detached_interfaces(self.aws.client("ec2"), groups, self.say)
+        if in_use:
+            self.say(
+                f"{len(in_use)} network interfaces in the stack's security groups are "
+                f"still in use ({', '.join(in_use)}); the delete waits for EMR to "
+                "release them"
+            )
+        code = self._delete(cfn, stack["StackId"], name, len(resources))
+        if code != 0:
+            return code
+        for bucket in buckets if self.delete_bucket else []:
+            removed = empty_bucket(self.aws.client("s3"), bucket.physical_id)
+            self.aws.client("s3").delete_bucket(Bucket=bucket.physical_id)
+            self.say(
+                f"Deleted bucket {bucket.physical_id} and its {removed:,} versions "
+                "and delete markers."
+            )
+        for resource in kept:
+            if self.delete_bucket and resource in buckets:
+                continue
+            how = HOW_TO_REMOVE.get(resource.type, "remove it in its console")
+            self.say(
+                f"kept {resource.type} {resource.physical_id}: to remove it, "
+                + how.format(id=resource.physical_id)
+            )
+        return 0
+
+    def _check_bucket_choice(self, buckets: list[Resource]) -> None:
+        if self.confirm_bucket and not self.delete_bucket:
+            raise CommandError("--confirm-bucket goes with --delete-bucket", EXIT_USAGE)
+        names = [b.physical_id for b in buckets]
+        if self.delete_bucket and not names:
+            raise CommandError("the stack keeps no bucket to delete", EXIT_USAGE)
+        if self.confirm_bucket and self.confirm_bucket not in names:
+            raise CommandError(
+                f"--confirm-bucket {self.confirm_bucket} is not the stack's bucket "
+                f"({', '.join(names)}); nothing was deleted",
+                EXIT_USAGE,
+            )
+
+    def _show(
+        self,
+        name: str,
+        resources: list[Resource],
+        kept: list[Resource],
+        sizes: dict[str, BucketSize],
+    ) -> None:
+        self.say(
+            f"Destroy stack {name}: deletes {len(resources) - len(kept)} resources."
+        )
+        secrets = [r for r in resources if r.type == "AWS::SecretsManager::Secret"]
+        if secrets:
+            self.say(
+                f"  {len(secrets)} secrets are deleted at once, with no recovery "
+                "window (CloudFormation force-deletes secrets); save the credentials "
+                "first with `emrs-env credentials --csv FILE` if you need them"
+            )
+        for resource in resources:
+            if resource.type == APPLICATION:
+                self.say(
+                    f"  application {resource.physical_id} is stopped first; "
+                    "running sessions end"
+                )
+        for resource in kept:
+            size = sizes.get(resource.physical_id)
+            verb = "deletes" if self.delete_bucket and size is not None else "keeps"
+            detail = f" ({size})" if size is not None else ""
+            self.say(f"  {verb} {resource.type} {resource.physical_id}{detail}")
+
+    def _agreed(self, name: str, buckets: list[Resource]) -> bool:
+        try:
+            if self.confirm is not None and not self.confirm(f"Delete stack {name}?"):
+                return False
+            if self.delete_bucket and not self.confirm_bucket:
+                for bucket in buckets:
+                    typed = self.ask(
+                        f"Type the bucket's name, {bucket.physical_id}, to delete it "
+                        "and every notebook in it: "
+                    ).strip()
+                    if typed != bucket.physical_id:
+                        self.say("The name does not match.")
+                        return False
+        except (KeyboardInterrupt, EOFError):
+            return False
+        return True
+
+    def _delete(self, cfn: Any, stack_id: str, name: str, count: int) -> int:
+        follower = Follower(
+            cfn, stack_id, self.out, self.poll_seconds, sleep=self.sleep,
+            ok=frozenset({"DELETE_COMPLETE"}), bad=frozenset({"DELETE_FAILED"}),
+            label=name,
+        )  # fmt: skip
+        before = follower.event_ids()
+        cfn.delete_stack(StackName=stack_id)
+        code, status = follower.follow(before, count)
+        if code != 0:
+            self.say(
+                f"Stack {name} was not deleted ({status}); `emrs-env status "
+                f"--stack-name {name}` shows what is left and why"
+            )
+        return code

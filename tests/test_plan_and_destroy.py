@@ -1,0 +1,410 @@
+"""`emrs-env plan`, `deploy --change-set` and `emrs-env destroy` against moto, with
+scripted clients for what moto does not compute (replacement, stuck applications)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from botocore.stub import Stubber
+
+from generator import cli
+from generator.aws import destroy as destroy_module
+from generator.aws.deploy import Deployment
+from generator.aws.destroy import Destroy, Resource, stop_application
+from generator.aws.plan import plan
+from generator.aws.session import Aws, CommandError
+from generator.aws.stack import TemplateFile, change_rows, warnings
+
+BUCKET = "emrs-notebooks-test"
+STACK = f"""
+Resources:
+  Notebooks:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    UpdateReplacePolicy: Retain
+    Properties:
+      BucketName: {BUCKET}
+      VersioningConfiguration: {{Status: Enabled}}
+  Workspaces:
+    Type: AWS::EC2::SecurityGroup
+    Properties:
+      GroupDescription: workspaces
+  Topic:
+    Type: AWS::SNS::Topic
+"""
+SMALL = """Parameters:
+  Name: {Type: String, Default: a}
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+"""
+
+
+def run(*args: str) -> int:
+    return cli.main(list(args))
+
+
+# --- plan and deploy --change-set --------------------------------------------------
+
+
+def test_plan_keeps_the_change_set_and_deploy_applies_exactly_it(
+    mocked_aws: None, tmp_path: Path, capsys
+) -> None:
+    template = tmp_path / "small.yaml"
+    template.write_text(SMALL)
+    assert run("plan", "--stack-name", "emrs", "--template", str(template),
+               "--poll-seconds", "0") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "Plan to create stack emrs: change set emrs-env-" in out
+    assert "REVIEW_IN_PROGRESS" in out
+    name = out.split("--change-set ", 1)[1].split()[0]
+    cfn = boto3.client("cloudformation")
+    stack = cfn.describe_stacks(StackName="emrs")["Stacks"][0]
+    assert stack["StackStatus"] == "REVIEW_IN_PROGRESS", "nothing was executed"
+
+    assert run("deploy", "--stack-name", "emrs", "--change-set", name, "--yes",
+               "--poll-seconds", "0") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert f"create emrs with reviewed change set {name}" in out
+    assert cfn.describe_stacks(StackName="emrs")["Stacks"][0]["StackStatus"] == (
+        "CREATE_COMPLETE"
+    )
+    assert run("deploy", "--stack-name", "emrs", "--change-set", "emrs-env-nope",
+               "--yes", "--poll-seconds", "0") == 1  # fmt: skip
+    assert "DescribeChangeSet failed in us-east-1 for stack emrs" in (
+        capsys.readouterr().err
+    )
+
+
+def test_change_set_cannot_be_mixed_with_new_parameters(capsys) -> None:
+    assert run("deploy", "--stack-name", "emrs", "--change-set", "c", "--yes",
+               "--parameter", "Name=b") == 2  # fmt: skip
+    assert "plan again to change parameters" in capsys.readouterr().err
+
+
+STUDIO_REPLACED = {
+    "Status": "CREATE_COMPLETE",
+    "ExecutionStatus": "AVAILABLE",
+    "Changes": [
+        {"ResourceChange": {
+            "Action": "Modify", "LogicalResourceId": "Studio",
+            "ResourceType": "AWS::EMR::Studio", "Replacement": "True",
+            "Details": [{"Target": {"Attribute": "Properties", "Name": "Name",
+                                    "RequiresRecreation": "Always"}}]}},
+        {"ResourceChange": {
+            "Action": "Modify", "LogicalResourceId": "Application",
+            "ResourceType": "AWS::EMRServerless::Application",
+            "Replacement": "True",
+            "Details": [{"Target": {"Attribute": "Properties", "Name": "Name"}}]}},
+        {"ResourceChange": {
+            "Action": "Modify", "LogicalResourceId": "AnaCredentials",
+            "ResourceType": "Custom::ConsoleCredentials", "Replacement": "False",
+            "Details": [{"Target": {"Attribute": "Properties",
+                                    "Name": "RotationToken"}}]}},
+    ],
+}  # fmt: skip
+
+
+class PlannedCfn:
+    """CloudFormation computing an update that replaces the Studio."""
+
+    def __init__(self) -> None:
+        self.created: dict = {}
+
+    def describe_stacks(self, **_kwargs: Any) -> dict:
+        return {"Stacks": [{"StackName": "emrs", "StackStatus": "UPDATE_COMPLETE",
+                            "Parameters": [{"ParameterKey": "Name"}]}]}  # fmt: skip
+
+    def create_change_set(self, **kwargs: Any) -> dict:
+        self.created = kwargs
+        return {"Id": "cs-1"}
+
+    def describe_change_set(self, **_kwargs: Any) -> dict:
+        return STUDIO_REPLACED
+
+
+def planned(as_json: bool) -> tuple[PlannedCfn, str]:
+    cfn = PlannedCfn()
+    out = io.StringIO()
+    aws = Aws("eu-west-1", None, "emrs", _session=object(),
+              _clients={"cloudformation": cfn})  # fmt: skip
+    deployment = Deployment(aws, TemplateFile(Path("t"), SMALL, {}), {"Name": "b"},
+                            poll_seconds=0, out=out)  # fmt: skip
+    assert plan(deployment, include_values=True, as_json=as_json) == 0
+    return cfn, out.getvalue()
+
+
+def test_plan_of_an_update_that_replaces_the_studio_warns_in_words() -> None:
+    cfn, out = planned(as_json=False)
+    assert cfn.created["ChangeSetType"] == "UPDATE"
+    assert cfn.created["IncludePropertyValues"] is True
+    lines = out.splitlines()
+    assert lines[0].startswith("Plan to update stack emrs: change set emrs-env-")
+    studio = next(line for line in lines if " Studio " in line)
+    assert studio.startswith("replace") and studio.endswith("replaced")
+    assert "changes: Name" in out and "changes: RotationToken" in out
+    assert ("warning: Studio: the EMR Studio is replaced; workspaces stay with the "
+            "old Studio") in out  # fmt: skip
+    assert "warning: Application: the application is replaced; running sessions" in out
+    assert "warning: AnaCredentials: the user's console password is rotated" in out
+    assert "emrs-env deploy --stack-name emrs --region eu-west-1 --change-set " in out
+
+
+def test_plan_as_json() -> None:
+    _cfn, out = planned(as_json=True)
+    report = json.loads(out)
+    assert report["Action"] == "UPDATE" and len(report["Changes"]) == 3
+    assert report["Changes"][0] == {
+        "action": "Modify", "logical_id": "Studio",
+        "resource_type": "AWS::EMR::Studio", "replacement": "True",
+        "paths": ["Name"], "verb": "replace",
+    }  # fmt: skip
+    assert len(report["Warnings"]) == 3 and report["Apply"].startswith("emrs-env")
+
+
+def test_warnings_for_conditional_replacement_subnets_and_removals() -> None:
+    changes = {"Changes": [
+        {"ResourceChange": {"Action": "Modify", "LogicalResourceId": "Studio",
+                            "ResourceType": "AWS::EMR::Studio",
+                            "Replacement": "False",
+                            "Details": [{"Target": {"Name": "SubnetIds"}}]}},
+        {"ResourceChange": {"Action": "Modify", "LogicalResourceId": "Bucket",
+                            "ResourceType": "AWS::S3::Bucket",
+                            "Replacement": "Conditional"}},
+        {"ResourceChange": {"Action": "Modify", "LogicalResourceId": "App",
+                            "ResourceType": "AWS::EMRServerless::Application",
+                            "Replacement": "False"}},
+        {"ResourceChange": {"Action": "Remove", "LogicalResourceId": "Raj",
+                            "ResourceType": "AWS::IAM::User"}},
+    ]}  # fmt: skip
+    found = warnings(change_rows(changes))
+    assert found[0].startswith("Studio: the Studio's subnets change")
+    assert found[1].startswith("Bucket: the bucket may be replaced; the old one is")
+    assert found[2] == "App: the application is stopped first; running sessions end"
+    assert found[3].startswith("Raj: the IAM user is deleted")
+
+
+# --- destroy ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def environment(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict]:
+    """A stack with a retained versioned bucket, a security group holding a
+    detached network interface, and a started application."""
+    cfn = boto3.client("cloudformation")
+    cfn.create_stack(StackName="emrs", TemplateBody=STACK)
+    s3 = boto3.client("s3")
+    s3.put_bucket_versioning(  # moto's CloudFormation leaves versioning off
+        Bucket=BUCKET, VersioningConfiguration={"Status": "Enabled"}
+    )
+    s3.put_object(Bucket=BUCKET, Key="ana/nb.ipynb", Body=b"1")
+    s3.put_object(Bucket=BUCKET, Key="ana/nb.ipynb", Body=b"22")
+    s3.delete_object(Bucket=BUCKET, Key="ana/nb.ipynb")
+    resources = cfn.list_stack_resources(StackName="emrs")["StackResourceSummaries"]
+    group = next(r["PhysicalResourceId"] for r in resources
+                 if r["LogicalResourceId"] == "Workspaces")  # fmt: skip
+    ec2 = boto3.client("ec2")
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    eni = ec2.create_network_interface(SubnetId=subnet, Groups=[group])
+    emr = boto3.client("emr-serverless")
+    app = emr.create_application(name="emrs", releaseLabel="emr-7.13.0",
+                                 type="SPARK")["applicationId"]  # fmt: skip
+    emr.start_application(applicationId=app)
+    real = destroy_module.stack_resources
+
+    def with_application(client: Any, stack: str) -> list[Resource]:
+        application = Resource("Application", destroy_module.APPLICATION, app)
+        return [*real(client, stack), application]
+
+    monkeypatch.setattr(destroy_module, "stack_resources", with_application)
+    yield {"app": app, "eni": eni["NetworkInterface"]["NetworkInterfaceId"],
+           "group": group}  # fmt: skip
+
+
+def destroy(**options: Any) -> tuple[int, str]:
+    out = io.StringIO()
+    code = Destroy(Aws("us-east-1", None, "emrs"), out=out, poll_seconds=0,
+                   **options).run()  # fmt: skip
+    return code, out.getvalue()
+
+
+def gone(name: str) -> bool:
+    try:
+        status = boto3.client("cloudformation").describe_stacks(StackName=name)
+    except ClientError as error:
+        return "does not exist" in str(error)
+    return status["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
+
+
+def test_destroy_stops_the_application_cleans_up_and_keeps_the_bucket(
+    environment: dict,
+) -> None:
+    code, out = destroy()
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0] == "Destroy stack emrs: deletes 3 resources."
+    assert f"  keeps AWS::S3::Bucket {BUCKET} (2 object versions, 3 bytes, " \
+           "1 delete markers)" in lines  # fmt: skip
+    assert f"Stopping application {environment['app']} (STARTED); running " \
+           "sessions end." in lines  # fmt: skip
+    assert f"Deleted detached network interface {environment['eni']}." in lines
+    assert "Stack emrs: DELETE_COMPLETE" in lines
+    assert lines[-1].startswith(f"kept AWS::S3::Bucket {BUCKET}: to remove it, empty")
+    assert "123456789012" not in out, "no account ID (the stack ID holds it)"
+    assert gone("emrs")
+    emr = boto3.client("emr-serverless")
+    state = emr.get_application(applicationId=environment["app"])["application"]
+    assert state["state"] == "STOPPED"
+    versions = boto3.client("s3").list_object_versions(Bucket=BUCKET)
+    assert len(versions["Versions"]) == 2, "the notebooks are untouched"
+
+
+def test_destroy_with_delete_bucket_removes_every_version(environment: dict) -> None:
+    code, out = destroy(delete_bucket=True, confirm_bucket=BUCKET)
+    assert code == 0, out
+    assert f"  deletes AWS::S3::Bucket {BUCKET} (2 object versions" in out
+    assert f"Deleted bucket {BUCKET} and its 3 versions and delete markers." in out
+    assert "kept AWS::S3::Bucket" not in out
+    names = [b["Name"] for b in boto3.client("s3").list_buckets()["Buckets"]]
+    assert BUCKET not in names
+
+
+def test_destroy_with_delete_bucket_asks_for_the_name(environment: dict) -> None:
+    code, out = destroy(delete_bucket=True, ask=lambda _prompt: "wrong-name")
+    assert code == 1 and "The name does not match." in out
+    assert "Nothing was deleted." in out and not gone("emrs")
+    code, out = destroy(delete_bucket=True, ask=lambda _prompt: f" {BUCKET}\n")
+    assert code == 0 and gone("emrs")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"confirm_bucket": "other"}, "--confirm-bucket goes with --delete-bucket"),
+        ({"delete_bucket": True, "confirm_bucket": "other"},
+         "is not the stack's bucket"),
+    ],
+)  # fmt: skip
+def test_destroy_refuses_a_wrong_bucket_before_deleting(
+    environment: dict, options: dict, message: str
+) -> None:
+    with pytest.raises(CommandError, match=message):
+        destroy(**options)
+    assert not gone("emrs")
+
+
+def test_declined_or_interrupted_destroy_deletes_nothing(environment: dict) -> None:
+    def interrupted(_question: str) -> bool:
+        raise KeyboardInterrupt
+
+    for confirm in (lambda _q: False, interrupted):
+        code, out = destroy(confirm=confirm)
+        assert code == 1 and out.strip().endswith("Nothing was deleted.")
+    assert not gone("emrs")
+    state = boto3.client("emr-serverless").get_application(
+        applicationId=environment["app"]
+    )
+    assert state["application"]["state"] == "STARTED", "not even stopped"
+
+
+def test_destroy_refuses_protected_missing_and_busy_stacks(mocked_aws: None) -> None:
+    cfn = boto3.client("cloudformation")
+    cfn.create_stack(StackName="emrs", TemplateBody=SMALL,
+                     EnableTerminationProtection=True)  # fmt: skip
+    with pytest.raises(CommandError, match="termination protection; turn it off"):
+        destroy()
+    with pytest.raises(CommandError, match="stack emrs does not exist in region"):
+        Destroy(Aws("eu-west-1", None, "emrs")).run()
+
+
+def test_destroy_without_a_terminal_needs_yes_and_the_bucket_name(
+    capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert run("destroy", "--stack-name", "emrs") == 2
+    assert "pass --yes" in capsys.readouterr().err
+    assert run("destroy", "--stack-name", "emrs", "--yes", "--delete-bucket") == 2
+    assert "--confirm-bucket NAME" in capsys.readouterr().err
+
+
+def emr_stub() -> tuple[Any, Stubber]:
+    client = boto3.client("emr-serverless", region_name="us-east-1",
+                          aws_access_key_id="x", aws_secret_access_key="y")  # fmt: skip
+    return client, Stubber(client)
+
+
+ARN = "arn:aws:emr-serverless:us-east-1:000000000000:/applications/00a" + "0" * 8
+
+
+def state(value: str) -> dict:
+    return {"application": {
+        "applicationId": "00a", "name": "emrs", "type": "SPARK", "arn": ARN,
+        "releaseLabel": "emr-7.13.0", "state": value, "createdAt": 0, "updatedAt": 0,
+    }}  # fmt: skip
+
+
+def test_an_application_that_will_not_stop_fails_with_a_reason() -> None:
+    client, stub = emr_stub()
+    stub.add_response("get_application", state("STARTED"), {"applicationId": "00a"})
+    stub.add_response("stop_application", {}, {"applicationId": "00a"})
+    for _ in range(3):
+        stub.add_response("get_application", state("STOPPING"))
+    now = [0.0]
+
+    def sleep(_seconds: float) -> None:
+        now[0] += 300
+
+    said: list[str] = []
+    with stub, pytest.raises(CommandError) as raised:
+        stop_application(client, "00a", said.append, sleep, lambda: now[0],
+                         minutes=10)  # fmt: skip
+    assert str(raised.value) == (
+        "application 00a is still STOPPING after 10 minutes; stop it in the EMR "
+        "Studio console and run destroy again"
+    )
+    assert said == ["Stopping application 00a (STARTED); running sessions end."]
+
+
+@pytest.mark.parametrize("first", ["STOPPED", "CREATED", "TERMINATED"])
+def test_a_stopped_application_is_left_alone(first: str) -> None:
+    client, stub = emr_stub()
+    stub.add_response("get_application", state(first))
+    with stub:
+        stop_application(client, "00a", print)
+    stub.assert_no_pending_responses()
+
+
+def test_an_application_already_stopping_is_waited_for_and_a_gone_one_skipped() -> None:
+    client, stub = emr_stub()
+    stub.add_response("get_application", state("STOPPING"))
+    stub.add_response("get_application", state("STOPPED"))
+    stub.add_client_error("get_application", "ResourceNotFoundException", "gone")
+    with stub:
+        said: list[str] = []
+        stop_application(client, "00a", said.append, lambda _s: None)
+        assert said == ["Application 00a is STOPPED."]
+        stop_application(client, "00a", said.append)
+    stub.assert_no_pending_responses()
+
+
+def test_emptying_a_bucket_reports_refused_objects() -> None:
+    class Refusing:
+        def get_paginator(self, _name: str) -> Any:
+            class Pages:
+                def paginate(self, **_kwargs: Any) -> list[dict]:
+                    return [{"Versions": [{"Key": "k", "VersionId": "1"}]}]
+
+            return Pages()
+
+        def delete_objects(self, **_kwargs: Any) -> dict:
+            return {"Errors": [{"Key": "k", "Code": "AccessDenied",
+                                "Message": "Access Denied"}]}  # fmt: skip
+
+    with pytest.raises(CommandError, match="1 objects refused, first k: AccessDenied"):
+        destroy_module.empty_bucket(Refusing(), "b")
