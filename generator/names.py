@@ -144,6 +144,7 @@ class R:
     APPLICATION_SG = "ApplicationSecurityGroup"
     ENDPOINT_SG = "InterfaceEndpointSecurityGroup"
     APPLICATION = "Application"
+    STUDIO_NETWORK_POLICY = "StudioWorkspaceNetworkPolicy"
 
 
 def numbered(base: str, index: int) -> str:
