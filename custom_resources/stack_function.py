@@ -512,7 +512,9 @@ def stack_physical_id(cfn, stack, logical):
             cfn.describe_stack_resource, StackName=stack, LogicalResourceId=logical
         )
     except ClientError as error:
-        if code_of(error) == "ValidationError":  # "Resource ... does not exist"
+        # DescribeStackResource (CloudFormation API Reference) answers
+        # ValidationError "Resource ... does not exist for stack" before it exists.
+        if code_of(error) == "ValidationError":
             return None
         raise
     return found["StackResourceDetail"].get("PhysicalResourceId") or None

@@ -501,8 +501,10 @@ def application_guard_policy() -> PolicyDocument:
     """Stop this stack's application (ending its job runs) before it changes.
 
     The application is found through this stack's resources and scoped by its Name
-    tag (unique per stack). GetApplication has no tag condition: IAM cannot read
-    the tags of an application that is already gone, and "gone" must read as done.
+    tag (unique per stack). Resource types and condition keys per action: Service
+    Authorization Reference, "Actions defined by Amazon EMR Serverless".
+    GetApplication has no tag condition: IAM cannot read the tags of an
+    application that is already gone, and "gone" must read as done.
     Job runs carry their own tags, so CancelJobRun is scoped by ARN only.
     """
     applications = arn("emr-serverless", APPLICATIONS)
@@ -526,7 +528,12 @@ def application_guard_policy() -> PolicyDocument:
 
 
 def network_cleanup_policy(vpc_arn: Resource) -> PolicyDocument:
-    """Delete detached network interfaces, only in the environment's VPC."""
+    """Delete detached network interfaces, only in the environment's VPC.
+
+    DescribeNetworkInterfaces takes no resource; DeleteNetworkInterface takes the
+    ec2:Vpc condition (Service Authorization Reference, "Actions defined by Amazon
+    EC2").
+    """
     return document(
         statement("FindNetworkInterfaces", [ec2.DescribeNetworkInterfaces], ["*"]),
         statement(
