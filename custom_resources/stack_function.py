@@ -2,8 +2,12 @@
 
 Custom::ConsoleCredentials puts a user's console password (and, if asked, an access
 key) into Secrets Manager. Custom::DefaultSecurityGroup removes every rule from the
-new VPC's default security group. Standard library and boto3 only; the generator
-inlines this file into the template.
+new VPC's default security group. Custom::StopApplicationBeforeUpdate and
+Custom::StopApplicationBeforeDelete stop the EMR Serverless application (ending its
+sessions) before CloudFormation changes or deletes it. Custom::NetworkCleanup
+deletes the network interfaces EMR left in the stack's security groups when the
+stack is deleted. Standard library and boto3 only; the generator inlines this file
+into the template.
 
 Guarantees, for every event of every type:
 - exactly one answer, SUCCESS or FAILED with a reason, before the Lambda's deadline;
@@ -33,10 +37,24 @@ THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
 GUARD_SECONDS = 5.0
 ATTEMPTS = 6
 ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+# Longest wait for an application to stop or interfaces to detach in one run; the
+# function's timeout (generator/credentials.py) leaves room for it.
+MAX_WAIT_SECONDS = 540.0
 
 
 class Failure(Exception):
     """A failure whose message is the reason CloudFormation shows."""
+
+
+class Clock:
+    """When the deadline guard answers for the running event (monotonic seconds)."""
+
+    guard_at = None
+
+
+def seconds_left():
+    """Seconds until the deadline guard answers; infinite outside a Lambda run."""
+    return float("inf") if Clock.guard_at is None else Clock.guard_at - time.monotonic()
 
 
 # --- shared: logging, AWS calls, answering CloudFormation --------------------------
@@ -396,6 +414,249 @@ def keep_default_group(event, clients):
     return event.get("PhysicalResourceId", "none"), {}
 
 
+# --- Custom::StopApplicationBeforeUpdate / Custom::StopApplicationBeforeDelete -----
+# EMR Serverless updates and deletes an application only in state CREATED or STOPPED
+# (UpdateApplication / DeleteApplication, EMR Serverless API Reference), and
+# StopApplication needs every scheduled and running job run completed or cancelled
+# first (StopApplication, EMR Serverless API Reference). States: "Application
+# states", EMR Serverless User Guide.
+
+APP_ID_RE = re.compile(r"[0-9a-z]{1,64}")
+LOGICAL_RE = re.compile(r"[A-Za-z0-9]{1,255}")
+SETTLED = ("CREATED", "STOPPED", "TERMINATED")
+ACTIVE_RUNS = ["SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED"]
+POLL_SECONDS = 10.0
+# The wait stops this long before the deadline guard, so the answer names the
+# application's state instead of a bare time-out.
+WAIT_MARGIN_SECONDS = 10.0
+GONE = ("ResourceNotFoundException",)
+
+
+def application_state(emrs, app_id):
+    """The application's state, or None when it no longer exists."""
+    try:
+        found = call(emrs.get_application, applicationId=app_id)
+    except ClientError as error:
+        if code_of(error) in GONE:
+            return None
+        raise
+    return found["application"]["state"]
+
+
+def cancel_runs(emrs, app_id):
+    """Cancel every job run that keeps the application started; return how many."""
+    cancelled, token = 0, None
+    while True:
+        page = {"nextToken": token} if token else {}
+        try:
+            listed = call(
+                emrs.list_job_runs, applicationId=app_id, states=ACTIVE_RUNS, **page
+            )
+        except ClientError as error:  # gone since GetApplication: nothing runs
+            if code_of(error) not in GONE:
+                raise
+            return cancelled
+        for run in listed.get("jobRuns", []):
+            try:
+                call(emrs.cancel_job_run, applicationId=app_id, jobRunId=run["id"])
+                cancelled += 1
+            except ClientError as error:
+                if code_of(error) not in GONE + ("ValidationException",):
+                    raise
+        token = listed.get("nextToken")
+        if not token:
+            return cancelled
+
+
+def stop_and_wait(emrs, app_id, operation):
+    """Stop the application, cancelling its job runs, and wait until it is stopped.
+
+    Returns the settled state (None when the application is gone). Raises Failure
+    before the deadline guard when the application does not stop in time.
+    """
+    budget = min(seconds_left() - WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
+    until = time.monotonic() + budget
+    state = application_state(emrs, app_id)
+    while state is not None and state not in SETTLED:
+        if state == "STARTED":
+            cancelled = cancel_runs(emrs, app_id)
+            try:
+                call(emrs.stop_application, applicationId=app_id)
+                log("application-stopping", application=app_id, cancelled=cancelled)
+            except ClientError as error:  # runs still ending: try again next poll
+                if code_of(error) != "ValidationException":
+                    raise
+                log(
+                    "application-stop-refused",
+                    application=app_id,
+                    reason=describe(error),
+                )
+        if time.monotonic() + POLL_SECONDS > until:
+            raise Failure(
+                f"application {app_id} is still {state} after waiting "
+                f"{max(int(budget), 0)} s, so CloudFormation cannot {operation} it. "
+                "Stop it in the EMR Studio console (Applications, Stop) or with "
+                "'aws emr-serverless stop-application', wait until it is STOPPED, "
+                "then retry"
+            )
+        time.sleep(POLL_SECONDS)
+        state = application_state(emrs, app_id)
+    log("application-settled", application=app_id, state=state)
+    return state
+
+
+def stack_physical_id(cfn, stack, logical):
+    """Physical ID of one of the stack's resources, or None before it exists."""
+    try:
+        found = call(
+            cfn.describe_stack_resource, StackName=stack, LogicalResourceId=logical
+        )
+    except ClientError as error:
+        # DescribeStackResource (CloudFormation API Reference) answers
+        # ValidationError "Resource ... does not exist for stack" before it exists.
+        if code_of(error) == "ValidationError":
+            return None
+        raise
+    return found["StackResourceDetail"].get("PhysicalResourceId") or None
+
+
+def update_guard_target(event):
+    logical = str(event.get("ResourceProperties", {}).get("StackResource", ""))
+    if not LOGICAL_RE.fullmatch(logical):
+        raise Failure("StackResource must be the application's logical ID")
+    return logical
+
+
+def stop_before_update(event, clients):
+    """Runs before CloudFormation updates (or replaces) the application."""
+    logical = update_guard_target(event)
+    physical = f"stop-before-update-{logical}"
+    props = event.get("ResourceProperties", {})
+    if event["RequestType"] == "Update" and props.get("Application") != event.get(
+        "OldResourceProperties", {}
+    ).get("Application"):
+        app_id = stack_physical_id(clients("cloudformation"), event["StackId"], logical)
+        if app_id and APP_ID_RE.fullmatch(app_id):
+            stop_and_wait(clients("emr-serverless"), app_id, "update")
+    return physical, {}
+
+
+def nothing_before_delete(event, clients):
+    """Delete: the delete guard, not this resource, stops the application."""
+    return event.get("PhysicalResourceId", "none"), {}
+
+
+def delete_guard_target(event):
+    app_id = str(event.get("ResourceProperties", {}).get("ApplicationId", ""))
+    if not APP_ID_RE.fullmatch(app_id):
+        raise Failure("ApplicationId must be an EMR Serverless application ID")
+    return app_id
+
+
+def watch_application(event, clients):
+    """Create/Update: only check the ID; the work happens on Delete."""
+    return f"stop-before-delete-{delete_guard_target(event)}", {}
+
+
+def stop_before_delete(event, clients):
+    """Runs before CloudFormation deletes the application: stop it and wait."""
+    physical = event.get("PhysicalResourceId", "none")
+    try:
+        app_id = delete_guard_target(event)
+    except Failure:
+        return physical, {}  # a failed Create: nothing was watched
+    if physical == f"stop-before-delete-{app_id}":
+        stop_and_wait(clients("emr-serverless"), app_id, "delete")
+    return physical, {}
+
+
+# --- Custom::NetworkCleanup ----------------------------------------------------------
+# EC2 deletes a security group or subnet only when no network interface uses it
+# (DeleteSecurityGroup / DeleteSubnet: DependencyViolation), and deletes a network
+# interface only when it is detached, status "available" (DeleteNetworkInterface,
+# EC2 API Reference). EMR Studio workspaces are not stack resources and EMR's API
+# has no call to list or delete them, so only their interfaces are cleaned up.
+
+CLEANUP_ID = "network-interface-cleanup"
+
+
+def groups_of(event):
+    groups = event.get("ResourceProperties", {}).get("SecurityGroupIds")
+    if not isinstance(groups, list) or not groups:
+        raise Failure("SecurityGroupIds must list the stack's security group IDs")
+    for group in groups:
+        if not isinstance(group, str) or not GROUP_RE.fullmatch(group):
+            raise Failure("SecurityGroupIds must hold IDs such as sg-0123abcd")
+    return sorted(set(groups))
+
+
+def interfaces_in(ec2, groups):
+    """(network interface ID, status) of every interface in these groups."""
+    found, token = [], None
+    while True:
+        page = {"NextToken": token} if token else {}
+        listed = call(
+            ec2.describe_network_interfaces,
+            Filters=[{"Name": "group-id", "Values": groups}],
+            **page,
+        )
+        found += [
+            (n["NetworkInterfaceId"], n.get("Status", ""))
+            for n in listed.get("NetworkInterfaces", [])
+        ]
+        token = listed.get("NextToken")
+        if not token:
+            return found
+
+
+def clear_interfaces(ec2, groups):
+    """Delete detached interfaces in the groups; wait a bounded time for the rest."""
+    budget = min(seconds_left() - WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
+    until = time.monotonic() + budget
+    while True:
+        attached = []
+        for eni, status in interfaces_in(ec2, groups):
+            if status != "available":
+                attached.append(eni)
+                continue
+            try:
+                call(ec2.delete_network_interface, NetworkInterfaceId=eni)
+                log("network-interface-deleted", eni=eni)
+            except ClientError as error:
+                if code_of(error) != "InvalidNetworkInterfaceID.NotFound":
+                    raise
+        if not attached:
+            return
+        if time.monotonic() + POLL_SECONDS > until:
+            raise Failure(
+                f"network interfaces {', '.join(sorted(attached))} in the stack's "
+                f"security groups are still attached after {max(int(budget), 0)} s. "
+                "EMR Studio workspaces or the application made them and are not "
+                "stack resources: stop or delete those workspaces, or detach and "
+                "delete the interfaces in the EC2 console (Network interfaces), "
+                "then retry the stack delete"
+            )
+        time.sleep(POLL_SECONDS)
+
+
+def check_groups(event, clients):
+    """Create/Update: only validate; the cleanup happens on Delete."""
+    groups_of(event)
+    return CLEANUP_ID, {}
+
+
+def clean_network(event, clients):
+    """Delete: remove what EMR left in the groups so they and the subnets can go."""
+    physical = event.get("PhysicalResourceId", "none")
+    try:
+        groups = groups_of(event)
+    except Failure:
+        return physical, {}
+    if physical == CLEANUP_ID:
+        clear_interfaces(clients("ec2"), groups)
+    return physical, {}
+
+
 # --- the registry: resource type -> its operations ---------------------------------
 
 HANDLERS = {
@@ -409,6 +670,21 @@ HANDLERS = {
         "Create": close_default_group,
         "Update": close_default_group,
         "Delete": keep_default_group,
+    },
+    "Custom::StopApplicationBeforeUpdate": {
+        "Create": stop_before_update,
+        "Update": stop_before_update,
+        "Delete": nothing_before_delete,
+    },
+    "Custom::StopApplicationBeforeDelete": {
+        "Create": watch_application,
+        "Update": watch_application,
+        "Delete": stop_before_delete,
+    },
+    "Custom::NetworkCleanup": {
+        "Create": check_groups,
+        "Update": check_groups,
+        "Delete": clean_network,
     },
 }
 
@@ -447,6 +723,7 @@ def handler(event, context):
         logical=event.get("LogicalResourceId"),
     )
     seconds = context.get_remaining_time_in_millis() / 1000.0 - GUARD_SECONDS
+    Clock.guard_at = time.monotonic() + max(seconds, 0.0)
     timer = threading.Timer(
         max(seconds, 0.0),
         lambda: responder.send(

@@ -26,7 +26,7 @@ def add_application_group(template: Template, network: Network) -> ec2.SecurityG
                     CidrIp="0.0.0.0/0",
                 )
             ],
-            Tags=tags("application", emr_managed=True),
+            Tags=tags(names.APPLICATION_TAG, emr_managed=True),
         )
     )
 
@@ -67,6 +67,6 @@ def add_application(
                     LogUri=Sub("s3://${Bucket}/logs/", Bucket=bucket)
                 )
             ),
-            Tags=tags("application"),
+            Tags=tags(names.APPLICATION_TAG),
         )
     )

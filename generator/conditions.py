@@ -41,13 +41,18 @@ def add_conditions(template: Template) -> None:
         C.DEFAULT_BUCKET_NAME: Equals(Ref(P.BUCKET_NAME), ""),
         C.CREATE_USERS: is_true(P.CREATE_USERS),
         C.CUSTOM_FUNCTION: Or(
-            {"Condition": C.CREATE_USERS}, {"Condition": C.CREATE_VPC}
+            {"Condition": C.CREATE_USERS},
+            {"Condition": C.CREATE_VPC},
+            {"Condition": C.STUDIO_OR_APPLICATION},
         ),
         C.HAS_ADMIN_ROLES: list_is_set(P.ADMIN_ROLES),
         C.HAS_DEV_ROLES: list_is_set(P.DEV_ROLES),
         C.CREATE_STUDIO: is_true(P.CREATE_STUDIO),
         C.CREATE_APPLICATION: is_true(P.CREATE_APPLICATION),
         C.STUDIO_AND_APPLICATION: And(
+            {"Condition": C.CREATE_STUDIO}, {"Condition": C.CREATE_APPLICATION}
+        ),
+        C.STUDIO_OR_APPLICATION: Or(
             {"Condition": C.CREATE_STUDIO}, {"Condition": C.CREATE_APPLICATION}
         ),
         C.LIVY: And({"Condition": C.CREATE_APPLICATION}, is_true(P.LIVY)),

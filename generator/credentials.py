@@ -35,18 +35,24 @@ from generator.names import C, P, R, prefixed
 
 HANDLER_SOURCE = Path(custom_resources.__file__).with_name("stack_function.py")
 RUNTIME = "python3.14"
-TIMEOUT_SECONDS = 60
+# Ten minutes: stopping the application (cancelling its job runs, then STOPPING
+# while EMR Serverless releases its workers) and waiting for EMR to detach network
+# interfaces take minutes, and the function waits at most MAX_WAIT_SECONDS of its
+# source within one run, then answers FAILED with what is left. Lambda bills the
+# time used, not the timeout; the other resources answer in seconds.
+TIMEOUT_SECONDS = 600
 # CloudFormation invokes the function asynchronously, once per custom resource.
 # Lambda queues an event it cannot run at once (throttling) and drops it after
 # MAX_EVENT_AGE_SECONDS; an event that starts in time also answers in time, so
 # CloudFormation always has its answer before SERVICE_TIMEOUT_SECONDS. Lambda
 # never retries a run itself (MaximumRetryAttempts 0): a second run of a Create
 # would make a second access key.
-SERVICE_TIMEOUT_SECONDS = 600
+SERVICE_TIMEOUT_SECONDS = 2 * TIMEOUT_SECONDS
 MAX_EVENT_AGE_SECONDS = SERVICE_TIMEOUT_SECONDS - TIMEOUT_SECONDS
-# Credentials resources run in this many chains (DependsOn): with the default
-# security group's resource, at most LANES + 1 invocations run at once, whatever
-# the number of users, below the smallest account concurrency Lambda allows (10).
+# Credentials resources run in this many chains (DependsOn); the other custom
+# resources run one after another in a chain of their own (generator/lifecycle.py),
+# so at most LANES + 1 invocations run at once, whatever the number of users, below
+# the smallest account concurrency Lambda allows (10).
 LANES = 4
 PARTITION_MAP = "PartitionDomains"
 PARTITION_DOMAINS = {
@@ -129,7 +135,10 @@ def admin_reads_developer_secrets() -> Conditional:
 
 
 def _function_policy(
-    log_group: logs.LogGroup, key_arn: AWSHelperFn, default_group_arn: AWSHelperFn
+    log_group: logs.LogGroup,
+    key_arn: AWSHelperFn,
+    default_group_arn: AWSHelperFn,
+    vpc_arn: AWSHelperFn,
 ) -> dict:
     credentials = policies.credentials_function_policy().properties["Statement"]
     key = policies.use_key_statement(key_arn, kms.Decrypt, kms.GenerateDataKey)
@@ -148,11 +157,22 @@ def _function_policy(
             "Statement"
         ]
     ]
+    statements += [
+        If(C.CREATE_APPLICATION, s, NoValue)
+        for s in policies.application_guard_policy().properties["Statement"]
+    ]
+    statements += [
+        If(C.STUDIO_OR_APPLICATION, s, NoValue)
+        for s in policies.network_cleanup_policy(vpc_arn).properties["Statement"]
+    ]
     return {"Version": policies.VERSION, "Statement": statements}
 
 
 def add_function(
-    template: Template, key_arn: AWSHelperFn, default_group_arn: AWSHelperFn
+    template: Template,
+    key_arn: AWSHelperFn,
+    default_group_arn: AWSHelperFn,
+    vpc_arn: AWSHelperFn,
 ) -> awslambda.Function:
     """The custom-resource function with its role and log group."""
     log_group = template.add_resource(
@@ -175,7 +195,7 @@ def add_function(
                 iam.Policy(
                     PolicyName="custom-resources",
                     PolicyDocument=_function_policy(
-                        log_group, key_arn, default_group_arn
+                        log_group, key_arn, default_group_arn, vpc_arn
                     ),
                 )
             ],
@@ -185,8 +205,10 @@ def add_function(
         awslambda.Function(
             R.CREDENTIALS_FUNCTION,
             Condition=C.CUSTOM_FUNCTION,
-            Description="Stores console credentials in Secrets Manager and closes "
-            "the VPC's default security group.",
+            Description="Stores console credentials in Secrets Manager, closes "
+            "the VPC's default security group, stops the EMR Serverless application "
+            "before CloudFormation changes it and removes EMR's leftover network "
+            "interfaces on delete.",
             Runtime=RUNTIME,
             Handler="index.handler",
             Code=awslambda.Code(ZipFile=handler_source()),
@@ -199,9 +221,9 @@ def add_function(
                     "skip": [
                         {
                             "id": "CKV_AWS_117",
-                            "comment": "Calls only IAM, Secrets Manager and EC2 "
-                            "public endpoints; a VPC would add NAT cost and nothing "
-                            "else.",
+                            "comment": "Calls only IAM, Secrets Manager, EC2, EMR "
+                            "Serverless and CloudFormation public endpoints; a VPC "
+                            "would add NAT cost and nothing else.",
                         },
                         {
                             "id": "CKV_AWS_116",
@@ -212,9 +234,10 @@ def add_function(
                             "id": "CKV_AWS_115",
                             "comment": "Reserved concurrency fails in accounts "
                             "whose unreserved concurrency would drop below "
-                            "Lambda's minimum (new accounts); the custom resources "
-                            f"run in {LANES} lanes instead, so at most "
-                            f"{LANES + 1} invocations run at once.",
+                            "Lambda's minimum (new accounts); the credentials "
+                            f"resources run in {LANES} lanes and the others in one "
+                            f"chain, so at most {LANES + 1} invocations run at "
+                            "once.",
                         },
                     ]
                 }

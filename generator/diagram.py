@@ -15,6 +15,11 @@ CONCERNS = [
     "Credentials",
     "EMR Studio and application",
 ]
+# The custom resources that stop the application and clean up after EMR.
+LIFECYCLE_TYPES = (
+    "Custom::StopApplicationBefore",
+    "Custom::NetworkCleanup",
+)
 SUB_REF = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -24,7 +29,9 @@ def concern(logical_id: str, resource_type: str) -> str:
         return "Encryption"
     if resource_type.startswith("AWS::S3::"):
         return "Storage"
-    if resource_type.startswith(("AWS::EMR", "AWS::EC2::SecurityGroup")):
+    if resource_type.startswith(
+        ("AWS::EMR", "AWS::EC2::SecurityGroup", *LIFECYCLE_TYPES)
+    ):
         return "EMR Studio and application"
     if logical_id.startswith(("FlowLog", "DefaultSecurityGroup")):
         return "Network"

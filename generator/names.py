@@ -33,6 +33,9 @@ SECRET_PATH = "emrs/"
 USER_PATH = "/emrs-env/${AWS::StackName}/"
 STUDIO_NAME = "emrs-interactive-studio"
 APPLICATION_NAME = "emrs-interactive-app"
+# Suffix of the application's Name tag (<stack name>-application): unique per stack,
+# so IAM can scope the custom-resource function to this stack's application.
+APPLICATION_TAG = "application"
 
 # Service principals.
 EMR_SERVERLESS_SERVICE = "emr-serverless.amazonaws.com"
@@ -99,6 +102,7 @@ class C:
     CREATE_STUDIO = "CreateStudio"
     CREATE_APPLICATION = "CreateApplication"
     STUDIO_AND_APPLICATION = "CreateStudioAndApplication"
+    STUDIO_OR_APPLICATION = "CreateStudioOrApplication"
     LIVY = "LivyEndpointEnabled"
     CMK = "UseCustomerManagedKey"
     FLOW_LOGS = "CreateFlowLogs"
@@ -144,6 +148,10 @@ class R:
     APPLICATION_SG = "ApplicationSecurityGroup"
     ENDPOINT_SG = "InterfaceEndpointSecurityGroup"
     APPLICATION = "Application"
+    STUDIO_NETWORK_POLICY = "StudioWorkspaceNetworkPolicy"
+    STOP_BEFORE_UPDATE = "ApplicationStopBeforeUpdate"
+    STOP_BEFORE_DELETE = "ApplicationStopBeforeDelete"
+    NETWORK_CLEANUP = "NetworkInterfaceCleanup"
 
 
 def numbered(base: str, index: int) -> str:
@@ -171,6 +179,14 @@ def credentials_id(user_logical_id: str) -> str:
     return f"{user_logical_id}Credentials"
 
 
+def stack_arn() -> Sub:
+    """ARN of this stack (any stack ID under its name)."""
+    return Sub(
+        "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:"
+        "stack/${AWS::StackName}/*"
+    )
+
+
 def user_arns() -> Sub:
     """ARN pattern of every IAM user this stack creates (they share one path)."""
     return Sub(f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:user{USER_PATH}*")
@@ -189,9 +205,14 @@ def prefixed(name: str) -> Sub:
     return Sub(f"${{{P.NAME_PREFIX}}}{name}")
 
 
+def name_tag(name: str) -> Sub:
+    """Value of the Name tag: the stack name, a hyphen and the resource's name."""
+    return Sub(f"${{AWS::StackName}}-{name}")
+
+
 def tags(name: str, emr_managed: bool = False) -> Tags:
     """Name tag (prefixed with the stack name) and, if asked, the EMR-managed tag."""
-    values = {"Name": Sub(f"${{AWS::StackName}}-{name}")}
+    values = {"Name": name_tag(name)}
     if emr_managed:
         values[EMR_MANAGED_TAG] = "true"
     return Tags(**values)

@@ -217,6 +217,14 @@ def add_network(template: Template, key_arn: AWSHelperFn) -> Network:
     )
 
 
+def vpc_arn(network: Network) -> Sub:
+    """ARN of the environment's VPC, new or existing."""
+    return Sub(
+        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:vpc/${Vpc}",
+        Vpc=network.vpc_id,
+    )
+
+
 def default_group_arn() -> Sub:
     """ARN of the new VPC's default security group."""
     return Sub(

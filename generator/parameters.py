@@ -97,7 +97,10 @@ SPECS: list[Spec] = [
     _spec(
         P.NAME_PREFIX, ENVIRONMENT, "Name prefix",
         "Prefix for every IAM, bucket, secret and resource name, so several "
-        "environments share one account; empty keeps the guide's names.",
+        "environments share one account; empty keeps the guide's names. Changing "
+        "it on an existing stack replaces the EMR Studio (workspaces stay with the "
+        "old Studio, which is deleted), the application, the roles and the default "
+        "bucket (the old bucket is kept).",
         Type="String", Default="", MaxLength=4,
         AllowedPattern=r"^([a-z][a-z0-9]{0,2}-)?$",
         ConstraintDescription="Leave empty, or 1-3 lowercase letters or digits "
@@ -116,7 +119,9 @@ SPECS: list[Spec] = [
         P.ENCRYPTION_KEY, ENVIRONMENT, "Encryption key", "aws-managed",
         ["aws-managed", "customer-managed"],
         "Encryption of the bucket, secrets and logs: aws-managed uses AWS keys; "
-        "customer-managed creates one rotating KMS key.",
+        "customer-managed creates one rotating KMS key. Changing it on an existing "
+        "stack replaces the EMR Studio: workspaces stay with the old Studio, which "
+        "is deleted; their files stay in the bucket.",
     ),
     _number(
         P.NONCURRENT_DAYS, ENVIRONMENT, "Keep old notebook versions (days)", 30,
@@ -133,7 +138,8 @@ SPECS: list[Spec] = [
     _choice(
         P.NUMBER_OF_AZS, NETWORK, "Number of Availability Zones", "2", ["2", "3"],
         "How many Availability Zones the new VPC spans, with one public and one "
-        "private subnet in each.",
+        "private subnet in each. Going from 3 to 2 fails on an existing stack: "
+        "EMR Studio's subnet list can only grow.",
     ),
     _spec(
         P.VPC_CIDR, NETWORK, "VPC CIDR block",
@@ -154,7 +160,9 @@ SPECS: list[Spec] = [
     ),
     _spec(
         P.EXISTING_VPC, NETWORK, "Existing VPC ID",
-        "Use this VPC instead of creating one; give its private subnets below.",
+        "Use this VPC instead of creating one; give its private subnets below. "
+        "Changing it on an existing stack replaces the EMR Studio (workspaces stay "
+        "with the old one).",
         Type="String", Default="",
         AllowedPattern=r"^(vpc-[0-9a-f]{8}([0-9a-f]{9})?)?$",
         ConstraintDescription="Leave empty, or enter a VPC ID such as "
@@ -164,7 +172,8 @@ SPECS: list[Spec] = [
         P.EXISTING_SUBNETS, NETWORK, "Existing private subnet IDs",
         f"Two to {STUDIO_MAX_SUBNETS} private subnets of the existing VPC (EMR "
         "Studio takes at most five), in different AZs that EMR Serverless serves, "
-        "with a route to S3.",
+        "with a route to S3. On an update, subnets can only be added, not removed "
+        "(EMR Studio).",
         Type="CommaDelimitedList", Default="",
         AllowedPattern=r"^(subnet-[0-9a-f]{8}([0-9a-f]{9})?)?$",
         ConstraintDescription="Leave empty, or enter subnet IDs such as "
@@ -194,13 +203,16 @@ SPECS: list[Spec] = [
     ),
     _bool(
         P.CREATE_APPLICATION, EMR, "Create interactive application", "true",
-        "Create an EMR Serverless Spark application enabled for EMR Studio.",
+        "Create an EMR Serverless Spark application enabled for EMR Studio. A "
+        "stack update that changes the application, or deletes it, first stops it "
+        "and ends running notebook sessions.",
     ),
     _spec(
         P.RELEASE_LABEL, EMR, "EMR release",
         "EMR Serverless release of the application; interactive workloads need "
         "emr-6.14.0 or later (the emr-spark-8 line is not documented for EMR "
-        "Studio).",
+        "Studio). Changing it stops the application first, which ends running "
+        "notebook sessions.",
         Type="String", Default=DEFAULT_RELEASE_LABEL,
         AllowedPattern=RELEASE_LABEL_PATTERN,
         ConstraintDescription="Enter emr-6.14.0 or later (emr-6.x from 6.14, or "

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from awacs import cloudformation as cfn
 from awacs import ec2, glue, iam, kms, logs, s3, sts
 from awacs import elasticmapreduce as emr
 from awacs import emr_serverless as emrs
@@ -20,6 +21,7 @@ from awacs import secretsmanager as sm
 from awacs.aws import (
     Action,
     Allow,
+    ArnEquals,
     ArnLike,
     Condition,
     ConditionElement,
@@ -492,6 +494,54 @@ def default_group_policy(group_arn: Resource) -> PolicyDocument:
             [group_arn],
         ),
         statement("DescribeSecurityGroups", [ec2.DescribeSecurityGroups], ["*"]),
+    )
+
+
+def application_guard_policy() -> PolicyDocument:
+    """Stop this stack's application (ending its job runs) before it changes.
+
+    The application is found through this stack's resources and scoped by its Name
+    tag (unique per stack). Resource types and condition keys per action: Service
+    Authorization Reference, "Actions defined by Amazon EMR Serverless".
+    GetApplication has no tag condition: IAM cannot read the tags of an
+    application that is already gone, and "gone" must read as done.
+    Job runs carry their own tags, so CancelJobRun is scoped by ARN only.
+    """
+    applications = arn("emr-serverless", APPLICATIONS)
+    return document(
+        statement(
+            "FindStackApplication", [cfn.DescribeStackResource], [names.stack_arn()]
+        ),
+        statement("ReadApplicationState", [emrs.GetApplication], [applications]),
+        statement(
+            "StopStackApplication",
+            [emrs.ListJobRuns, emrs.StopApplication],
+            [applications],
+            StringEquals("aws:ResourceTag/Name", names.name_tag(names.APPLICATION_TAG)),
+        ),
+        statement(
+            "CancelStackApplicationRuns",
+            [emrs.CancelJobRun],
+            [arn("emr-serverless", f"{APPLICATIONS}/jobruns/*")],
+        ),
+    )
+
+
+def network_cleanup_policy(vpc_arn: Resource) -> PolicyDocument:
+    """Delete detached network interfaces, only in the environment's VPC.
+
+    DescribeNetworkInterfaces takes no resource; DeleteNetworkInterface takes the
+    ec2:Vpc condition (Service Authorization Reference, "Actions defined by Amazon
+    EC2").
+    """
+    return document(
+        statement("FindNetworkInterfaces", [ec2.DescribeNetworkInterfaces], ["*"]),
+        statement(
+            "DeleteDetachedNetworkInterfaces",
+            [ec2.DeleteNetworkInterface],
+            [arn("ec2", "network-interface/*")],
+            ArnEquals("ec2:Vpc", vpc_arn),
+        ),
     )
 
 

@@ -28,7 +28,7 @@ def add_studio_network_policy(template: Template, studio_role: iam.Role) -> None
     """What the Studio service role needs for workspace network interfaces."""
     template.add_resource(
         iam.ManagedPolicy(
-            "StudioWorkspaceNetworkPolicy",
+            R.STUDIO_NETWORK_POLICY,
             ManagedPolicyName=prefixed(names.STUDIO_NETWORK_POLICY),
             Description="Lets EMR Studio manage workspace network interfaces in "
             "resources tagged for EMR.",
@@ -113,6 +113,9 @@ def add_studio(
         emr.Studio(
             R.STUDIO,
             Condition=C.CREATE_STUDIO,
+            # Deleted before its role's policies: deleting the Studio and its
+            # workspaces' network interfaces needs the role's permissions.
+            DependsOn=[R.STUDIO_POLICY, R.STUDIO_NETWORK_POLICY],
             Name=prefixed(names.STUDIO_NAME),
             Description=Sub("EMR Studio of emrs-env stack ${AWS::StackName}"),
             AuthMode="IAM",

@@ -20,11 +20,13 @@ from generator.credentials import (
 )
 from generator.encryption import add_key, allow_studio
 from generator.identity import add_identity
+from generator.lifecycle import add_lifecycle
 from generator.network import (
     add_default_group_lockdown,
     add_network,
     add_private_endpoints,
     default_group_arn,
+    vpc_arn,
 )
 from generator.outputs import (
     add_core_outputs,
@@ -58,7 +60,7 @@ def build_template(options: Options | None = None) -> Template:
         key_arn,
         admin_extra=[admin_reads_developer_secrets()],
     )
-    function = add_function(template, key_arn, default_group_arn())
+    function = add_function(template, key_arn, default_group_arn(), vpc_arn(network))
     add_credentials(template, identity.users, secrets, function)
     add_default_group_lockdown(
         template, function.get_att("Arn"), SERVICE_TIMEOUT_SECONDS
@@ -70,6 +72,7 @@ def build_template(options: Options | None = None) -> Template:
     studio = add_studio(template, network, Ref(bucket), identity.studio_role, key_arn)
     application_group = add_application_group(template, network)
     application = add_application(template, network, Ref(bucket), application_group)
+    add_lifecycle(template, function.get_att("Arn"), network, studio, application)
     add_private_endpoints(template, Ref(application_group))
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, identity, secrets)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.credentials import HANDLER_SOURCE, RUNTIME
+from generator.credentials import HANDLER_SOURCE, RUNTIME, TIMEOUT_SECONDS
 from tests.helpers import ACCOUNT, as_list, clean, of_type, render, resolve_arns
 
 DEVS = ("ana", "raj")
@@ -17,7 +17,9 @@ def test_inlined_code_is_the_module_source() -> None:
     props = function["Properties"]
     assert props["Code"]["ZipFile"] == HANDLER_SOURCE.read_text(encoding="utf-8")
     assert props["Runtime"] == RUNTIME and props["Handler"] == "index.handler"
-    assert props["MemorySize"] == 128 and props["Timeout"] <= 120
+    # Long enough to stop the application (tests/test_lifecycle.py); Lambda's
+    # maximum is 900 seconds.
+    assert props["MemorySize"] == 128 and props["Timeout"] == TIMEOUT_SECONDS <= 900
     # Reserved concurrency fails in new accounts (deploy-readiness tests).
     assert "ReservedConcurrentExecutions" not in props
     assert props["LoggingConfig"] == {"LogGroup": "CustomResourceLogGroup"}
@@ -47,8 +49,11 @@ def test_one_secret_and_one_credentials_resource_per_user() -> None:
         assert "KmsKeyId" not in clean(secret["Properties"])
 
 
+NO_EMR = {"CreateStudio": "false", "CreateApplication": "false"}
+
+
 def test_no_credentials_machinery_without_users() -> None:
-    result = rendered({"CreateIamUsers": "false"})
+    result = rendered({"CreateIamUsers": "false"} | NO_EMR)
     for kind in ("AWS::SecretsManager::Secret", "Custom::ConsoleCredentials"):
         assert of_type(result, kind) == {}
     assert not any("Secret" in name for name in result["Outputs"])
@@ -66,6 +71,7 @@ def test_no_credentials_machinery_without_users() -> None:
             "ExistingVpcId": "vpc-0123abcd",
             "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
         }
+        | NO_EMR
     )
     assert of_type(existing, "AWS::Lambda::Function") == {}
     assert of_type(existing, "AWS::Logs::LogGroup") == {}

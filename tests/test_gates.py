@@ -250,6 +250,8 @@ def test_default_security_group_is_closed_in_a_new_vpc() -> None:
             "ExistingVpcId": "vpc-0123456789abcdef0",
             "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
             "CreateIamUsers": "false",
+            "CreateStudio": "false",
+            "CreateApplication": "false",
         }
     )
     assert "DefaultSecurityGroupRules" not in existing["Resources"]

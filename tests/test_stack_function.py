@@ -729,7 +729,13 @@ def handler_calls() -> set[str]:
     import ast
     from pathlib import Path
 
-    services = {"iam": "iam", "sm": "secretsmanager", "ec2": "ec2"}
+    services = {
+        "iam": "iam",
+        "sm": "secretsmanager",
+        "ec2": "ec2",
+        "emrs": "emr-serverless",
+        "cfn": "cloudformation",
+    }
     source = Path(cc.__file__).read_text()
     found = set()
     for node in ast.walk(ast.parse(source)):
