@@ -229,36 +229,70 @@ def test_good_user_names() -> None:
     Options(admin_user="a" * 60, developers=("x+y=z,w.v@u_t-s",))
 
 
+NON_EMPTY = "must be a non-empty list of IAM user names"
+PUNCTUATION = "choose names that differ in letters or digits"
+
+
 @pytest.mark.parametrize(
-    ("developers", "message"),
+    ("developers", "field", "problem"),
     [
-        (("Ana", "ana"), "'ana' is already used by developers[0]"),
-        (("emrs-interactive-app-admin-user".upper(),), "already used by admin_user"),
-        (("a.b", "a-b"), "'a-b' and developers[0] differ only in punctuation"),
+        (("Ana", "ana"), "developers[1]", "'ana' is already used by developers[0]"),
+        (("emrs-interactive-app-admin-user".upper(),), "developers[0]",
+         "'EMRS-INTERACTIVE-APP-ADMIN-USER' is already used by admin_user"),
+        (("a.b", "a-b"), "developers[1]",
+         f"'a-b' and developers[0] differ only in punctuation; {PUNCTUATION}"),
+        ((), "developers", NON_EMPTY),
+        ("ana", "developers", NON_EMPTY),
     ],
-)
-def test_duplicate_names(developers: tuple[str, ...], message: str) -> None:
+)  # fmt: skip
+def test_config_errors_name_the_field_exactly(
+    developers: Any, field: str, problem: str
+) -> None:
     with pytest.raises(ConfigError) as caught:
         Options(developers=developers)
-    assert message in str(caught.value)
-    assert str(caught.value).startswith("config field 'developers[")
+    assert caught.value.field_name == field
+    assert str(caught.value) == f"config field '{field}': {problem}"
 
 
-def test_config_file_errors_name_the_field(tmp_path) -> None:
+def test_admin_user_errors_name_their_field() -> None:
+    with pytest.raises(ConfigError) as caught:
+        Options(admin_user="bad name")
+    assert caught.value.field_name == "admin_user"
+    assert str(caught.value) == (
+        "config field 'admin_user': 'bad name' is not a valid IAM user name "
+        f"({config.USER_NAME_RULE})"
+    )
+
+
+def load_error(path: Path) -> ConfigError:
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    return caught.value
+
+
+def test_config_file_errors_name_the_field(tmp_path: Path) -> None:
     path = tmp_path / "team.toml"
     path.write_text('colour = "blue"\n')
-    with pytest.raises(ConfigError, match="config field 'colour': unknown key"):
-        config.load(path)
+    error = load_error(path)
+    assert (error.field_name, str(error)) == (
+        "colour",
+        "config field 'colour': unknown key; allowed keys are admin_user, developers",
+    )
     path.write_text('developers = "ana"\n')
-    with pytest.raises(ConfigError, match="must be a non-empty list"):
-        config.load(path)
+    error = load_error(path)
+    assert (error.field_name, str(error)) == (
+        "developers", f"config field 'developers': {NON_EMPTY}"
+    )  # fmt: skip
     path.write_text("developers = [\n")
-    with pytest.raises(ConfigError, match="is not valid TOML"):
-        config.load(path)
-    with pytest.raises(ConfigError, match="cannot read"):
-        config.load(tmp_path / "missing.toml")
+    error = load_error(path)
+    assert error.field_name == "--config"
+    assert str(error).startswith(f"config field '--config': {path} is not valid TOML: ")
+    error = load_error(tmp_path / "missing.toml")
+    assert (error.field_name, str(error)) == (
+        "--config",
+        f"config field '--config': cannot read {tmp_path / 'missing.toml'}: "
+        "No such file or directory",
+    )
     path.write_text('developers = ["ana", "raj"]\n')
     assert config.load(path).developers == ("ana", "raj")
     assert config.load(None) == Options()
-    with pytest.raises(ConfigError, match="non-empty list"):
-        Options(developers=())
