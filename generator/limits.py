@@ -240,25 +240,33 @@ class Measure:
         return f"{self.what}: {self.value:,} (limit {self.limit:,})"
 
 
-def _principal_keys(resolver: Resolver, value: Any, kind: str) -> list[str]:
+Principal = tuple[str, str]  # ("role" | "user" | "group", logical ID or name)
+PRINCIPAL_LISTS = (("Roles", "role"), ("Groups", "group"), ("Users", "user"))
+
+
+def _principals(value: Any, kind: str) -> list[Principal]:
     """Who a Roles/Groups/Users list names: a resource or a parameter's entries."""
-    keys = []
+    keys: list[Principal] = []
     for item in value if isinstance(value, list) else [value]:
         if isinstance(item, dict) and "Fn::If" in item:
-            keys += _principal_keys(resolver, item["Fn::If"][1], kind)
+            keys += _principals(item["Fn::If"][1], kind)
         elif isinstance(item, dict) and "Ref" in item:
-            keys.append(f"{kind} {item['Ref']}")
-        elif item not in (None, "") and not isinstance(item, dict):
-            keys.append(f"{kind} {item}")
+            keys.append((kind, item["Ref"]))
+        elif isinstance(item, str) and item:
+            keys.append((kind, item))
     return keys
+
+
+def _named(principal: Principal) -> str:
+    return f"{principal[0]} {principal[1]}"
 
 
 def iam_measures(template: dict[str, Any]) -> list[Measure]:
     """Every IAM quota the template's identities and policies count against."""
     resolver = Resolver(template)
     measures: list[Measure] = []
-    inline: Counter[str] = Counter()
-    attached: Counter[str] = Counter()
+    inline: Counter[Principal] = Counter()
+    attached: Counter[Principal] = Counter()
     inline_limit = {
         "role": ROLE_INLINE_CHARS,
         "user": USER_INLINE_CHARS,
@@ -274,16 +282,11 @@ def iam_measures(template: dict[str, Any]) -> list[Measure]:
                     f"managed policy {logical}", iam_chars(doc), MANAGED_POLICY_CHARS
                 )
             )
-            for prop, who in (
-                ("Roles", "role"),
-                ("Groups", "group"),
-                ("Users", "user"),
-            ):
-                for key in _principal_keys(resolver, props.get(prop, []), who):
+            for prop, who in PRINCIPAL_LISTS:
+                for key in _principals(props.get(prop, []), who):
                     attached[key] += 1
         elif kind in ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group"):
-            who = kind.rsplit("::", 1)[1].lower()
-            key = f"{who} {logical}"
+            key = (kind.rsplit("::", 1)[1].lower(), logical)
             for policy in props.get("Policies", []):
                 inline[key] += iam_chars(resolver.resolve(policy["PolicyDocument"]))
             attached[key] += len(resolver.resolve(props.get("ManagedPolicyArns", [])))
@@ -291,24 +294,24 @@ def iam_measures(template: dict[str, Any]) -> list[Measure]:
                 trust = resolver.resolve(props["AssumeRolePolicyDocument"])
                 measures.append(
                     Measure(
-                        f"trust policy of {key}", iam_chars(trust), ROLE_TRUST_CHARS
+                        f"trust policy of {_named(key)}",
+                        iam_chars(trust),
+                        ROLE_TRUST_CHARS,
                     )
                 )
             if kind == "AWS::IAM::User":
                 groups = resolver.resolve(props.get("Groups", []))
                 measures.append(
-                    Measure(f"groups of {key}", len(groups), GROUPS_PER_USER)
+                    Measure(f"groups of {_named(key)}", len(groups), GROUPS_PER_USER)
                 )
                 name = str(resolver.resolve(props.get("UserName", "")))
-                measures.append(Measure(f"name of {key}", len(name), USER_NAME_CHARS))
+                measures.append(
+                    Measure(f"name of {_named(key)}", len(name), USER_NAME_CHARS)
+                )
         elif kind == "AWS::IAM::Policy":
             chars = iam_chars(resolver.resolve(props["PolicyDocument"]))
-            for prop, who in (
-                ("Roles", "role"),
-                ("Groups", "group"),
-                ("Users", "user"),
-            ):
-                for key in _principal_keys(resolver, props.get(prop, []), who):
+            for prop, who in PRINCIPAL_LISTS:
+                for key in _principals(props.get(prop, []), who):
                     inline[key] += chars
         elif kind == "AWS::KMS::Key":
             doc = resolver.resolve(props["KeyPolicy"])
@@ -320,11 +323,16 @@ def iam_measures(template: dict[str, Any]) -> list[Measure]:
                 )
             )
     for key, chars in sorted(inline.items()):
-        limit = inline_limit[key.split(" ", 1)[0]]
-        measures.append(Measure(f"inline policies of {key}", chars, limit))
+        measures.append(
+            Measure(f"inline policies of {_named(key)}", chars, inline_limit[key[0]])
+        )
     for key, count in sorted(attached.items()):
         measures.append(
-            Measure(f"managed policies attached to {key}", count, MANAGED_PER_PRINCIPAL)
+            Measure(
+                f"managed policies attached to {_named(key)}",
+                count,
+                MANAGED_PER_PRINCIPAL,
+            )
         )
     return measures
 

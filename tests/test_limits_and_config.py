@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -209,6 +210,136 @@ def test_user_groups_name_and_trust_quotas() -> None:
     role = {"Type": "AWS::IAM::Role", "Properties": {
         "AssumeRolePolicyDocument": doc(2100)}}  # fmt: skip
     assert over(iam_template(R=role)) == ["trust policy of role R"]
+
+
+GOV = "arn:aws-us-gov"
+REGIONAL = f"{limits.LONGEST_REGION}:{limits.ACCOUNT}"
+
+
+def test_every_arn_form_at_its_longest() -> None:
+    named = {
+        "User": ("AWS::IAM::User", {"UserName": "u", "Path": "/x/"}),
+        "Policy": ("AWS::IAM::ManagedPolicy", {"ManagedPolicyName": "p"}),
+        "Bucket": ("AWS::S3::Bucket", {"BucketName": "b"}),
+        "Secret": ("AWS::SecretsManager::Secret", {"Name": "s"}),
+        "Logs": ("AWS::Logs::LogGroup", {"LogGroupName": "l"}),
+        "Key": ("AWS::KMS::Key", {}),
+        "Function": ("AWS::Lambda::Function", {"FunctionName": "f"}),
+        "Queue": ("AWS::SQS::Queue", {}),
+        "Group": ("AWS::IAM::Group", {}),
+    }
+    r = resolver(Resources={k: {"Type": t, "Properties": p}
+                            for k, (t, p) in named.items()})  # fmt: skip
+    account = limits.ACCOUNT
+    assert {k: r.arn(k) for k in named} == {
+        "User": f"{GOV}:iam::{account}:user/x/u",
+        "Policy": f"{GOV}:iam::{account}:policy/p",
+        "Bucket": f"{GOV}:s3:::b",
+        "Secret": f"{GOV}:secretsmanager:{REGIONAL}:secret:s-AbCdEf",
+        "Logs": f"{GOV}:logs:{REGIONAL}:log-group:l:*",
+        "Key": f"{GOV}:kms:{REGIONAL}:key/{'k' * 36}",
+        "Function": f"{GOV}:lambda:{REGIONAL}:function:f",
+        "Queue": f"{GOV}:sqs:{REGIONAL}:{'r' * 128}",
+        "Group": f"{GOV}:iam:{REGIONAL}:{'r' * 128}",
+    }
+    assert r.ref("Policy") == r.arn("Policy") and r.ref("Secret") == r.arn("Secret")
+    assert r.ref("Bucket") == "b" and r.ref("Key") == "g" * 64
+    assert r.get_att("Bucket", "DomainName") == "a" * 128
+
+
+def test_parameters_without_bounds_and_dotted_attributes() -> None:
+    r = resolver(
+        Parameters={
+            "Days": {"Type": "Number", "Default": 30},
+            "Bare": {"Type": "Number"},
+            "Pick": {"Type": "Number", "AllowedValues": [1, 365, 30]},
+        },
+        Resources={"Res": {"Type": "AWS::EC2::VPC"}},
+    )
+    assert r.resolve({"Ref": "Days"}) == "30"
+    assert r.resolve({"Ref": "Bare"}) == "0"
+    assert r.resolve({"Ref": "Pick"}) == "365"
+    assert r.get_att("Res", "Arn") == f"{GOV}:ec2:{REGIONAL}:{'r' * 128}"
+    calls: list[tuple[str, str]] = []
+    r.get_att = lambda logical, attribute: calls.append((logical, attribute)) or "v"
+    r.resolve({"Fn::GetAtt": "Res.Outputs.Name"})
+    r.resolve({"Fn::Sub": "${Res.Outputs.Name}"})
+    assert calls == [("Res", "Outputs.Name")] * 2
+    assert r.resolve({"Fn::Select": [0, []]}) == ""
+    assert r.resolve({"Fn::Cidr": ["10.0.0.0/16", 2, 8]}) == ["255.255.255.255/20"] * 2
+    assert r.longer({"a": "x"}, "yy") == {"a": "x"}, "longest as JSON"
+    assert r.longer(limits.NO_VALUE) is limits.NO_VALUE
+
+
+def test_who_a_policy_names_and_how_many_policies_each_has() -> None:
+    template = iam_template(
+        Admin={"Type": "AWS::IAM::User", "Properties": {
+            "ManagedPolicyArns": ["arn:a", {"Fn::If": ["C", "arn:b", "arn:c"]}]}},
+        Role={"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {}}},
+        Shared={"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "PolicyDocument": {},
+            "Roles": [{"Ref": "Role"}, {"Fn::If": ["C", {"Ref": "Other"}, ""]},
+                      "named-role", ""],
+            "Users": [{"Ref": "Admin"}],
+            "Groups": {"Ref": "Team"}}},
+    )  # fmt: skip
+    found = {m.what: m.value for m in limits.iam_measures(template)}
+    assert {k: v for k, v in found.items() if k.startswith("managed policies")} == {
+        "managed policies attached to user Admin": 3,
+        "managed policies attached to role Role": 1,
+        "managed policies attached to role Other": 1,
+        "managed policies attached to role named-role": 1,
+        "managed policies attached to group Team": 1,
+    }
+    assert (
+        found["managed policy Shared"] == 2 and found["trust policy of role Role"] == 2
+    )
+
+
+def test_every_iam_measure_exactly() -> None:
+    key_policy = {"Statement": [{"Effect": "Allow", "Principal": "*"}]}
+    template = iam_template(
+        Team={"Type": "AWS::IAM::Group"},
+        Ana={"Type": "AWS::IAM::User", "Properties": {"UserName": "ana"}},
+        Anon={"Type": "AWS::IAM::User"},
+        Inline={"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyDocument": doc(1), "Users": [{"Ref": "Ana"}],
+            "Groups": ["Team"], "Roles": []}},
+        Key={"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": key_policy}},
+    )  # fmt: skip
+    chars = limits.iam_chars(doc(1))
+    assert [(m.what, m.value, m.limit) for m in limits.iam_measures(template)] == [
+        ("groups of user Ana", 0, 10),
+        ("name of user Ana", 3, 64),
+        ("groups of user Anon", 0, 10),
+        ("name of user Anon", 0, 64),
+        ("key policy of Key", len(json.dumps(key_policy, separators=(",", ":"))),
+         32_768),
+        ("inline policies of group Team", chars, 5_120),
+        ("inline policies of user Ana", chars, 2_048),
+        ("managed policies attached to group Team", 0, 10),
+        ("managed policies attached to user Ana", 0, 10),
+        ("managed policies attached to user Anon", 0, 10),
+    ]  # fmt: skip
+    assert limits.iam_measures({}) == []
+
+
+def test_resolver_defaults_for_bare_templates_and_resources() -> None:
+    bare = limits.Resolver({})
+    assert bare.ref("AWS::Region") == limits.LONGEST_REGION
+    with pytest.raises(KeyError):
+        bare.ref("Missing")
+    r = resolver(
+        Resources={"Role": {"Type": "AWS::IAM::Role"}},
+        Parameters={"Pick": {"Type": "String", "AllowedValues": ["zz", "aaa"]}},
+    )
+    assert r.arn("Role") == f"{GOV}:iam::{limits.ACCOUNT}:role/{'g' * 64}"
+    assert r.resolve({"Ref": "Pick"}) == "aaa", "the longest, not the last"
+
+
+def test_fits_with_a_step_of_one() -> None:
+    assert limits.fits(1, 24, 1, 30) == 7
 
 
 # --- config ---------------------------------------------------------------------
