@@ -23,12 +23,14 @@ ENVIRONMENT_TEMPLATE = "build/emr-serverless-interactive.yaml"
 def build_artifacts(options: Options) -> dict[str, str]:
     """Render every build/ artifact in memory, keyed by file name."""
     from generator import render
+    from generator.adopt import import_template
     from generator.diagram import ARCHITECTURE_MD, architecture_markdown
     from generator.service_catalog import build_portfolio_template
     from generator.template import build_within_limits
 
     _template, as_dict, yaml_text = build_within_limits(options)
     return {
+        render.IMPORT_JSON: render.to_json(import_template(as_dict)),
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
@@ -201,6 +203,7 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
     deployment.timeout_minutes = args.timeout
     deployment.poll_seconds = args.poll_seconds
     deployment.confirm = _confirmer(args)
+    deployment.adopt_retained = args.adopt_retained
     if args.change_set:
         return deployment.run_reviewed(args.change_set)
     return deployment.run()
@@ -460,6 +463,12 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         metavar="MINUTES",
         help="stop waiting after this long (the stack goes on; see status)",
+    )
+    dep.add_argument(
+        "--adopt-retained",
+        action="store_true",
+        help="on a first deploy, take over the notebook bucket (and key) a deleted "
+        "stack of this environment kept",
     )
     dep.add_argument("--yes", action="store_true", help="execute without asking")
 

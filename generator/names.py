@@ -17,6 +17,10 @@ TEMPLATE_DESCRIPTION = (
 
 # Default names of the seed guide (NamePrefix is prepended at deploy time).
 BUCKET_BASE = "emrserverless-interactive-blog"
+# Marks the notebook bucket as this environment's, so that a later stack may adopt it
+# once the stack that made it is deleted (emrs-env deploy --adopt-retained).
+ENVIRONMENT_TAG = "emrs-env:role"
+NOTEBOOKS_TAG_VALUE = "notebooks"
 RUNTIME_ROLE = "emr-serverless-runtime-role"
 RUNTIME_POLICY = "emr-serverless-s3-runtime-policy"
 STUDIO_ROLE = "emr-studio-service-role"

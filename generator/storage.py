@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from awacs import s3
 from awacs.aws import Bool, Condition, Deny, Principal, Statement
-from troposphere import AWSHelperFn, GetAtt, If, Join, NoValue, Ref, Sub, Template
+from troposphere import (
+    AWSHelperFn,
+    GetAtt,
+    If,
+    Join,
+    NoValue,
+    Ref,
+    Sub,
+    Tags,
+    Template,
+)
 from troposphere import s3 as ts3
 
 from generator import names
@@ -32,6 +42,7 @@ def add_storage(template: Template, key_arn: AWSHelperFn) -> ts3.Bucket:
             BucketName=bucket_name(),
             DeletionPolicy="Retain",
             UpdateReplacePolicy="Retain",
+            Tags=Tags({names.ENVIRONMENT_TAG: names.NOTEBOOKS_TAG_VALUE}),
             BucketEncryption=ts3.BucketEncryption(
                 ServerSideEncryptionConfiguration=[
                     ts3.ServerSideEncryptionRule(

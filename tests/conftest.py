@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -18,3 +20,26 @@ def mocked_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(key, raising=False)
     with mock_aws():
         yield
+
+
+@pytest.fixture
+def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """moto's server on 127.0.0.1; every client of the commands talks to it."""
+    from moto.server import ThreadedMotoServer
+
+    monkeypatch.setattr(logging.getLogger("werkzeug"), "level", logging.WARNING)
+    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto_server.start()
+    host, port = moto_server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    reset = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=5).close()  # the server shares moto's state
+    yield url
+    urllib.request.urlopen(reset, timeout=5).close()
+    moto_server.stop()

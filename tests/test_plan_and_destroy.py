@@ -255,7 +255,11 @@ def test_destroy_stops_the_application_cleans_up_and_keeps_the_bucket(
            "sessions end." in lines  # fmt: skip
     assert f"Deleted detached network interface {environment['eni']}." in lines
     assert "Stack emrs: DELETE_COMPLETE" in lines
-    assert lines[-1].startswith(f"kept AWS::S3::Bucket {BUCKET}: to remove it, empty")
+    assert lines[-2].startswith(f"kept AWS::S3::Bucket {BUCKET}: to remove it, empty")
+    assert lines[-1] == (
+        "To recreate the environment over what was kept: emrs-env deploy "
+        "--stack-name emrs --region us-east-1 --adopt-retained"
+    )
     assert "123456789012" not in out, "no account ID (the stack ID holds it)"
     assert gone("emrs")
     emr = boto3.client("emr-serverless")
@@ -408,3 +412,18 @@ def test_emptying_a_bucket_reports_refused_objects() -> None:
 
     with pytest.raises(CommandError, match="1 objects refused, first k: AccessDenied"):
         destroy_module.empty_bucket(Refusing(), "b")
+
+
+def test_recreate_command_names_the_settings_that_differ_from_defaults() -> None:
+    stack = {"Parameters": [
+        {"ParameterKey": "NamePrefix", "ParameterValue": "dev-"},
+        {"ParameterKey": "NumberOfAZs", "ParameterValue": "2"},
+        {"ParameterKey": "AdminRoleNames", "ParameterValue": "a b,c"},
+        {"ParameterKey": "Secret", "ParameterValue": "****"},
+    ]}  # fmt: skip
+    defaults = {"NamePrefix": "", "NumberOfAZs": "2", "AdminRoleNames": "",
+                "Secret": ""}  # fmt: skip
+    assert destroy_module.recreate_command("emrs", "eu-west-1", stack, defaults) == (
+        "emrs-env deploy --stack-name emrs --region eu-west-1 --adopt-retained "
+        "--parameter NamePrefix=dev- --parameter AdminRoleNames='a b,c'"
+    )

@@ -74,6 +74,7 @@ class Deployment:
     out: TextIO | None = None
     confirm: Callable[[str], bool] | None = None
     sleep: Callable[[float], None] = time.sleep
+    adopt_retained: bool = False
 
     @property
     def name(self) -> str:
@@ -150,6 +151,9 @@ class Deployment:
     def run(self) -> int:
         """Create or update the stack; return the exit code."""
         cfn = self.aws.client("cloudformation")
+        code = self.adopt_if_retained(cfn)
+        if code is not None:
+            return code
         prepared = self.prepare()
         if prepared is None:
             self.save_protection(cfn)
@@ -159,6 +163,74 @@ class Deployment:
             f"{prepared.kind.lower()} {self.name} with change set {prepared.name}:"
         )
         return self.review_and_execute(cfn, prepared)
+
+    def adopt_if_retained(self, cfn: Any) -> int | None:
+        """Before a first deploy, import the bucket and key a deleted stack kept.
+
+        Returns an exit code when the deploy must stop, None to go on."""
+        from generator.aws import adopt
+
+        stack = describe_stack(cfn, self.name)
+        if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
+            return None
+        if not adopt.adoptable_template(self.template.body):
+            return None
+        retained = adopt.find_retained(self.aws, self.values, self.template.body)
+        if retained is None:
+            return None
+        key = f" and its key {retained.key_id}" if retained.key_id else ""
+        self.say(
+            f"Bucket {retained.bucket}{key} were kept by a deleted stack of this "
+            "environment; adopting them brings the team back to its notebooks."
+        )
+        if not self.adopt_retained:
+            if self.confirm is None:
+                raise CommandError(
+                    f"bucket {retained.bucket} exists; pass --adopt-retained to adopt "
+                    "it (nothing in it changes), or set BucketName or NamePrefix",
+                    EXIT_USAGE,
+                )
+            try:
+                accepted = self.confirm("Adopt them into the new stack?")
+            except (KeyboardInterrupt, EOFError):
+                accepted = False
+            if not accepted:
+                self.say("Nothing was changed.")
+                return 1
+        return self.import_retained(cfn, retained, adopt.import_body(self.template))
+
+    def import_retained(
+        self, cfn: Any, retained: Any, body: dict[str, Any]
+    ) -> int | None:
+        """Run the IMPORT change set; None when the stack now holds them."""
+        import json
+
+        from generator.aws import adopt
+
+        declared = body.get("Parameters", {})
+        created = cfn.create_change_set(
+            StackName=self.name,
+            ChangeSetName=f"emrs-env-import-{datetime.now():%Y%m%d-%H%M%S}",
+            ChangeSetType="IMPORT",
+            ResourcesToImport=retained.resources_to_import(),
+            TemplateBody=json.dumps(body),
+            Parameters=adopt.import_parameters(retained, self.values, declared),
+            Capabilities=CAPABILITIES,
+        )
+        change_set = wait_for_change_set(
+            cfn, created["Id"], self.sleep, self.poll_seconds
+        )
+        if change_set["Status"] == "FAILED":
+            self._discard(cfn, created["Id"], first=True)
+            raise CommandError(
+                f"cannot import into stack {self.name}: "
+                f"{change_set.get('StatusReason', '')}"
+            )
+        self.say(format_changes(change_rows(change_set)))
+        code = self.execute(
+            cfn, created["Id"], len(change_set.get("Changes", [])), outputs=False
+        )
+        return None if code == 0 else code
 
     def run_reviewed(self, change_set_name: str) -> int:
         """Execute a change set `emrs-env plan` made, exactly as it was reviewed."""
@@ -215,7 +287,9 @@ class Deployment:
         changes = len(prepared.change_set.get("Changes", []))
         return self.execute(cfn, prepared.id, changes)
 
-    def execute(self, cfn: Any, change_set: str, expected: int) -> int:
+    def execute(
+        self, cfn: Any, change_set: str, expected: int, outputs: bool = True
+    ) -> int:
         """Execute a computed change set and follow the stack until it settles."""
         follower = Follower(
             cfn,
@@ -228,13 +302,13 @@ class Deployment:
         before = follower.event_ids()
         extra = {"DisableRollback": True} if self.disable_rollback else {}
         cfn.execute_change_set(ChangeSetName=change_set, **extra)
-        if not self.wait:
+        if not self.wait and outputs:
             self.say(
                 f"Started; follow it with `emrs-env status --stack-name {self.name}`."
             )
             return 0
         code, _status = follower.follow(before, expected)
-        if code == 0:
+        if code == 0 and outputs:
             self.save_protection(cfn)
             print_outputs(cfn, self.name, self.say)
         return code

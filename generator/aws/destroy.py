@@ -12,6 +12,7 @@ delete marker is gone ("Emptying a bucket", Amazon S3 User Guide).
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -74,17 +75,35 @@ def stack_resources(cfn: Any, stack: str) -> list[Resource]:
     return found
 
 
-def deletion_policies(cfn: Any, stack: str) -> dict[str, str]:
-    """Each resource's DeletionPolicy in the deployed template."""
+def deletion_policies(cfn: Any, stack: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Each resource's DeletionPolicy, and each parameter's Default, in the deployed
+    template."""
     body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
     if isinstance(body, str):
         from cfn_flip import to_json
 
         body = json.loads(to_json(body))
-    return {
+    policies = {
         logical: spec.get("DeletionPolicy", "Delete")
         for logical, spec in body.get("Resources", {}).items()
     }
+    defaults = {
+        key: str(spec.get("Default", ""))
+        for key, spec in body.get("Parameters", {}).items()
+    }
+    return policies, defaults
+
+
+def recreate_command(
+    name: str, region: str | None, stack: dict[str, Any], defaults: dict[str, str]
+) -> str:
+    """The deploy command that adopts the kept bucket with the stack's settings."""
+    parts = [f"emrs-env deploy --stack-name {name} --region {region} --adopt-retained"]
+    for item in stack.get("Parameters", []):
+        key, value = item["ParameterKey"], item.get("ParameterValue", "")
+        if value != defaults.get(key, value) and value != "****":
+            parts.append(f"--parameter {key}={shlex.quote(value)}")
+    return " ".join(parts)
 
 
 def bucket_size(s3: Any, bucket: str) -> BucketSize:
@@ -226,7 +245,7 @@ class Destroy:
                 f"--no-enable-termination-protection --stack-name {name}"
             )
         resources = stack_resources(cfn, name)
-        policies = deletion_policies(cfn, name)
+        policies, defaults = deletion_policies(cfn, name)
         kept = [r for r in resources if policies.get(r.logical_id) in RETAINED]
         buckets = [r for r in kept if r.type == "AWS::S3::Bucket" and r.physical_id]
         self._check_bucket_choice(buckets)
@@ -273,6 +292,11 @@ class Destroy:
             self.say(
                 f"kept {resource.type} {resource.physical_id}: to remove it, "
                 + how.format(id=resource.physical_id)
+            )
+        if buckets and not self.delete_bucket:
+            self.say(
+                "To recreate the environment over what was kept: "
+                + recreate_command(name, self.aws.region, stack, defaults)
             )
         return 0
 

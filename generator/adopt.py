@@ -1,0 +1,93 @@
+"""The import template: the retained resources of the environment template, alone.
+
+Deleting the stack keeps the notebook bucket and the customer-managed key
+(DeletionPolicy Retain). A new stack takes them over through CloudFormation's
+resource import ("Importing AWS resources into a CloudFormation stack",
+CloudFormation User Guide): an IMPORT change set whose template holds only the
+resources to import, each with a DeletionPolicy, and no other change; then an update
+with the whole environment template. The import template is derived from the
+environment template, so the two never drift: same logical IDs, same properties,
+except what refers to resources that do not exist yet (the key policy's statements
+for the stack's roles), which the following update restores.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+from generator.names import R
+
+ADOPTABLE = (R.BUCKET, R.KEY)
+IMPORT_IDENTIFIERS = {  # ResourceIdentifier of each type (resource type schemas)
+    "AWS::S3::Bucket": "BucketName",
+    "AWS::KMS::Key": "KeyId",
+}
+PSEUDO = re.compile(r"AWS::")
+
+
+def references(value: Any) -> set[str]:
+    """Names a value refers to: Ref, Fn::GetAtt, Fn::Sub and Fn::If conditions."""
+    found: set[str] = set()
+    if isinstance(value, list):
+        for item in value:
+            found |= references(item)
+    elif isinstance(value, dict):
+        for key, arg in value.items():
+            if key == "Ref":
+                found.add(str(arg))
+            elif key == "Fn::GetAtt":
+                found.add(arg[0] if isinstance(arg, list) else str(arg).split(".")[0])
+            elif key == "Fn::Sub":
+                text = arg if isinstance(arg, str) else arg[0]
+                local = {} if isinstance(arg, str) else arg[1]
+                for token in re.findall(r"\$\{([^}!][^}]*)\}", text):
+                    if token not in local:
+                        found.add(token.split(".")[0])
+                found |= references(local)
+            elif key == "Fn::If":
+                found.add(str(arg[0]))
+                found |= references(arg[1:])
+            elif key == "Condition" and isinstance(arg, str):  # not IAM's Condition
+                found.add(arg)
+            else:
+                found |= references(arg)
+    return {name for name in found if not PSEUDO.match(name)}
+
+
+def _only_known(statements: list, known: set[str]) -> list:
+    return [s for s in statements if references(s) <= known]
+
+
+def import_template(full: dict[str, Any]) -> dict[str, Any]:
+    """The import template for the adoptable resources of a built template."""
+    resources = {k: copy.deepcopy(full["Resources"][k]) for k in ADOPTABLE}
+    parameters, conditions = full.get("Parameters", {}), full.get("Conditions", {})
+    known = set(resources) | set(parameters) | set(conditions)
+    key = resources[R.KEY]["Properties"]
+    key["KeyPolicy"]["Statement"] = _only_known(key["KeyPolicy"]["Statement"], known)
+    for logical, resource in resources.items():
+        outside = references(resource) - known
+        if outside:
+            raise ValueError(
+                f"{logical} refers to {sorted(outside)}; it cannot be imported"
+            )
+    needed_conditions: set[str] = set()
+    pending = {r["Condition"] for r in resources.values() if "Condition" in r}
+    pending |= references(list(resources.values())) & set(conditions)
+    while pending:
+        name = pending.pop()
+        needed_conditions.add(name)
+        pending |= (references(conditions[name]) & set(conditions)) - needed_conditions
+    used = references(
+        [list(resources.values()), [conditions[c] for c in needed_conditions]]
+    )
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "emrs-env: import the notebook bucket and key a deleted "
+        "stack retained; then update the stack with the environment template.",
+        "Parameters": {k: v for k, v in parameters.items() if k in used},
+        "Conditions": {k: conditions[k] for k in sorted(needed_conditions)},
+        "Resources": resources,
+    }

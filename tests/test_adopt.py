@@ -1,0 +1,309 @@
+"""Recreating the environment over what a deleted stack retained: the import
+template, and `emrs-env deploy` adopting the bucket and key (moto for S3, KMS and
+STS; a scripted CloudFormation for the IMPORT change set moto does not implement)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from generator import names
+from generator.adopt import ADOPTABLE, import_template, references
+from generator.aws.deploy import Deployment
+from generator.aws.session import Aws, CommandError
+from generator.aws.stack import TemplateFile
+from generator.names import R
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILT = json.loads((ROOT / "build" / "emr-serverless-interactive.json").read_text())
+IMPORT = json.loads((ROOT / "build" / "emr-serverless-import.json").read_text())
+ACCOUNT = "123456789012"  # moto's account
+DEFAULT_BUCKET = f"{names.BUCKET_BASE}-{ACCOUNT}-us-east-1"
+
+
+# --- the import template ------------------------------------------------------------
+
+
+def test_references_know_every_way_to_refer() -> None:
+    assert references({"Ref": "A"}) == {"A"}
+    assert references({"Ref": "AWS::Region"}) == set()
+    assert references({"Fn::GetAtt": ["B", "Arn"]}) == {"B"}
+    assert references({"Fn::GetAtt": "B.Outputs.X"}) == {"B"}
+    assert references({"Fn::Sub": "${C}-${D.Arn}-${!Literal}-${AWS::AccountId}"}) == {
+        "C", "D"
+    }  # fmt: skip
+    assert references({"Fn::Sub": ["${E}${Local}", {"Local": {"Ref": "F"}}]}) == {
+        "E", "F"
+    }  # fmt: skip
+    assert references({"Fn::If": ["Cond", {"Ref": "G"}, "x"]}) == {"Cond", "G"}
+    assert references({"Fn::And": [{"Condition": "H"}]}) == {"H"}
+    assert references({"Condition": {"StringEquals": {"k": {"Ref": "I"}}}}) == {"I"}
+
+
+def test_import_template_holds_only_the_retained_resources_as_built() -> None:
+    assert set(IMPORT["Resources"]) == set(ADOPTABLE) == {R.BUCKET, R.KEY}
+    assert json.loads(json.dumps(import_template(BUILT))) == IMPORT, "derived"
+    for logical in ADOPTABLE:
+        resource = IMPORT["Resources"][logical]
+        assert resource["DeletionPolicy"] == "Retain", "import needs a DeletionPolicy"
+    assert (
+        IMPORT["Resources"][R.BUCKET] == BUILT["Resources"][R.BUCKET]
+    ), "the bucket is imported exactly as the environment template declares it"
+    kept = {
+        s["Sid"]
+        for s in IMPORT["Resources"][R.KEY]["Properties"]["KeyPolicy"]["Statement"]
+    }
+    key = BUILT["Resources"][R.KEY]["Properties"]
+    full = {s["Sid"] for s in key["KeyPolicy"]["Statement"]}
+    assert "AccountAdministersKey" in kept and kept < full
+    assert not any("Studio" in sid for sid in kept), "roles do not exist yet"
+    every = references(IMPORT["Resources"]) | references(IMPORT["Conditions"])
+    assert every <= set(IMPORT["Parameters"]) | set(IMPORT["Conditions"]) | set(
+        IMPORT["Resources"]
+    )
+    assert set(IMPORT["Parameters"]) <= every, "no unused parameter"
+
+
+def test_import_template_passes_cfn_lint() -> None:
+    from generator import scanners
+
+    report = scanners.cfn_lint(ROOT / "build" / "emr-serverless-import.json")
+    assert report.findings == []
+
+
+def test_import_template_refuses_a_bucket_that_refers_outside() -> None:
+    broken = json.loads(json.dumps(BUILT))
+    broken["Resources"][R.BUCKET]["Properties"]["LoggingConfiguration"] = {
+        "DestinationBucketName": {"Ref": "SomeOtherBucket"}
+    }
+    with pytest.raises(ValueError, match="SomeOtherBucket"):
+        import_template(broken)
+
+
+def test_the_bucket_carries_the_environment_tag() -> None:
+    tags = BUILT["Resources"][R.BUCKET]["Properties"]["Tags"]
+    assert {"Key": names.ENVIRONMENT_TAG, "Value": names.NOTEBOOKS_TAG_VALUE} in tags
+
+
+# --- deploy adopting what was retained -----------------------------------------------
+
+
+class ImportingCfn:
+    """CloudFormation as the import documentation describes it: IMPORT, then UPDATE."""
+
+    def __init__(self, owner: str | None = None) -> None:
+        self.owner = owner
+        self.status: str | None = None
+        self.change_sets: list[dict] = []
+
+    def describe_stacks(self, **_kwargs: Any) -> dict:
+        if self.status is None:
+            raise ClientError({"Error": {"Code": "ValidationError",
+                                         "Message": "Stack emrs does not exist"}},
+                              "DescribeStacks")  # fmt: skip
+        return {"Stacks": [{"StackName": "emrs", "StackStatus": self.status,
+                            "Parameters": []}]}  # fmt: skip
+
+    def describe_stack_resources(self, **kwargs: Any) -> dict:
+        if self.owner:
+            return {"StackResources": [{"StackName": self.owner}]}
+        raise ClientError({"Error": {"Code": "ValidationError", "Message":
+                                     f"Stack for {kwargs} does not exist"}},
+                          "DescribeStackResources")  # fmt: skip
+
+    def create_change_set(self, **kwargs: Any) -> dict:
+        self.change_sets.append(kwargs)
+        if self.status is None:
+            self.status = "REVIEW_IN_PROGRESS"
+        return {"Id": f"cs-{len(self.change_sets)}"}
+
+    def describe_change_set(self, **_kwargs: Any) -> dict:
+        kind = self.change_sets[-1]["ChangeSetType"]
+        action = "Import" if kind == "IMPORT" else "Add"
+        return {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": {
+            "Action": action, "LogicalResourceId": R.BUCKET,
+            "ResourceType": "AWS::S3::Bucket"}}]}  # fmt: skip
+
+    def execute_change_set(self, **_kwargs: Any) -> None:
+        kind = self.change_sets[-1]["ChangeSetType"]
+        self.status = f"{kind}_COMPLETE"
+
+    def describe_stack_events(self, **_kwargs: Any) -> dict:
+        return {"StackEvents": []}
+
+    def delete_change_set(self, **_kwargs: Any) -> None:
+        pass
+
+    def delete_stack(self, **_kwargs: Any) -> None:
+        self.status = None
+
+
+def retained_bucket(name: str = DEFAULT_BUCKET, ours: bool = True,
+                    key_state: str = "Enabled") -> str | None:  # fmt: skip
+    """A bucket a deleted stack kept, holding a notebook in two versions."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=name)
+    s3.put_bucket_versioning(Bucket=name,
+                             VersioningConfiguration={"Status": "Enabled"})  # fmt: skip
+    if ours:
+        s3.put_bucket_tagging(
+            Bucket=name,
+            Tagging={
+                "TagSet": [
+                    {"Key": names.ENVIRONMENT_TAG, "Value": names.NOTEBOOKS_TAG_VALUE}
+                ]
+            },
+        )
+    key_id = None
+    if key_state:
+        kms = boto3.client("kms")
+        key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {
+                        "ApplyServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": key_id,
+                        }
+                    }
+                ]
+            },
+        )
+        if key_state == "PendingDeletion":
+            kms.schedule_key_deletion(KeyId=key_id, PendingWindowInDays=7)
+    s3.put_object(Bucket=name, Key="ana/analysis.ipynb", Body=b"v1")
+    s3.put_object(Bucket=name, Key="ana/analysis.ipynb", Body=b"v2")  # fmt: skip
+    return key_id
+
+
+def deploy(cfn: ImportingCfn, values: dict[str, str], adopt: bool = True,
+           confirm: Any = None) -> tuple[int, str]:  # fmt: skip
+    boto3.client("s3").create_bucket(Bucket="templates")
+    text = (ROOT / "build" / "emr-serverless-interactive.yaml").read_text()
+    out = io.StringIO()
+    aws = Aws("us-east-1", None, "emrs", _clients={"cloudformation": cfn})
+    code = Deployment(aws, TemplateFile(Path("t.yaml"), text, BUILT), values,
+                      template_bucket="templates", poll_seconds=0, out=out,
+                      confirm=confirm, adopt_retained=adopt).run()  # fmt: skip
+    return code, out.getvalue()
+
+
+def versions(name: str = DEFAULT_BUCKET) -> list[tuple[str, str]]:
+    listed = boto3.client("s3").list_object_versions(Bucket=name)["Versions"]
+    return sorted((v["Key"], v["VersionId"]) for v in listed)
+
+
+def test_recreate_with_defaults_adopts_the_bucket_and_key(mocked_aws: None) -> None:
+    key_id = retained_bucket()
+    before = versions()
+    cfn = ImportingCfn()
+    code, out = deploy(cfn, {"EncryptionKey": "customer-managed"})
+    assert code == 0, out
+    imported, updated = cfn.change_sets
+    assert imported["ChangeSetType"] == "IMPORT"
+    assert imported["ResourcesToImport"] == [
+        {"ResourceType": "AWS::S3::Bucket", "LogicalResourceId": R.BUCKET,
+         "ResourceIdentifier": {"BucketName": DEFAULT_BUCKET}},
+        {"ResourceType": "AWS::KMS::Key", "LogicalResourceId": R.KEY,
+         "ResourceIdentifier": {"KeyId": key_id}},
+    ]  # fmt: skip
+    assert json.loads(imported["TemplateBody"]) == IMPORT
+    assert imported["Parameters"] == [
+        {"ParameterKey": "EncryptionKey", "ParameterValue": "customer-managed"}
+    ]
+    assert updated["ChangeSetType"] == "UPDATE", "then the whole environment"
+    assert "TemplateURL" in updated
+    assert f"Bucket {DEFAULT_BUCKET} and its key {key_id} were kept" in out
+    assert versions() == before, "adopting changes no object"
+    assert ACCOUNT not in out.replace(DEFAULT_BUCKET, ""), "no account ID printed"
+
+
+def test_a_retained_bucket_without_a_key_adopts_the_bucket_only(
+    mocked_aws: None,
+) -> None:
+    retained_bucket(key_state="")
+    cfn = ImportingCfn()
+    assert deploy(cfn, {"EncryptionKey": "customer-managed"})[0] == 0
+    imported = cfn.change_sets[0]
+    assert [r["LogicalResourceId"] for r in imported["ResourcesToImport"]] == [R.BUCKET]
+    assert imported["Parameters"] == [
+        {"ParameterKey": "EncryptionKey", "ParameterValue": "aws-managed"}
+    ], "no key is created by an import"
+
+
+def test_no_retained_bucket_creates_as_usual(mocked_aws: None) -> None:
+    cfn = ImportingCfn()
+    assert deploy(cfn, {})[0] == 0
+    assert [c["ChangeSetType"] for c in cfn.change_sets] == ["CREATE"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "values", "message"),
+    [
+        ({"ours": False}, {}, "is not an emrs-env notebook bucket"),
+        ({"key_state": "PendingDeletion"}, {"EncryptionKey": "customer-managed"},
+         "scheduled for deletion; cancel that first: aws kms cancel-key-deletion"),
+        ({}, {}, "pass --parameter EncryptionKey=customer-managed"),
+    ],
+)  # fmt: skip
+def test_what_is_never_adopted(
+    mocked_aws: None, setup: dict, values: dict, message: str
+) -> None:
+    retained_bucket(**setup)
+    cfn = ImportingCfn()
+    with pytest.raises(CommandError, match=message):
+        deploy(cfn, values)
+    assert cfn.change_sets == [], "refused before any change"
+
+
+def test_a_bucket_a_live_stack_owns_is_refused(mocked_aws: None) -> None:
+    retained_bucket(key_state="")
+    cfn = ImportingCfn(owner="other-env")
+    with pytest.raises(CommandError, match="belongs to stack other-env"):
+        deploy(cfn, {})
+
+
+def test_adoption_needs_consent(mocked_aws: None) -> None:
+    retained_bucket(key_state="")
+    cfn = ImportingCfn()
+    with pytest.raises(CommandError, match="pass --adopt-retained") as raised:
+        deploy(cfn, {}, adopt=False)
+    assert raised.value.code == 2
+    code, out = deploy(cfn, {}, adopt=False, confirm=lambda _q: False)
+    assert code == 1 and out.strip().endswith("Nothing was changed.")
+    assert cfn.change_sets == []
+    code, _out = deploy(cfn, {}, adopt=False, confirm=lambda _q: True)
+    assert code == 0 and cfn.change_sets[0]["ChangeSetType"] == "IMPORT"
+
+
+def test_foreign_bucket_refused_over_http(server: str, capsys) -> None:
+    from generator import cli
+
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=DEFAULT_BUCKET)
+    s3.create_bucket(Bucket="templates")
+    code = cli.main(
+        [
+            "deploy",
+            "--stack-name",
+            "emrs",
+            "--yes",
+            "--template-bucket",
+            "templates",
+            "--poll-seconds",
+            "0",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err
+    assert f"bucket {DEFAULT_BUCKET} exists but is not an emrs-env notebook" in err
+    with pytest.raises(ClientError, match="does not exist"):
+        boto3.client("cloudformation").describe_stacks(StackName="emrs")
