@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install template lint test bench mutation clean
+.PHONY: help install template lint test bench e2e mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,8 +24,8 @@ template: install ## Write every artifact under build/ (CONFIG=team.toml: build/
 	$(BIN)/emrs-env build $(if $(CONFIG),--config $(CONFIG),--out build)
 
 lint: install ## Run ruff, black and the template scanners
-	$(BIN)/ruff check generator custom_resources tests bench
-	$(BIN)/black --check --quiet generator custom_resources tests bench
+	$(BIN)/ruff check generator custom_resources tests bench e2e
+	$(BIN)/black --check --quiet generator custom_resources tests bench e2e
 	$(BIN)/emrs-env lint build
 
 test: install ## Run the whole test suite (offline)
@@ -33,6 +33,9 @@ test: install ## Run the whole test suite (offline)
 
 bench: install ## Measure build speed, scale and the handler
 	$(BIN)/python bench/run.py
+
+e2e: install ## Deploy, verify and destroy each .taskcat.yml variant (needs AWS; costs)
+	$(BIN)/python e2e/run.py
 
 mutation: install ## Mutation-test the custom-resource function, limits and config (minutes)
 	$(BIN)/python -m pip install --quiet 'mutmut~=3.8'

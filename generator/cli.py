@@ -250,6 +250,17 @@ def cmd_status(args: argparse.Namespace, aws: Aws) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace, aws: Aws) -> int:
+    """Run every journey through IAM's policy simulator and check the stack."""
+    from generator.aws import verify
+    from generator.aws.deploy import check_stack_name
+
+    check_stack_name(args.stack_name)
+    results = verify.verify(aws)
+    print(verify.render(results, args.json))
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
 def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
     """Show who signs in where, or write the IAM console's CSV."""
     from generator.aws import credentials
@@ -318,6 +329,7 @@ EXAMPLES = {
     "emrs-env destroy --stack-name emrs --yes --delete-bucket --confirm-bucket "
     "my-notebooks",
     "status": "emrs-env status --stack-name emrs --region eu-west-1 --json",
+    "verify": "emrs-env verify --stack-name emrs --region eu-west-1 --json",
     "credentials": "emrs-env credentials --stack-name emrs --region eu-west-1 "
     "--csv creds.csv",
     "publish": "emrs-env publish --template-bucket my-templates --region eu-west-1",
@@ -509,6 +521,13 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _aws_options(status)
     status.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+    ver = _command(
+        sub, "verify", "check what each person and role can do, and the stack",
+        cmd_verify,
+    )  # fmt: skip
+    _aws_options(ver)
+    ver.add_argument("--json", action="store_true", help="print JSON for scripts")
 
     creds = _command(
         sub, "credentials", "show or export the users' console credentials",

@@ -1,0 +1,60 @@
+"""`make e2e` without credentials, and the taskcat file against the template."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from tests.helpers import template_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_without_credentials_it_says_so_and_exits_0(tmp_path: Path) -> None:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") or k == "AWS_EC2_METADATA_DISABLED"
+    }
+    # No config files, and any endpoint points nowhere: an AWS call would fail.
+    env |= {
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "none"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    done = subprocess.run(
+        [sys.executable, "e2e/run.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "make e2e: no AWS credentials configured; nothing deployed (skipped)"
+    )
+
+
+def test_taskcat_variants_use_the_template_parameters_and_allowed_values() -> None:
+    config = yaml.safe_load((ROOT / ".taskcat.yml").read_text())
+    assert config["project"]["template"] == "build/emr-serverless-interactive.yaml"
+    params = template_dict()["Parameters"]
+    prefixes = set()
+    assert len(config["tests"]) >= 3
+    for name, test in config["tests"].items():
+        for key, value in test["parameters"].items():
+            assert key in params, (name, key)
+            allowed = params[key].get("AllowedValues")
+            assert allowed is None or value in allowed, (name, key, value)
+            pattern = params[key].get("AllowedPattern")
+            assert pattern is None or re.match(pattern, value), (name, key, value)
+        prefixes.add(test["parameters"]["NamePrefix"])
+    # Variants run side by side: named resources must not collide.
+    assert len(prefixes) == len(config["tests"])
