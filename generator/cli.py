@@ -605,9 +605,10 @@ def _stackset_parser(sub: argparse._SubParsersAction) -> None:
             help="SELF in the management account; DELEGATED_ADMIN in a delegated "
             "administrator account",
         )
-        command.add_argument(
-            "--poll-seconds", type=float, default=10.0, help=argparse.SUPPRESS
-        )
+        if action != "deploy":
+            command.add_argument(
+                "--poll-seconds", type=float, default=10.0, help=argparse.SUPPRESS
+            )
         if action == "destroy":
             command.add_argument(
                 "--yes", action="store_true", help="delete without asking"
