@@ -52,7 +52,8 @@ SMALL = """AWSTemplateFormatVersion: '2010-09-09'
 Parameters:
   NamePrefix: {Type: String, Default: ''}
   BucketName: {Type: String, Default: ''}
-  NatGateways: {Type: String, Default: one-per-az, AllowedValues: [one-per-az, single, none]}
+  NatGateways:
+    {Type: String, Default: one-per-az, AllowedValues: [one-per-az, single, none]}
   RegionalIamNames: {Type: String, Default: 'false', AllowedValues: ['true', 'false']}
 Resources:
   Topic: {Type: AWS::SNS::Topic}
@@ -114,7 +115,8 @@ def test_rollout_to_two_ous_and_two_regions(mocked_aws, capsys, tmp_path) -> Non
     [
         (["--ou", "ou-bad"], "--ou 'ou-bad' is not an organizational unit ID"),
         (["--ou", "ou-ab12-cdef3456", "--regions", " , "], "--regions lists no region"),
-        (["--ou", "ou-ab12-cdef3456", "--parameter", "Nope=1"], "unknown parameter 'Nope'"),
+        (["--ou", "ou-ab12-cdef3456", "--parameter", "Nope=1"],
+         "unknown parameter 'Nope'"),
         (["--ou", "ou-ab12-cdef3456", "--account-parameter", "1234:NatGateways=none"],
          "12-digit account ID"),
         (["--ou", "ou-ab12-cdef3456", "--account-parameter",
