@@ -279,11 +279,23 @@ def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
 
 def cmd_publish(args: argparse.Namespace, aws: Aws) -> int:
     """Upload the environment template for Service Catalog; say what to do next."""
+    from generator.aws import publish as sharing
     from generator.aws.publish import publish
     from generator.aws.stack import load_template
 
+    nodes = [sharing.share_node(target) for target in args.share_with]
+    if nodes:
+        sharing.check_portfolio_id(args.portfolio_id)
     template = load_template(args.template)
     published = publish(aws, args.template_bucket, args.prefix, template.text)
+    if nodes:
+        print(f"uploaded s3://{published.bucket}/{published.key}")
+    for node in nodes:
+        sharing.share(aws, args.portfolio_id, node)
+        print(f"shared portfolio {args.portfolio_id} with {node['Value']}")
+    if nodes:
+        print(sharing.RECIPIENT_STEPS)
+        return EXIT_OK
     print(f"uploaded s3://{published.bucket}/{published.key}")
     print(f"TemplateUrl: {published.url}")
     print("Next, create the portfolio stack (add PrincipalArn1..3 as needed):")
@@ -577,6 +589,17 @@ def parser() -> argparse.ArgumentParser:
     )
     pub.add_argument(
         "--prefix", default="emrs-env", metavar="PREFIX", help="S3 key prefix"
+    )
+    pub.add_argument(
+        "--share-with",
+        action="append",
+        default=[],
+        metavar="ORG|OU|ACCOUNT",
+        help="share the portfolio with an organization (o-...), OU or account of "
+        "your organization, with principal name sharing (repeatable)",
+    )
+    pub.add_argument(
+        "--portfolio-id", metavar="PORTFOLIO", help="the portfolio to share (port-...)"
     )
     _stackset_parser(sub)
     return top

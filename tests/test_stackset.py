@@ -206,3 +206,60 @@ def test_status_of_a_missing_set_is_one_line(mocked_aws, capsys) -> None:
     err = capsys.readouterr().err.strip()
     assert err.startswith("emrs-env stackset: error: no StackSet nothere")
     assert len(err.splitlines()) == 1
+
+
+# --- publish --share-with: CreatePortfolioShare (AWS Service Catalog API Reference),
+# which moto lacks: botocore's Stubber.
+
+
+def test_publish_shares_with_an_ou_with_principal_sharing(
+    mocked_aws, monkeypatch, capsys
+) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="templates")
+    catalog = boto3.client("servicecatalog", region_name="us-east-1")
+    stub = Stubber(catalog)
+    stub.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": "share-1"},
+        {"PortfolioId": "port-abc123", "SharePrincipals": True,
+         "OrganizationNode": {"Type": "ORGANIZATIONAL_UNIT",
+                              "Value": "ou-ab12-cdef3456"}},
+    )  # fmt: skip
+    real_client = Aws.client
+
+    def client(self, service):
+        return catalog if service == "servicecatalog" else real_client(self, service)
+
+    monkeypatch.setattr(Aws, "client", client)
+    with stub:
+        code = run("publish", "--template", TEMPLATE, "--template-bucket",
+                   "templates", "--share-with", "ou-ab12-cdef3456",
+                   "--portfolio-id", "port-abc123")  # fmt: skip
+        stub.assert_no_pending_responses()
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "shared portfolio port-abc123 with ou-ab12-cdef3456" in out
+    assert "associate the IAM roles" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--share-with", "everyone", "--portfolio-id", "port-a"],
+            "not an organization",
+        ),
+        (["--share-with", "o-abcdefghij"], "needs --portfolio-id"),
+    ],
+)
+def test_bad_share_targets_are_refused_before_any_aws_call(
+    monkeypatch, capsys, extra: list[str], message: str
+) -> None:
+    def no_aws(self, service):
+        raise AssertionError(f"{service} called")
+
+    monkeypatch.setattr(Aws, "client", no_aws)
+    args = ["publish", "--template", TEMPLATE, "--template-bucket", "t"]
+    assert run(*args, *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
