@@ -611,7 +611,9 @@ def _stackset_parser(sub: argparse._SubParsersAction) -> None:
         sub, "stackset", "roll the environment out to many accounts with a StackSet",
         cmd_stackset,
     )  # fmt: skip
-    actions = group.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions = group.add_subparsers(
+        dest="action", metavar="ACTION", required=True, help="deploy, status or destroy"
+    )
     summaries = {
         "deploy": "create or update the StackSet and its stack instances",
         "status": "show the StackSet and each account's and region's stack",
