@@ -293,11 +293,23 @@ def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
 
 def cmd_publish(args: argparse.Namespace, aws: Aws) -> int:
     """Upload the environment template for Service Catalog; say what to do next."""
+    from generator.aws import publish as sharing
     from generator.aws.publish import publish
     from generator.aws.stack import load_template
 
+    nodes = [sharing.share_node(target) for target in args.share_with]
+    if nodes:
+        sharing.check_portfolio_id(args.portfolio_id)
     template = load_template(args.template)
     published = publish(aws, args.template_bucket, args.prefix, template.text)
+    if nodes:
+        print(f"uploaded s3://{published.bucket}/{published.key}")
+    for node in nodes:
+        sharing.share(aws, args.portfolio_id, node)
+        print(f"shared portfolio {args.portfolio_id} with {node['Value']}")
+    if nodes:
+        print(sharing.RECIPIENT_STEPS)
+        return EXIT_OK
     print(f"uploaded s3://{published.bucket}/{published.key}")
     print(f"TemplateUrl: {published.url}")
     print("Next, create the portfolio stack (add PrincipalArn1..3 as needed):")
@@ -311,6 +323,47 @@ def cmd_publish(args: argparse.Namespace, aws: Aws) -> int:
         "paste the TemplateUrl, and acknowledge IAM resources."
     )
     return EXIT_OK
+
+
+def cmd_stackset(args: argparse.Namespace, aws: Aws) -> int:
+    """Deploy, show or delete the service-managed StackSet of the environment."""
+    from generator.aws import parameters, stackset
+    from generator.aws.stack import fits_inline, load_template, too_large
+
+    stack_set = stackset.StackSet(
+        aws, stackset.check_name(args.name), args.call_as, args.poll_seconds
+    )
+    if args.action == "status":
+        return stackset.status(stack_set)
+    if args.action == "destroy":
+        return stackset.destroy(stack_set, None if args.yes else _confirmer(args))
+    ous = stackset.check_targets(args.ou)
+    regions = stackset.check_regions(args.regions)
+    template = load_template(args.template)
+    values = _deploy_values(args, template.body)
+    stackset.check_concurrency(args.failure_tolerance, args.max_concurrent)
+    if args.role_arn:
+        raise CommandError(
+            "--role-arn does not apply: a service-managed StackSet acts through "
+            "the roles Organizations trusted access creates",
+            EXIT_USAGE,
+        )
+    if not args.template_bucket and not fits_inline(template.text):
+        raise too_large(template.text)
+    rollout = stackset.Rollout(
+        template=template,
+        template_bucket=args.template_bucket,
+        ous=ous,
+        regions=regions,
+        values=stackset.check_values(values, regions),
+        overrides=stackset.check_account_parameters(
+            args.account_parameter, template.body
+        ),
+        tags=parameters.parse_tags(args.tags),
+        failure_tolerance=args.failure_tolerance,
+        max_concurrent=args.max_concurrent,
+    )
+    return stackset.deploy(stack_set, rollout)
 
 
 EXAMPLES = {
@@ -333,6 +386,11 @@ EXAMPLES = {
     "credentials": "emrs-env credentials --stack-name emrs --region eu-west-1 "
     "--csv creds.csv",
     "publish": "emrs-env publish --template-bucket my-templates --region eu-west-1",
+    "stackset": "emrs-env stackset deploy --name emrs --ou ou-ab12-cdef3456 "
+    "--regions eu-west-1,us-east-1 \\\n      --template-bucket my-templates "
+    "--account-parameter 111122223333:NatGateways=single\n  "
+    "emrs-env stackset status --name emrs\n  "
+    "emrs-env stackset destroy --name emrs --yes",
 }
 
 
@@ -560,7 +618,90 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument(
         "--prefix", default="emrs-env", metavar="PREFIX", help="S3 key prefix"
     )
+    pub.add_argument(
+        "--share-with",
+        action="append",
+        default=[],
+        metavar="ORG|OU|ACCOUNT",
+        help="share the portfolio with an organization (o-...), OU or account of "
+        "your organization, with principal name sharing (repeatable)",
+    )
+    pub.add_argument(
+        "--portfolio-id", metavar="PORTFOLIO", help="the portfolio to share (port-...)"
+    )
+    _stackset_parser(sub)
     return top
+
+
+def _stackset_parser(sub: argparse._SubParsersAction) -> None:
+    """`emrs-env stackset deploy|status|destroy` and their options."""
+    group = _command(
+        sub, "stackset", "roll the environment out to many accounts with a StackSet",
+        cmd_stackset,
+    )  # fmt: skip
+    actions = group.add_subparsers(
+        dest="action", metavar="ACTION", required=True, help="deploy, status or destroy"
+    )
+    summaries = {
+        "deploy": "create or update the StackSet and its stack instances",
+        "status": "show the StackSet and each account's and region's stack",
+        "destroy": "delete the stack instances, then the StackSet",
+    }
+    for action, summary in summaries.items():
+        command = actions.add_parser(action, help=summary, description=summary + ".")
+        _aws_options(command, stack=False)
+        command.add_argument("--name", required=True, help="the StackSet's name")
+        command.add_argument(
+            "--call-as",
+            choices=["SELF", "DELEGATED_ADMIN"],
+            default="SELF",
+            help="SELF in the management account; DELEGATED_ADMIN in a delegated "
+            "administrator account",
+        )
+        if action != "deploy":
+            command.add_argument(
+                "--poll-seconds", type=float, default=10.0, help=argparse.SUPPRESS
+            )
+        if action == "destroy":
+            command.add_argument(
+                "--yes", action="store_true", help="delete without asking"
+            )
+        if action != "deploy":
+            continue
+        _change_options(command)
+        command.add_argument(
+            "--ou",
+            action="append",
+            default=[],
+            metavar="OU-ID",
+            help="organizational unit (ou-xxxx-xxxxxxxx) or root (r-xxxx) to deploy "
+            "to, repeatable; accounts that join it later get the stack too",
+        )
+        command.add_argument(
+            "--regions", required=True, metavar="R1,R2", help="regions, comma-separated"
+        )
+        command.add_argument(
+            "--account-parameter",
+            action="append",
+            default=[],
+            metavar="ACCOUNT:KEY=VALUE",
+            help="a parameter override for one account (repeatable)",
+        )
+        command.add_argument(
+            "--failure-tolerance",
+            type=int,
+            default=0,
+            metavar="N",
+            help="accounts per region that may fail before the rollout stops "
+            "(default 0)",
+        )
+        command.add_argument(
+            "--max-concurrent",
+            type=int,
+            default=1,
+            metavar="N",
+            help="accounts deployed at once per region (default 1)",
+        )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -56,6 +56,7 @@ def add_conditions(template: Template) -> None:
             {"Condition": C.CREATE_STUDIO}, {"Condition": C.CREATE_APPLICATION}
         ),
         C.LIVY: And({"Condition": C.CREATE_APPLICATION}, is_true(P.LIVY)),
+        C.REGIONAL_IAM: is_true(P.REGIONAL_IAM),
         C.CMK: Equals(Ref(P.ENCRYPTION_KEY), "customer-managed"),
         C.PRIVATE_ENDPOINTS: And(
             {"Condition": C.CREATE_VPC},

@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from generator import names
+from generator.regions import LONGEST_REGION
 
-# IAM user names allow 64 characters; four are kept for the NamePrefix parameter.
-USER_NAME_MAX = 60
+# IAM user names allow 64 characters; four are kept for the NamePrefix parameter
+# and 15 for the region the RegionalIamNames parameter adds ("ap-southeast-1-").
+IAM_USER_NAME_CHARS = 64
+USER_NAME_MAX = IAM_USER_NAME_CHARS - 4 - len(LONGEST_REGION) - 1
 USER_NAME_RE = re.compile(rf"[A-Za-z0-9+=,.@_-]{{1,{USER_NAME_MAX}}}")
 USER_NAME_RULE = f"1-{USER_NAME_MAX} characters from letters, digits and + = , . @ _ -"
 

@@ -117,8 +117,9 @@ def add_secrets(
                 Condition=C.CREATE_USERS,
                 Name=secret_name(user),
                 Description=Sub(
-                    f"Console credentials of IAM user ${{{P.NAME_PREFIX}}}{user} "
-                    "(emrs-env ${AWS::StackName})."
+                    "Console credentials of IAM user ${User} (emrs-env "
+                    "${AWS::StackName}).",
+                    User=names.iam_name(user),
                 ),
                 KmsKeyId=If(C.CMK, key_arn, NoValue),
                 SecretString=PLACEHOLDER,

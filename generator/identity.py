@@ -11,7 +11,7 @@ from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template, ia
 
 from generator import names, policies
 from generator.config import Options
-from generator.names import C, P, R, prefixed
+from generator.names import C, P, R, iam_name
 
 Conditional = tuple[str, Statement]
 
@@ -53,7 +53,7 @@ def _role(
     template: Template, logical: str, name: str, trust: PolicyDocument
 ) -> iam.Role:
     return template.add_resource(
-        iam.Role(logical, RoleName=prefixed(name), AssumeRolePolicyDocument=trust)
+        iam.Role(logical, RoleName=iam_name(name), AssumeRolePolicyDocument=trust)
     )
 
 
@@ -66,7 +66,7 @@ def _attached_policy(
 ) -> iam.ManagedPolicy:
     return iam.ManagedPolicy(
         logical,
-        ManagedPolicyName=prefixed(name),
+        ManagedPolicyName=iam_name(name),
         Description=description,
         PolicyDocument=doc,
         **attachments,
@@ -77,7 +77,7 @@ def _group(logical: str, name: str) -> iam.Group:
     return iam.Group(
         logical,
         Condition=C.CREATE_USERS,
-        GroupName=prefixed(name),
+        GroupName=iam_name(name),
         Policies=[
             iam.Policy(
                 PolicyName="change-own-password",
@@ -173,7 +173,7 @@ def add_identity(
             iam.User(
                 logical,
                 Condition=C.CREATE_USERS,
-                UserName=prefixed(name),
+                UserName=iam_name(name),
                 Path=Sub(names.USER_PATH),
                 Groups=[Ref(group)],
             )

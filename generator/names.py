@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 
-from troposphere import Sub, Tags
+from troposphere import If, Sub, Tags
 
 TEMPLATE_DESCRIPTION = (
     "EMR Serverless interactive environment with EMR Studio: notebook bucket, VPC, "
     "runtime and Studio roles, administrator and developer access (emrs-env)."
 )
+
+# What RegionalIamNames puts between NamePrefix and an IAM name: IAM is global per
+# account, so stacks of one account in several regions (a StackSet) need it.
+REGION_IN_NAME = "${AWS::Region}-"
 
 # Default names of the seed guide (NamePrefix is prepended at deploy time).
 BUCKET_BASE = "emrserverless-interactive-blog"
@@ -86,6 +90,7 @@ class P:
     NONCURRENT_DAYS = "NoncurrentVersionExpirationDays"
     FLOW_LOGS = "EnableFlowLogs"
     LOG_RETENTION = "LogRetentionDays"
+    REGIONAL_IAM = "RegionalIamNames"
 
 
 class C:
@@ -112,6 +117,7 @@ class C:
     FLOW_LOGS = "CreateFlowLogs"
     PRIVATE_ENDPOINTS = "CreatePrivateEndpoints"
     PRIVATE_KMS_ENDPOINT = "CreatePrivateKmsEndpoint"
+    REGIONAL_IAM = "AddRegionToIamNames"
 
 
 class R:
@@ -207,6 +213,15 @@ def secret_arns() -> Sub:
 def prefixed(name: str) -> Sub:
     """A resource name with the NamePrefix parameter in front."""
     return Sub(f"${{{P.NAME_PREFIX}}}{name}")
+
+
+def iam_name(name: str) -> If:
+    """An IAM name: NamePrefix, the region when RegionalIamNames is true, the name."""
+    return If(
+        C.REGIONAL_IAM,
+        Sub(f"${{{P.NAME_PREFIX}}}{REGION_IN_NAME}{name}"),
+        prefixed(name),
+    )
 
 
 def name_tag(name: str) -> Sub:

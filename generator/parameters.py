@@ -40,7 +40,8 @@ ENVIRONMENT = "Environment"
 NETWORK = "Network"
 ACCESS = "People and access"
 EMR = "EMR Studio and interactive application"
-GROUPS = [ENVIRONMENT, NETWORK, ACCESS, EMR]
+REGIONS = "Several regions of one account"
+GROUPS = [ENVIRONMENT, NETWORK, ACCESS, EMR, REGIONS]
 
 
 def _spec(name: str, group: str, label: str, text: str, **props: Any) -> Spec:
@@ -245,6 +246,14 @@ SPECS: list[Spec] = [
         P.MAX_MEMORY, EMR, "Maximum memory (GB)", 128, (MIN_MEMORY_GB, 30000),
         "Most memory the application may use at once, a cost ceiling; a notebook "
         "session needs 16 GB each for the kernel worker, a driver and an executor.",
+    ),
+    _bool(
+        P.REGIONAL_IAM, REGIONS, "Region in IAM names", "false",
+        "Put the region after the name prefix in every IAM role, policy, group "
+        "and user name (dev-eu-west-1-emr-serverless-runtime-role), so stacks in "
+        "several regions of one account, such as a StackSet's, do not collide; "
+        "IAM names are global per account. Changing it on an existing stack "
+        "replaces the roles, policies, groups and users (with new passwords).",
     ),
 ]  # fmt: skip
 

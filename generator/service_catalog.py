@@ -156,8 +156,19 @@ def _role_pattern(role: dict[str, Any]) -> str:
     name = role.get("Properties", {}).get("RoleName")
     if name is None:
         return f"role/{PRODUCT_STACK_PREFIX}*"
-    text = name["Fn::Sub"] if isinstance(name, dict) else name
-    return "role/*" + text.rsplit("}", 1)[-1]
+    # The shortest literal tail of any form the name takes (Fn::If of Fn::Subs
+    # when RegionalIamNames may add the region) matches every form.
+    return "role/*" + min(_name_tails(name), key=len)
+
+
+def _name_tails(name: Any) -> list[str]:
+    """The literal text after the last substitution of each form of a name."""
+    if isinstance(name, str):
+        return [name.rsplit("}", 1)[-1]]
+    if "Fn::If" in name:
+        return [t for branch in name["Fn::If"][1:] for t in _name_tails(branch)]
+    text = name["Fn::Sub"]
+    return _name_tails(text if isinstance(text, str) else text[0])
 
 
 def passed_roles(environment: dict[str, Any]) -> dict[str, set[str]]:

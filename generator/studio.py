@@ -29,7 +29,7 @@ def add_studio_network_policy(template: Template, studio_role: iam.Role) -> None
     template.add_resource(
         iam.ManagedPolicy(
             R.STUDIO_NETWORK_POLICY,
-            ManagedPolicyName=prefixed(names.STUDIO_NETWORK_POLICY),
+            ManagedPolicyName=names.iam_name(names.STUDIO_NETWORK_POLICY),
             Description="Lets EMR Studio manage workspace network interfaces in "
             "resources tagged for EMR.",
             PolicyDocument=policies.studio_network_policy(),

@@ -61,7 +61,7 @@ def test_config_adds_developers(tmp_path: Path, capsys) -> None:
             "differ only in punctuation",
         ),
         ('admin_user = "ana"\ndevelopers = ["ANA"]\n', "developers[0]", "already used"),
-        (f'admin_user = "{"x" * 61}"\n', "admin_user", "1-60 characters"),
+        (f'admin_user = "{"x" * 46}"\n', "admin_user", "1-45 characters"),
         ("developers = [\n", "--config", "not valid TOML"),
     ],
 )

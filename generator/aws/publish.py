@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from generator.aws.session import Aws, CommandError, error_code
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, error_code
 from generator.render import ENVIRONMENT_YAML
 
 
@@ -57,3 +58,56 @@ def publish(aws: Aws, bucket: str, prefix: str, text: str) -> Published:
         Tagging="servicecatalog:provisioning=true",
     )
     return Published(bucket=bucket, key=key, region=str(aws.region))
+
+
+# CreatePortfolioShare (AWS Service Catalog API Reference): OrganizationNode Type
+# ORGANIZATION (o-...), ORGANIZATIONAL_UNIT (ou-...) or ACCOUNT (12 digits), from
+# the management account or a delegated administrator, after
+# EnableAWSOrganizationsAccess. SharePrincipals shares the portfolio's IAM_PATTERN
+# principal names ("Principal name sharing"); principals given as ARNs do not carry
+# over, so recipients associate their own.
+SHARE_NODES = (
+    (re.compile(r"o-[a-z0-9]{10,32}"), "ORGANIZATION"),
+    (re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}"), "ORGANIZATIONAL_UNIT"),
+    (re.compile(r"[0-9]{12}"), "ACCOUNT"),
+)
+PORTFOLIO_ID = re.compile(r"port-[a-z0-9]{1,100}")
+
+
+def share_node(target: str) -> dict[str, str]:
+    """The OrganizationNode for an organization, OU or account ID."""
+    for pattern, kind in SHARE_NODES:
+        if pattern.fullmatch(target):
+            return {"Type": kind, "Value": target}
+    raise CommandError(
+        f"--share-with {target!r} is not an organization (o-...), organizational "
+        "unit (ou-xxxx-xxxxxxxx) or 12-digit account ID",
+        EXIT_USAGE,
+    )
+
+
+def check_portfolio_id(portfolio_id: str | None) -> str:
+    """The portfolio to share (the portfolio stack's PortfolioId output)."""
+    if not portfolio_id or not PORTFOLIO_ID.fullmatch(portfolio_id):
+        raise CommandError(
+            "--share-with needs --portfolio-id port-... (the PortfolioId output of "
+            "the portfolio stack)",
+            EXIT_USAGE,
+        )
+    return portfolio_id
+
+
+def share(aws: Aws, portfolio_id: str, node: dict[str, str]) -> str | None:
+    """Share the portfolio with an organization node; the share token, if any."""
+    answer = aws.client("servicecatalog").create_portfolio_share(
+        PortfolioId=portfolio_id, OrganizationNode=node, SharePrincipals=True
+    )
+    return answer.get("PortfolioShareToken")
+
+
+RECIPIENT_STEPS = (
+    "In each receiving account: find the portfolio under Service Catalog > "
+    "Portfolios > Imported (accept it there if it waits for acceptance), then "
+    "associate the IAM roles, users or groups that may launch the product; "
+    "launching uses the product's launch role created in that account's copy."
+)

@@ -1,0 +1,401 @@
+"""`emrs-env stackset deploy|status|destroy`: the environment in many accounts.
+
+A service-managed StackSet (AWS CloudFormation User Guide, "Create a stack set with
+service-managed permissions") deploys to every account of the organizational
+units given, and with automatic deployment to accounts that join them later. It
+runs from the Organizations management account or a delegated administrator
+(CallAs DELEGATED_ADMIN); trusted access for StackSets must be on in Organizations.
+Every stack instance of a set gets the set's parameters (plus per-account
+overrides), so RegionalIamNames is true whenever the set spans several regions.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import names
+from generator.aws import parameters
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, error_code
+from generator.aws.stack import CAPABILITIES, TemplateFile
+
+# CreateStackSet / DeploymentTargets (AWS CloudFormation API Reference).
+STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
+OU_ID = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
+CALLERS = ("SELF", "DELEGATED_ADMIN")
+# StackSetOperation.Status (DescribeStackSetOperation).
+OPERATION_DONE = {"SUCCEEDED", "FAILED", "STOPPED"}
+# Stack instances: the environment's notebook bucket stays when its stack goes
+# (DeletionPolicy Retain); its default name is known from the parameters.
+DEFAULT_BUCKET = f"{{prefix}}{names.BUCKET_BASE}-{{account}}-{{region}}"
+
+
+def _usage(message: str) -> CommandError:
+    return CommandError(message, EXIT_USAGE)
+
+
+def mask(account: str) -> str:
+    """An account ID shortened to its last four digits, for output."""
+    return f"****{account[-4:]}" if len(account) > 4 else account
+
+
+def check_name(name: str) -> str:
+    """The StackSet name, or a usage error."""
+    if not STACK_SET_NAME.fullmatch(name):
+        raise _usage(
+            f"--name {name!r}: a StackSet name starts with a letter and has up to "
+            "128 letters, digits and hyphens"
+        )
+    return name
+
+
+def check_targets(ous: Sequence[str]) -> list[str]:
+    """Organizational unit IDs (ou-xxxx-xxxxxxxx) or the root (r-xxxx)."""
+    if not ous:
+        raise _usage("give at least one --ou (ou-xxxx-xxxxxxxx, or the root r-xxxx)")
+    for ou in ous:
+        if not OU_ID.fullmatch(ou):
+            raise _usage(
+                f"--ou {ou!r} is not an organizational unit ID (ou-xxxx-xxxxxxxx) "
+                "or a root ID (r-xxxx)"
+            )
+    return list(dict.fromkeys(ous))
+
+
+def check_regions(text: str) -> list[str]:
+    """A comma-separated region list, none empty, no duplicates."""
+    regions = [r.strip() for r in text.split(",") if r.strip()]
+    if not regions:
+        raise _usage("--regions lists no region; give e.g. --regions eu-west-1")
+    for region in regions:
+        if not REGION.fullmatch(region):
+            raise _usage(
+                f"--regions: {region!r} is not a region name such as eu-west-1"
+            )
+    return list(dict.fromkeys(regions))
+
+
+def check_account_parameters(
+    pairs: Sequence[str], template: dict[str, Any]
+) -> dict[str, dict[str, str]]:
+    """ACCOUNT:KEY=VALUE overrides by account, each checked like --parameter."""
+    by_account: dict[str, dict[str, str]] = {}
+    for pair in pairs:
+        account, sep, rest = pair.partition(":")
+        if not sep or not ACCOUNT_ID.fullmatch(account):
+            raise _usage(
+                f"--account-parameter {pair!r} is not ACCOUNT:KEY=VALUE with a "
+                "12-digit account ID"
+            )
+        values = parameters.split_pairs([rest], "--account-parameter")
+        by_account.setdefault(account, {}).update(values)
+    for values in by_account.values():
+        parameters.check_parameters(values, template)
+    return by_account
+
+
+def check_values(values: dict[str, str], regions: Sequence[str]) -> dict[str, str]:
+    """The set's parameters: RegionalIamNames on by default, no fixed bucket name."""
+    if values.get(names.P.BUCKET_NAME):
+        raise _usage(
+            f"{names.P.BUCKET_NAME} names one bucket, but S3 bucket names are global "
+            "and a StackSet makes one stack per account and region; leave it empty"
+        )
+    regional = values.setdefault(names.P.REGIONAL_IAM, "true")
+    if regional == "false" and len(regions) > 1:
+        raise _usage(
+            f"{names.P.REGIONAL_IAM}=false with {len(regions)} regions: IAM names are "
+            "global per account, so the stacks of one account would collide"
+        )
+    return values
+
+
+def check_concurrency(failure_tolerance: int, max_concurrent: int) -> None:
+    """Operation preferences StackSets accept (StackSetOperationPreferences:
+    MaxConcurrentCount is at most one more than FailureToleranceCount)."""
+    if failure_tolerance < 0 or max_concurrent < 1:
+        raise _usage("--failure-tolerance takes 0 or more, --max-concurrent 1 or more")
+    if max_concurrent > failure_tolerance + 1:
+        raise _usage(
+            f"--max-concurrent {max_concurrent} is more than --failure-tolerance "
+            f"{failure_tolerance} + 1, which StackSets refuse"
+        )
+
+
+@dataclass
+class Row:
+    """One stack instance: account, region, status and why."""
+
+    account: str
+    region: str
+    status: str
+    reason: str = ""
+    ou: str = ""
+
+
+def table(rows: Sequence[Row]) -> str:
+    """The instances as an aligned table, account IDs shortened."""
+    head = ("ACCOUNT", "REGION", "STATUS", "REASON")
+    lines = [head] + [
+        (mask(r.account), r.region, r.status, r.reason or "-") for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line[:3]))
+        + "  "
+        + line[3]
+        for line in lines
+    )
+
+
+def instance_rows(cfn: Any, name: str, call_as: str) -> list[Row]:
+    """Every stack instance of the set (ListStackInstances, paginated)."""
+    rows: list[Row] = []
+    pages = cfn.get_paginator("list_stack_instances").paginate(
+        StackSetName=name, CallAs=call_as
+    )
+    for page in pages:
+        for item in page.get("Summaries", []):
+            detail = item.get("StackInstanceStatus", {}).get("DetailedStatus")
+            rows.append(
+                Row(
+                    account=item["Account"],
+                    region=item["Region"],
+                    status=detail or item.get("Status", "?"),
+                    reason=item.get("StatusReason", ""),
+                    ou=item.get("OrganizationalUnitId", ""),
+                )
+            )
+    return sorted(rows, key=lambda r: (r.account, r.region))
+
+
+@dataclass
+class StackSet:
+    """One command on one service-managed StackSet."""
+
+    aws: Aws
+    name: str
+    call_as: str = "SELF"
+    poll_seconds: float = 10.0
+    say: Callable[[str], None] = print
+    seen: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    @property
+    def cfn(self) -> Any:
+        """The CloudFormation client of the StackSet's administrator region."""
+        return self.aws.client("cloudformation")
+
+    def describe(self) -> dict[str, Any] | None:
+        """The StackSet, or None when it does not exist (or was deleted)."""
+        try:
+            found = self.cfn.describe_stack_set(
+                StackSetName=self.name, CallAs=self.call_as
+            )["StackSet"]
+        except Exception as error:  # botocore's modelled StackSetNotFoundException
+            if error_code(error) == "StackSetNotFoundException":
+                return None
+            raise
+        return None if found.get("Status") == "DELETED" else found
+
+    def follow(self, operation_id: str, what: str) -> str:
+        """Poll the operation, printing each account and region as it changes."""
+        while True:
+            operation = self.cfn.describe_stack_set_operation(
+                StackSetName=self.name, OperationId=operation_id, CallAs=self.call_as
+            )["StackSetOperation"]
+            self._progress(operation_id)
+            status = operation["Status"]
+            if status in OPERATION_DONE:
+                reason = operation.get("StatusReason", "")
+                self.say(f"{what}: {status}" + (f" ({reason})" if reason else ""))
+                return status
+            time.sleep(self.poll_seconds)
+
+    def _progress(self, operation_id: str) -> None:
+        pages = self.cfn.get_paginator("list_stack_set_operation_results").paginate(
+            StackSetName=self.name, OperationId=operation_id, CallAs=self.call_as
+        )
+        for page in pages:
+            for item in page.get("Summaries", []):
+                key = (item["Account"], item["Region"])
+                status = item.get("Status", "?")
+                if self.seen.get(key) != status:
+                    self.seen[key] = status
+                    reason = item.get("StatusReason", "")
+                    self.say(
+                        f"  {mask(key[0])} {key[1]}: {status}"
+                        + (f" ({reason})" if reason else "")
+                    )
+
+    def summary(self) -> list[Row]:
+        """Print the instance table; return its rows."""
+        rows = instance_rows(self.cfn, self.name, self.call_as)
+        self.say(table(rows) if rows else "no stack instances")
+        return rows
+
+
+def operation_preferences(
+    failure_tolerance: int, max_concurrent: int, regions: Sequence[str]
+) -> dict[str, Any]:
+    """StackSetOperationPreferences: counts per region, regions in parallel."""
+    return {
+        "RegionConcurrencyType": "PARALLEL",
+        "RegionOrder": list(regions),
+        "FailureToleranceCount": failure_tolerance,
+        "MaxConcurrentCount": max_concurrent,
+    }
+
+
+@dataclass
+class Rollout:
+    """What `stackset deploy` creates or updates, all checked before AWS."""
+
+    template: TemplateFile
+    template_bucket: str
+    ous: list[str]
+    regions: list[str]
+    values: dict[str, str]
+    overrides: dict[str, dict[str, str]]
+    tags: list[dict[str, str]] = field(default_factory=list)
+    failure_tolerance: int = 0
+    max_concurrent: int = 1
+
+
+def deploy(stack_set: StackSet, rollout: Rollout) -> int:
+    """Create or update the set, add the instances, apply overrides; summarise."""
+    cfn = stack_set.cfn
+    location = rollout.template.location(
+        stack_set.aws.client("s3"), rollout.template_bucket
+    )
+    params = [
+        {"ParameterKey": k, "ParameterValue": v} for k, v in rollout.values.items()
+    ]
+    prefs = operation_preferences(
+        rollout.failure_tolerance, rollout.max_concurrent, rollout.regions
+    )
+    targets = {"OrganizationalUnitIds": rollout.ous}
+    common = {
+        "StackSetName": stack_set.name,
+        "CallAs": stack_set.call_as,
+        **location,
+        "Parameters": params,
+        "Capabilities": CAPABILITIES,
+        "Tags": rollout.tags,
+        "PermissionModel": "SERVICE_MANAGED",
+        # Accounts that join an OU get the stack; leaving removes it (the bucket
+        # stays: DeletionPolicy Retain).
+        "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
+    }
+    results = []
+    if stack_set.describe() is None:
+        cfn.create_stack_set(**common)
+        stack_set.say(f"created StackSet {stack_set.name}")
+    else:
+        operation = cfn.update_stack_set(
+            **common,
+            DeploymentTargets=targets,
+            Regions=rollout.regions,
+            OperationPreferences=prefs,
+        )["OperationId"]
+        results.append(stack_set.follow(operation, "update of existing instances"))
+    # Instances that exist already are left as they are (CreateStackInstances).
+    operation = cfn.create_stack_instances(
+        StackSetName=stack_set.name,
+        CallAs=stack_set.call_as,
+        DeploymentTargets=targets,
+        Regions=rollout.regions,
+        OperationPreferences=prefs,
+    )["OperationId"]
+    results.append(stack_set.follow(operation, "stack instances"))
+    for account, values in rollout.overrides.items():
+        operation = cfn.update_stack_instances(
+            StackSetName=stack_set.name,
+            CallAs=stack_set.call_as,
+            DeploymentTargets={
+                **targets,
+                "Accounts": [account],
+                "AccountFilterType": "INTERSECTION",
+            },
+            Regions=rollout.regions,
+            ParameterOverrides=[
+                {"ParameterKey": k, "ParameterValue": v} for k, v in values.items()
+            ],
+            OperationPreferences=prefs,
+        )["OperationId"]
+        results.append(stack_set.follow(operation, f"overrides of {mask(account)}"))
+    rows = stack_set.summary()
+    bad = [r for r in rows if r.status not in ("SUCCEEDED", "CURRENT")]
+    return 0 if all(s == "SUCCEEDED" for s in results) and not bad else 1
+
+
+def status(stack_set: StackSet) -> int:
+    """Print the set's state, auto-deployment and its instances."""
+    found = stack_set.describe()
+    if found is None:
+        raise CommandError(f"no StackSet {stack_set.name} ({stack_set.aws.searched()})")
+    auto = found.get("AutoDeployment", {})
+    stack_set.say(
+        f"StackSet {stack_set.name}: {found.get('Status', '?')}, "
+        f"{found.get('PermissionModel', '?')} permissions, automatic deployment "
+        f"{'on' if auto.get('Enabled') else 'off'}"
+    )
+    rows = stack_set.summary()
+    return 0 if all(r.status in ("SUCCEEDED", "CURRENT") for r in rows) else 1
+
+
+def retained_buckets(found: dict[str, Any], rows: Sequence[Row]) -> list[str]:
+    """The notebook bucket each deleted instance leaves, by its default name."""
+    values = {
+        p["ParameterKey"]: p["ParameterValue"] for p in found.get("Parameters", [])
+    }
+    if values.get(names.P.BUCKET_NAME):
+        return [
+            f"{mask(r.account)} {r.region}: {values[names.P.BUCKET_NAME]}" for r in rows
+        ]
+    prefix = values.get(names.P.NAME_PREFIX, "")
+    return [
+        f"{mask(r.account)} {r.region}: "
+        + DEFAULT_BUCKET.format(prefix=prefix, account="<account>", region=r.region)
+        for r in rows
+    ]
+
+
+def destroy(stack_set: StackSet, confirm: Callable[[str], bool] | None = None) -> int:
+    """Delete every stack instance, then the set; list the buckets that stay."""
+    found = stack_set.describe()
+    if found is None:
+        raise CommandError(f"no StackSet {stack_set.name} ({stack_set.aws.searched()})")
+    rows = instance_rows(stack_set.cfn, stack_set.name, stack_set.call_as)
+    if confirm is not None and not confirm(
+        f"Delete StackSet {stack_set.name} and its {len(rows)} stack instances?"
+    ):
+        stack_set.say("nothing deleted")
+        return 0
+    if rows:
+        ous = sorted({r.ou for r in rows if r.ou})
+        regions = sorted({r.region for r in rows})
+        operation = stack_set.cfn.delete_stack_instances(
+            StackSetName=stack_set.name,
+            CallAs=stack_set.call_as,
+            DeploymentTargets={"OrganizationalUnitIds": ous},
+            Regions=regions,
+            RetainStacks=False,
+            OperationPreferences=operation_preferences(0, 1, regions),
+        )["OperationId"]
+        if stack_set.follow(operation, "deletion of stack instances") != "SUCCEEDED":
+            stack_set.summary()
+            return 1
+    stack_set.cfn.delete_stack_set(
+        StackSetName=stack_set.name, CallAs=stack_set.call_as
+    )
+    stack_set.say(f"deleted StackSet {stack_set.name}")
+    if rows:
+        stack_set.say("Notebook buckets kept (DeletionPolicy Retain), per account:")
+        for line in retained_buckets(found, rows):
+            stack_set.say(f"  {line}")
+    return 0

@@ -1,0 +1,265 @@
+"""`emrs-env stackset`: a service-managed StackSet over moto's CloudFormation and
+Organizations (CreateStackSet, CreateStackInstances, ListStackInstances,
+DescribeStackSetOperation: AWS CloudFormation API Reference), botocore's Stubber
+for DeleteStackInstances with DeploymentTargets, which moto ignores."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.stub import ANY, Stubber
+
+from generator import cli
+from generator.aws import stackset
+from generator.aws.session import Aws
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = str(ROOT / "build")
+REGIONS = "us-east-1,eu-west-1"
+
+
+def run(*argv: str) -> int:
+    return cli.main(list(argv))
+
+
+def organization() -> tuple[list[str], list[str]]:
+    """Two OUs with one member account each; their IDs."""
+    org = boto3.client("organizations", region_name="us-east-1")
+    org.create_organization(FeatureSet="ALL")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous, accounts = [], []
+    for name in ("analytics", "science"):
+        ou = org.create_organizational_unit(ParentId=root, Name=name)
+        ou_id = ou["OrganizationalUnit"]["Id"]
+        status = org.create_account(Email=f"{name}@example.com", AccountName=name)
+        account = org.describe_create_account_status(
+            CreateAccountRequestId=status["CreateAccountStatus"]["Id"]
+        )["CreateAccountStatus"]["AccountId"]
+        org.move_account(
+            AccountId=account, SourceParentId=root, DestinationParentId=ou_id
+        )
+        ous.append(ou_id)
+        accounts.append(account)
+    return ous, accounts
+
+
+# moto deploys each instance's stack itself and knows few of the environment's
+# resource types: the rollout runs with a small template of the same parameters.
+SMALL = """AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  NamePrefix: {Type: String, Default: ''}
+  BucketName: {Type: String, Default: ''}
+  NatGateways:
+    {Type: String, Default: one-per-az, AllowedValues: [one-per-az, single, none]}
+  RegionalIamNames: {Type: String, Default: 'false', AllowedValues: ['true', 'false']}
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+"""
+
+
+def deploy_args(ous: list[str], *extra: str, template: str = TEMPLATE) -> list[str]:
+    args = ["stackset", "deploy", "--name", "emrs", "--regions", REGIONS,
+            "--template", template, "--template-bucket", "templates",
+            "--poll-seconds", "0"]  # fmt: skip
+    for ou in ous:
+        args += ["--ou", ou]
+    return [*args, *extra]
+
+
+def test_rollout_to_two_ous_and_two_regions(mocked_aws, capsys, tmp_path) -> None:
+    ous, accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    args = ("--template", str(small))
+
+    assert run(*deploy_args(ous, "--parameter", "NatGateways=single", *args)) == 0
+    out = capsys.readouterr().out
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    found = cfn.describe_stack_set(StackSetName="emrs")["StackSet"]
+    assert found["PermissionModel"] == "SERVICE_MANAGED"
+    sent = {p["ParameterKey"]: p["ParameterValue"] for p in found["Parameters"]}
+    # Several regions of one account: IAM names carry the region.
+    assert sent == {"NatGateways": "single", "RegionalIamNames": "true"}
+    instances = cfn.list_stack_instances(StackSetName="emrs")["Summaries"]
+    assert sorted((i["Account"], i["Region"]) for i in instances) == sorted(
+        (a, r) for a in accounts for r in REGIONS.split(",")
+    )
+    assert "created StackSet emrs" in out
+    assert "stack instances: SUCCEEDED" in out
+    table = [line for line in out.splitlines() if line.startswith("****")]
+    assert len(table) == 4
+    # The table names accounts by their last four digits, never the whole ID.
+    assert all(a not in out for a in accounts)
+    assert any(f"****{accounts[0][-4:]}" in line for line in table)
+
+    # Again, with a per-account override: the set is updated, nothing duplicated.
+    assert run(*deploy_args(ous, "--account-parameter",
+                            f"{accounts[0]}:NatGateways=none", *args)) == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "update of existing instances: SUCCEEDED" in out
+    assert f"overrides of ****{accounts[0][-4:]}: SUCCEEDED" in out
+    assert len(cfn.list_stack_instances(StackSetName="emrs")["Summaries"]) == 4
+
+    assert run("stackset", "status", "--name", "emrs") == 0
+    out = capsys.readouterr().out
+    # moto keeps no AutoDeployment, so its answer reads "off".
+    assert "emrs: ACTIVE, SERVICE_MANAGED permissions, automatic deployment" in out
+    assert len([line for line in out.splitlines() if line.startswith("****")]) == 4
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--ou", "ou-bad"], "--ou 'ou-bad' is not an organizational unit ID"),
+        (["--ou", "ou-ab12-cdef3456", "--regions", " , "], "--regions lists no region"),
+        (["--ou", "ou-ab12-cdef3456", "--parameter", "Nope=1"],
+         "unknown parameter 'Nope'"),
+        (["--ou", "ou-ab12-cdef3456", "--account-parameter", "1234:NatGateways=none"],
+         "12-digit account ID"),
+        (["--ou", "ou-ab12-cdef3456", "--account-parameter",
+          "111122223333:Nope=1"], "unknown parameter 'Nope'"),
+        (["--ou", "ou-ab12-cdef3456", "--parameter", "BucketName=mine"],
+         "S3 bucket names are global"),
+        (["--ou", "ou-ab12-cdef3456", "--parameter", "RegionalIamNames=false"],
+         "would collide"),
+        (["--ou", "ou-ab12-cdef3456", "--max-concurrent", "3"], "StackSets refuse"),
+        (["--ou", "r-ab12", "--name", "9bad"], "a StackSet name starts with a letter"),
+        ([], "give at least one --ou"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_before_any_aws_call(
+    monkeypatch, capsys, extra: list[str], message: str
+) -> None:
+    def no_aws(self, service):
+        raise AssertionError(f"{service} called")
+
+    monkeypatch.setattr(Aws, "client", no_aws)
+    args = ["stackset", "deploy", "--name", "emrs", "--regions", REGIONS,
+            "--template", TEMPLATE, "--template-bucket", "t"]  # fmt: skip
+    # A later option wins in argparse: the bad value replaces the good one.
+    assert run(*args, *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_destroy_deletes_instances_then_the_set_and_lists_kept_buckets(
+    mocked_aws, capsys
+) -> None:
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stub = Stubber(cfn)
+    call = {"StackSetName": "emrs", "CallAs": "SELF"}
+    stub.add_response(
+        "describe_stack_set",
+        {"StackSet": {"StackSetName": "emrs", "Status": "ACTIVE", "Parameters": [
+            {"ParameterKey": "NamePrefix", "ParameterValue": "dev-"}]}},
+        call,
+    )  # fmt: skip
+    rows = [
+        {"Account": "111122223333", "Region": region, "Status": "CURRENT",
+         "OrganizationalUnitId": "ou-ab12-cdef3456", "StackSetId": "emrs:1"}
+        for region in ("eu-west-1", "us-east-1")
+    ]  # fmt: skip
+    stub.add_response("list_stack_instances", {"Summaries": rows}, call)
+    stub.add_response(
+        "delete_stack_instances",
+        {"OperationId": "op-1"},
+        {**call, "DeploymentTargets": {"OrganizationalUnitIds": ["ou-ab12-cdef3456"]},
+         "Regions": ["eu-west-1", "us-east-1"], "RetainStacks": False,
+         "OperationPreferences": ANY},
+    )  # fmt: skip
+    stub.add_response(
+        "describe_stack_set_operation",
+        {"StackSetOperation": {"OperationId": "op-1", "Status": "SUCCEEDED",
+                               "CreationTimestamp": datetime.datetime(2026, 1, 1)}},
+        {**call, "OperationId": "op-1"},
+    )  # fmt: skip
+    stub.add_response(
+        "list_stack_set_operation_results",
+        {"Summaries": [{"Account": "111122223333", "Region": "eu-west-1",
+                        "Status": "SUCCEEDED"}]},
+        {**call, "OperationId": "op-1"},
+    )  # fmt: skip
+    stub.add_response("delete_stack_set", {}, call)
+    aws = Aws("us-east-1")
+    aws._clients["cloudformation"] = cfn
+    seen: list[str] = []
+    with stub:
+        code = stackset.destroy(stackset.StackSet(aws, "emrs", say=seen.append))
+        stub.assert_no_pending_responses()
+    assert code == 0
+    text = "\n".join(seen)
+    assert "****3333 eu-west-1: SUCCEEDED" in text
+    assert "deleted StackSet emrs" in text
+    assert (
+        "****3333 us-east-1: dev-emrserverless-interactive-blog-<account>-us-east-1"
+        in text
+    )
+    assert "111122223333" not in text
+
+
+def test_status_of_a_missing_set_is_one_line(mocked_aws, capsys) -> None:
+    assert run("stackset", "status", "--name", "nothere") == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("emrs-env stackset: error: no StackSet nothere")
+    assert len(err.splitlines()) == 1
+
+
+# --- publish --share-with: CreatePortfolioShare (AWS Service Catalog API Reference),
+# which moto lacks: botocore's Stubber.
+
+
+def test_publish_shares_with_an_ou_with_principal_sharing(
+    mocked_aws, monkeypatch, capsys
+) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="templates")
+    catalog = boto3.client("servicecatalog", region_name="us-east-1")
+    stub = Stubber(catalog)
+    stub.add_response(
+        "create_portfolio_share",
+        {"PortfolioShareToken": "share-1"},
+        {"PortfolioId": "port-abc123", "SharePrincipals": True,
+         "OrganizationNode": {"Type": "ORGANIZATIONAL_UNIT",
+                              "Value": "ou-ab12-cdef3456"}},
+    )  # fmt: skip
+    real_client = Aws.client
+
+    def client(self, service):
+        return catalog if service == "servicecatalog" else real_client(self, service)
+
+    monkeypatch.setattr(Aws, "client", client)
+    with stub:
+        code = run("publish", "--template", TEMPLATE, "--template-bucket",
+                   "templates", "--share-with", "ou-ab12-cdef3456",
+                   "--portfolio-id", "port-abc123")  # fmt: skip
+        stub.assert_no_pending_responses()
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "shared portfolio port-abc123 with ou-ab12-cdef3456" in out
+    assert "associate the IAM roles" in out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            ["--share-with", "everyone", "--portfolio-id", "port-a"],
+            "not an organization",
+        ),
+        (["--share-with", "o-abcdefghij"], "needs --portfolio-id"),
+    ],
+)
+def test_bad_share_targets_are_refused_before_any_aws_call(
+    monkeypatch, capsys, extra: list[str], message: str
+) -> None:
+    def no_aws(self, service):
+        raise AssertionError(f"{service} called")
+
+    monkeypatch.setattr(Aws, "client", no_aws)
+    args = ["publish", "--template", TEMPLATE, "--template-bucket", "t"]
+    assert run(*args, *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and len(err.strip().splitlines()) == 1
