@@ -33,7 +33,9 @@ def build_artifacts(options: Options) -> dict[str, str]:
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
         ARCHITECTURE_MD: architecture_markdown(as_dict),
-        render.PORTFOLIO_YAML: render.to_yaml(build_portfolio_template(as_dict)),
+        render.PORTFOLIO_YAML: render.to_yaml(
+            build_portfolio_template(as_dict).to_dict()
+        ),
     }
 
 

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
 if TYPE_CHECKING:
     from troposphere import Template
 
@@ -54,9 +56,94 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def to_yaml(template: Template) -> str:
-    """The template as YAML with short-form intrinsic functions."""
-    return template.to_yaml()
+# The YAML format, chosen once for both emitters (libyaml's C emitter when PyYAML
+# has it, PyYAML's Python emitter otherwise) so they write the same bytes: cfn-flip's
+# short-form intrinsic functions (`!Ref 'Name'`, `!GetAtt 'A.B'`), keys sorted,
+# folded (`>`) strings from 200 characters, literal (`|`) blocks from 10 lines,
+# strings starting with 0 single-quoted (account IDs keep their zeros), and block
+# sequences not indented under their key (the only form libyaml writes; cfn-flip's
+# own emitter indents them by two more spaces).
+YAML_WIDTH = 200
+LITERAL_LINES = 10
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
+_SHORT_FORM = ("Ref", "Condition")
+
+
+def _text(value: str, tag: str = _STR, style: str | None = None) -> Any:
+    if style is None:
+        breaks = "\n" in value or "\r" in value
+        if breaks and value.count("\n") + value.count("\r") >= LITERAL_LINES:
+            style = "|"
+        elif len(value) >= YAML_WIDTH and "\n" not in value:
+            style = ">"
+        elif value[:1] == "0":
+            style = "'"
+        elif breaks:
+            style = '"'
+    return ScalarNode(tag, value, style=style)
+
+
+def _function(name: str, value: Any) -> Any:
+    tag = f"!{name}"
+    if name == "GetAtt" and isinstance(value, list):
+        value = ".".join(value)
+    if isinstance(value, list):
+        return SequenceNode(tag, [_node(v) for v in value], flow_style=False)
+    if isinstance(value, dict):
+        pairs = [(_text(k), _node(value[k])) for k in sorted(value)]
+        return MappingNode(tag, pairs, flow_style=False)
+    return _text(str(value), tag, "'")
+
+
+def _node(value: Any) -> Any:
+    """The YAML node of one value of a template dict."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, inner),) = value.items()
+            if key in _SHORT_FORM:
+                return _function(key, inner)
+            if key.startswith("Fn::"):
+                return _function(key.removeprefix("Fn::"), inner)
+        pairs = [(_text(k), _node(value[k])) for k in sorted(value)]
+        return MappingNode(_MAP, pairs, flow_style=False)
+    if isinstance(value, list | tuple):
+        return SequenceNode(_SEQ, [_node(v) for v in value], flow_style=False)
+    if isinstance(value, bool):
+        return ScalarNode("tag:yaml.org,2002:bool", str(value).lower())
+    if isinstance(value, int):
+        return ScalarNode("tag:yaml.org,2002:int", str(value))
+    if isinstance(value, float):
+        return ScalarNode("tag:yaml.org,2002:float", repr(value))
+    if value is None:
+        return ScalarNode("tag:yaml.org,2002:null", "null")
+    raise TypeError(f"cannot write {type(value).__name__} to YAML")
+
+
+def yaml_dumper(prefer_c: bool = True) -> type:
+    """libyaml's C dumper when PyYAML was built with it, else the Python one."""
+    import yaml
+
+    if prefer_c and getattr(yaml, "__with_libyaml__", False):
+        return yaml.CDumper
+    return yaml.Dumper
+
+
+def to_yaml(document: Template | dict[str, Any], prefer_c: bool = True) -> str:
+    """A template (or its dict) as YAML with short-form intrinsic functions,
+    dumped once through the fastest emitter available."""
+    import io
+
+    data = document if isinstance(document, dict) else document.to_dict()
+    stream = io.StringIO()
+    dumper = yaml_dumper(prefer_c)(
+        stream, default_flow_style=False, allow_unicode=True, width=YAML_WIDTH
+    )
+    dumper.open()
+    dumper.serialize(_node(data))
+    dumper.close()
+    return stream.getvalue()
 
 
 def to_json(template: dict[str, Any]) -> str:
