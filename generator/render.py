@@ -7,6 +7,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,13 +122,31 @@ def _node(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
 
 
+@cache
 def yaml_dumper(prefer_c: bool = True) -> type:
-    """libyaml's C dumper when PyYAML was built with it, else the Python one."""
+    """libyaml's C dumper when PyYAML was built with it, else the Python one; both
+    remember how each plain string resolves (the emitter asks twice per string)."""
     import yaml
 
+    base = yaml.Dumper
     if prefer_c and getattr(yaml, "__with_libyaml__", False):
-        return yaml.CDumper
-    return yaml.Dumper
+        base = yaml.CDumper
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            if kind is not ScalarNode:
+                return super().resolve(kind, value, implicit)
+            key = (value, implicit)
+            if key not in self.resolved:
+                self.resolved[key] = super().resolve(kind, value, implicit)
+            return self.resolved[key]
+
+    Dumper.__name__ = f"Remembering{base.__name__}"
+    return Dumper
 
 
 def to_yaml(document: Template | dict[str, Any], prefer_c: bool = True) -> str:
