@@ -61,8 +61,16 @@ def _out_folder(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Write every artifact under the output folder."""
-    return _write(_out_folder(args), _built(args.config, build_artifacts))
+    """Write every artifact under the output folder; say what it costs to run."""
+    import json
+
+    from generator import render
+    from generator.pricing import fixed_summary
+
+    files = _built(args.config, build_artifacts)
+    code = _write(_out_folder(args), files)
+    print(fixed_summary(json.loads(files[render.ENVIRONMENT_JSON])))
+    return code
 
 
 def _write(folder: Path, files: dict[str, str]) -> int:

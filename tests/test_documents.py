@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from generator import cli
 import pytest
 
+from generator import cli
 from generator.config import USER_NAME_MAX
 from generator.diagram import (
     GROUPS,
@@ -97,17 +98,52 @@ def test_edges_follow_refs_getatts_subs_and_depends_on() -> None:
     )
 
 
-def test_parameter_reference_lists_every_parameter() -> None:
+def test_parameter_reference_reads_without_regular_expressions() -> None:
     text = parameters_markdown(TEMPLATE)
+    labels = TEMPLATE["Metadata"]["AWS::CloudFormation::Interface"]["ParameterLabels"]
     for name, spec in TEMPLATE["Parameters"].items():
-        (row,) = [
-            line for line in text.splitlines() if line.startswith(f"| `{name}` |")
-        ]
-        assert spec["Description"].replace("|", "\\|") in row
+        heading = f"### {labels[name]['default']} (`{name}`)"
+        assert text.count(heading) == 1, name
+        section = text.split(heading)[1].split("\n### ")[0]
+        assert spec["Description"] in section
+        assert "- On an existing stack: " in section
+        if "AllowedPattern" in spec:
+            assert spec["AllowedPattern"] not in text
+            assert spec["ConstraintDescription"] in section
     for group in TEMPLATE["Metadata"]["AWS::CloudFormation::Interface"][
         "ParameterGroups"
     ]:
         assert f"## {group['Label']['default']}" in text
+    # no regular-expression syntax anywhere
+    assert not re.search(r"\^\(|\[a-z0-9|\{\d,\d*\}|\$`", text)
+
+
+def test_reference_says_what_values_mean_and_what_updates_do() -> None:
+    text = parameters_markdown(TEMPLATE)
+    encryption = text.split("(`EncryptionKey`)")[1].split("\n### ")[0]
+    assert "S3 managed keys (SSE-S3), not the `aws/s3` KMS key" in encryption
+    assert "Replaces the EMR Studio" in encryption
+    roles = text.split("(`AdminRoleNames`)")[1].split("\n### ")[0]
+    assert "A comma-separated list." in roles and "Names (not ARNs)" in roles
+    azs = text.split("(`NumberOfAZs`)")[1].split("\n### ")[0]
+    assert "3 to 2: refused by EMR Studio" in azs
+    release = text.split("(`ReleaseLabel`)")[1].split("\n### ")[0]
+    assert "after the application is stopped" in release
+    flow = text.split("(`EnableFlowLogs`)")[1].split("\n### ")[0]
+    assert "On an existing stack: Changed in place." in flow
+
+
+def test_reference_costs_the_default_configuration() -> None:
+    text = parameters_markdown(TEMPLATE)
+    costs = text.split("## What it costs")[1]
+    assert "| NAT gateways | 2 | $0.0900 | $65.70 |" in costs
+    assert (
+        "| Public IPv4 addresses (the NAT gateways') | 2 | $0.0100 | $7.30 |" in costs
+    )
+    assert "**$73.00**" in costs
+    assert "| `NatGateways` = `single` | $36.50 |" in costs
+    assert "$0.052624 per vCPU-hour" in costs and "$0.042094 per vCPU-hour" in costs
+    assert "us-east-1" in costs and "aws.amazon.com/vpc/pricing" in costs
 
 
 def test_diagram_command_writes_only_the_diagram(tmp_path: Path, capsys) -> None:
