@@ -35,7 +35,9 @@ def build_artifacts(options: Options) -> dict[str, str]:
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
         ARCHITECTURE_MD: architecture_markdown(as_dict),
-        render.PORTFOLIO_YAML: render.to_yaml(build_portfolio_template(as_dict)),
+        render.PORTFOLIO_YAML: render.to_yaml(
+            build_portfolio_template(as_dict).to_dict()
+        ),
     }
 
 
@@ -61,8 +63,16 @@ def _out_folder(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Write every artifact under the output folder."""
-    return _write(_out_folder(args), _built(args.config, build_artifacts))
+    """Write every artifact under the output folder; say what it costs to run."""
+    import json
+
+    from generator import render
+    from generator.pricing import fixed_summary
+
+    files = _built(args.config, build_artifacts)
+    code = _write(_out_folder(args), files)
+    print(fixed_summary(json.loads(files[render.ENVIRONMENT_JSON])))
+    return code
 
 
 def _write(folder: Path, files: dict[str, str]) -> int:

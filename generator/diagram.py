@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 ARCHITECTURE_MD = "ARCHITECTURE.md"
@@ -81,22 +81,266 @@ def edges(template: dict[str, Any]) -> list[tuple[str, str]]:
     return sorted(pairs)
 
 
+# Mermaid's default limits (mermaid.js config: maxEdges, maxTextSize).
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+
+GROUPS = {
+    "people": "People and credentials",
+    "roles": "IAM roles",
+    "network": "Network",
+    "storage": "Storage",
+    "emr": "EMR Studio and the application",
+    "keys": "Encryption",
+}
+PER_USER_TYPES = (
+    "AWS::IAM::User",
+    "AWS::IAM::Group",
+    "AWS::IAM::UserToGroupAddition",
+    "AWS::SecretsManager::Secret",
+    "Custom::ConsoleCredentials",
+)
+
+
+@dataclass(frozen=True)
+class Box:
+    """One node of the picture: the resources it stands for, in one group."""
+
+    key: str
+    group: str
+    label: str
+    members: tuple[str, ...]
+
+
+# (node key, group, label, logical IDs or prefixes it stands for); `{i}` is the AZ.
+RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
+    ("policies", "people", "Admin and developer policies<br/>(also on federated "
+     "roles)", ("AdminPolicy", "DeveloperPolicy")),
+    ("function", "people", "Stack function<br/>(passwords, clean-up)",
+     ("CustomResourceFunction", "CustomResourceLogGroup",
+      "CustomResourceInvokeConfig")),
+    ("runtime", "roles", "EMR Serverless runtime role", ("RuntimeRole",
+     "RuntimePolicy")),
+    ("studiorole", "roles", "EMR Studio service role",
+     ("StudioServiceRole", "StudioServicePolicy", "StudioWorkspaceNetworkPolicy")),
+    ("functionrole", "roles", "Stack function role", ("CustomResourceRole",)),
+    ("flowlogrole", "roles", "Flow-log role", ("FlowLogRole",)),
+    ("vpc", "network", "VPC, internet gateway", ("Vpc", "InternetGateway",
+     "InternetGatewayAttachment", "PublicRouteTable", "PublicDefaultRoute",
+     "DefaultSecurityGroupRules")),
+    ("private{i}", "network", "Private subnet {i}", ("PrivateSubnet{i}",
+     "PrivateRouteTable{i}", "PrivateSubnetRouteTableAssociation{i}",
+     "PrivateDefaultRoute{i}")),
+    ("public{i}", "network", "Public subnet {i}", ("PublicSubnet{i}",
+     "PublicSubnetRouteTableAssociation{i}")),
+    ("nat{i}", "network", "NAT gateway {i}", ("NatGateway{i}", "NatEip{i}")),
+    ("s3endpoint", "network", "S3 gateway endpoint", ("S3GatewayEndpoint",)),
+    ("endpoints", "network", "Glue and STS interface endpoints",
+     ("GlueInterfaceEndpoint", "StsInterfaceEndpoint",
+      "InterfaceEndpointSecurityGroup")),
+    ("kmsendpoint", "network", "KMS interface endpoint", ("KmsInterfaceEndpoint",)),
+    ("flowlogs", "network", "VPC flow logs", ("FlowLog", "FlowLogGroup")),
+    ("bucket", "storage", "Notebook bucket<br/>(kept on delete)",
+     ("NotebookBucket", "NotebookBucketPolicy")),
+    ("studio", "emr", "EMR Studio<br/>workspace and engine security groups",
+     ("Studio", "StudioWorkspaceSecurityGroup", "StudioEngineSecurityGroup",
+      "StudioEngineIngressFromWorkspace", "StudioWorkspaceEgressToEngine")),
+    ("application", "emr", "Interactive Spark application", ("Application",
+     "ApplicationSecurityGroup")),
+    ("lifecycle", "emr", "Stop before update and delete,<br/>network clean-up",
+     ("ApplicationStopBeforeUpdate", "ApplicationStopBeforeDelete",
+      "NetworkInterfaceCleanup")),
+    ("key", "keys", "Customer-managed KMS key", ("EnvironmentKey",
+     "EnvironmentKeyAlias")),
+]  # fmt: skip
+# What an arrow between two kinds of box means; other references are not drawn.
+RELATIONS: dict[tuple[str, str], str] = {
+    ("people", "policies"): "granted",
+    ("people", "function"): "passwords from",
+    ("policies", "bucket"): "read and write",
+    ("policies", "application"): "use",
+    ("policies", "runtime"): "pass",
+    ("policies", "studio"): "use",
+    ("runtime", "bucket"): "reads and writes",
+    ("studiorole", "bucket"): "reads and writes",
+    ("studio", "studiorole"): "assumes",
+    ("studio", "private"): "runs in",
+    ("application", "private"): "runs in",
+    ("application", "runtime"): "jobs assume",
+    ("function", "functionrole"): "runs as",
+    ("flowlogs", "flowlogrole"): "delivers as",
+    ("flowlogs", "vpc"): "records",
+    ("endpoints", "private"): "in",
+    ("kmsendpoint", "private"): "in",
+    ("private", "nat"): "internet through",
+    ("private", "s3endpoint"): "S3 through",
+    ("nat", "public"): "in",
+    ("lifecycle", "application"): "stops",
+    ("lifecycle", "function"): "handled by",
+    ("key", "bucket"): "encrypts",
+    ("key", "people"): "encrypts",
+    ("key", "studio"): "encrypts",
+    ("key", "flowlogs"): "encrypts",
+}
+TRUSTED_BY = {"emr-serverless.amazonaws.com": "application"}
+
+
+def _kind(key: str) -> str:
+    return key.rstrip("0123456789")
+
+
+def boxes(template: dict[str, Any]) -> list[Box]:
+    """Every resource in exactly one box; per-user resources in one box."""
+    resources = template["Resources"]
+    left = dict(resources)
+    found: list[Box] = []
+    users = [k for k, r in resources.items() if r["Type"] == "AWS::IAM::User"]
+    people = tuple(k for k, r in resources.items() if r["Type"] in PER_USER_TYPES)
+    if people:
+        developers = max(len(users) - 1, 0)
+        label = (
+            f"admin + {developers} developer{'s' * (developers != 1)}:<br/>user, "
+            "group membership, secret, credentials"
+        )
+        found.append(Box("people", "people", label, people))
+        for k in people:
+            left.pop(k)
+    for key, group, label, names in RULES:
+        for az in range(1, 4) if "{i}" in key else [0]:
+            members = tuple(n.format(i=az) for n in names if n.format(i=az) in left)
+            if members:
+                for k in members:
+                    left.pop(k)
+                found.append(Box(key.format(i=az), group, label.format(i=az), members))
+    fallback = {c: g for g, c in zip(GROUPS, GROUP_OF_CONCERN, strict=True)}
+    for logical, res in left.items():  # anything new gets its own box
+        group = fallback.get(concern(logical, res["Type"]), "emr")
+        found.append(Box(logical, group, logical, (logical,)))
+    return found
+
+
+GROUP_OF_CONCERN = (
+    "Credentials",
+    "Identity",
+    "Network",
+    "Storage",
+    "EMR Studio and application",
+    "Encryption",
+)
+
+
+def _clauses(condition: Any, conditions: dict[str, Any]) -> list[str]:
+    """A condition as parameter clauses joined by "and" (e.g. "NumberOfAZs = 3")."""
+    if isinstance(condition, str):
+        return _clauses(conditions[condition], conditions)
+    ((fn, args),) = condition.items()
+    if fn == "Condition":
+        return _clauses(conditions[args], conditions)
+    if fn == "Fn::And":
+        return [c for a in args for c in _clauses(a, conditions)]
+    if fn == "Fn::Or":
+        parts = [" and ".join(_clauses(a, conditions)) for a in args]
+        return ["(" + " or ".join(parts) + ")"]
+    if fn == "Fn::Not":
+        (inner,) = args
+        if "Fn::Not" in inner:
+            return _clauses(inner["Fn::Not"][0], conditions)
+        if "Fn::Equals" in inner:
+            return [_equals(inner["Fn::Equals"], negate=True)]
+        return ["not (" + " and ".join(_clauses(inner, conditions)) + ")"]
+    if fn == "Fn::Equals":
+        return [_equals(args)]
+    raise ValueError(f"cannot describe condition function {fn}")
+
+
+def _equals(args: list[Any], negate: bool = False) -> str:
+    left, right = args
+    if isinstance(left, dict) and "Fn::Join" in left:
+        name = left["Fn::Join"][1]["Ref"]
+        return f"{name} {'given' if negate else 'empty'}"
+    name = left["Ref"]
+    if right == "":
+        return f"{name} {'given' if negate else 'empty'}"
+    return f"{name} {'≠' if negate else '='} {right}"
+
+
+def _box_clauses(box: Box, template: dict[str, Any]) -> list[str]:
+    """The clauses every member of the box exists under (empty: always there)."""
+    conditions = template.get("Conditions", {})
+    named = [template["Resources"][m].get("Condition") for m in box.members]
+    if any(c is None for c in named):
+        return []
+    sets = [_clauses(c, conditions) for c in named]
+    return [c for c in sets[0] if all(c in other for other in sets[1:])]
+
+
 def mermaid(template: dict[str, Any]) -> str:
-    """The flowchart: one subgraph per concern, arrows from Ref/GetAtt/DependsOn."""
-    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for logical, res in template["Resources"].items():
-        groups[concern(logical, res["Type"])].append((logical, res["Type"]))
+    """The picture: boxes grouped by concern, dashed (with their condition) when a
+    parameter can remove them, arrows for the relations a reader cares about."""
+    found = boxes(template)
+    owner = {m: b for b in found for m in b.members}
     lines = ["flowchart LR"]
-    for index, name in enumerate(CONCERNS):
-        if not groups.get(name):
+    conditional = []
+    for group, title in GROUPS.items():
+        members = [b for b in found if b.group == group]
+        if not members:
             continue
-        lines.append(f'  subgraph concern{index}["{name}"]')
-        for logical, kind in sorted(groups[name]):
-            short = kind.removeprefix("AWS::").replace("::", " ")
-            lines.append(f'    {logical}["{logical}<br/><small>{short}</small>"]')
+        each = [_box_clauses(box, template) for box in members]
+        shared = [c for c in each[0] if all(c in other for other in each[1:])]
+        if len(members) < 2:
+            shared = []  # a lone box says its own condition
+        if shared:
+            title += "<br/><i>when " + " and ".join(shared) + "</i>"
+        lines.append(f'  subgraph {group}_group["{title}"]')
+        for box, clauses in zip(members, each, strict=True):
+            label = box.label
+            clauses = [c for c in clauses if c not in shared]
+            if clauses or shared:
+                conditional.append(box.key)
+                label += "".join(
+                    f"<br/><i>when {' and '.join(clauses)}</i>" for _ in clauses[:1]
+                )
+            lines.append(f'    {box.key}["{label}"]')
         lines.append("  end")
-    lines += [f"  {source} --> {target}" for source, target in edges(template)]
+    arrows: dict[tuple[str, str], str] = {}
+    for source, target in edges(template):
+        a, b = owner[source], owner[target]
+        relation = RELATIONS.get((_kind(a.key), _kind(b.key))) or RELATIONS.get(
+            (_kind(b.key), _kind(a.key))
+        )
+        if a.key == b.key or relation is None:
+            continue
+        pair = (a.key, b.key)
+        if (_kind(a.key), _kind(b.key)) not in RELATIONS:
+            pair = (b.key, a.key)
+        arrows.setdefault(pair, relation)
+    trusts = _trusts(template, owner)
+    for pair, relation in trusts.items():
+        arrows.setdefault(pair, relation)
+    lines += [f"  {a} -->|{label}| {b}" for (a, b), label in sorted(arrows.items())]
+    if conditional:
+        lines.append("  classDef conditional stroke-dasharray: 5 5")
+        lines.append(f"  class {','.join(conditional)} conditional")
     return "\n".join(lines)
+
+
+def _trusts(template: dict[str, Any], owner: dict[str, Box]) -> dict:
+    """Who assumes a role that no resource names: a service in its trust policy."""
+    found = {}
+    keys = {b.key for b in owner.values()}
+    for logical, res in template["Resources"].items():
+        if res["Type"] != "AWS::IAM::Role":
+            continue
+        trust = res["Properties"]["AssumeRolePolicyDocument"]
+        for statement in trust["Statement"]:
+            services = statement.get("Principal", {}).get("Service", [])
+            for service in [services] if isinstance(services, str) else services:
+                who = TRUSTED_BY.get(service)
+                if who in keys:
+                    found[(who, owner[logical].key)] = RELATIONS[
+                        (who, _kind(owner[logical].key))
+                    ]
+    return found
 
 
 def architecture_markdown(template: dict[str, Any]) -> str:
@@ -104,14 +348,15 @@ def architecture_markdown(template: dict[str, Any]) -> str:
     count = len(template["Resources"])
     return "\n".join(
         [
-            "# Architecture of the environment template",
+            "# Architecture of the environment",
             "",
             "Generated from `emr-serverless-interactive.yaml` by `make template` "
-            "(or `emrs-env diagram`); do not edit. Each box is one of the template's "
-            f"{count} resources, grouped by concern; an arrow points from a resource "
-            "to one it refers to (`Ref`, `Fn::GetAtt`, `Fn::Sub`) or depends on. "
-            "Conditional resources are included; see PARAMETERS.md for the choices "
-            "that remove them.",
+            "(or `emrs-env diagram`); do not edit. The template's "
+            f"{count} resources drawn as an architect would: grouped by concern, the "
+            "people's per-user resources in one box whatever their number, and an "
+            "arrow for who assumes which role, what reads the bucket, what runs in "
+            "which subnets and what the key encrypts. A dashed box exists only "
+            "under the parameter values written in it (see PARAMETERS.md).",
             "",
             "```mermaid",
             mermaid(template),

@@ -7,8 +7,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from generator.names import P
 
 if TYPE_CHECKING:
     from troposphere import Template
@@ -55,9 +60,112 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def to_yaml(template: Template) -> str:
-    """The template as YAML with short-form intrinsic functions."""
-    return template.to_yaml()
+# The YAML format, chosen once for both emitters (libyaml's C emitter when PyYAML
+# has it, PyYAML's Python emitter otherwise) so they write the same bytes: cfn-flip's
+# short-form intrinsic functions (`!Ref 'Name'`, `!GetAtt 'A.B'`), keys sorted,
+# folded (`>`) strings from 200 characters, literal (`|`) blocks from 10 lines,
+# strings starting with 0 single-quoted (account IDs keep their zeros), and block
+# sequences not indented under their key (the only form libyaml writes; cfn-flip's
+# own emitter indents them by two more spaces).
+YAML_WIDTH = 200
+LITERAL_LINES = 10
+_STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
+_SHORT_FORM = ("Ref", "Condition")
+
+
+def _text(value: str, tag: str = _STR, style: str | None = None) -> Any:
+    if style is None:
+        breaks = "\n" in value or "\r" in value
+        if breaks and value.count("\n") + value.count("\r") >= LITERAL_LINES:
+            style = "|"
+        elif len(value) >= YAML_WIDTH and "\n" not in value:
+            style = ">"
+        elif value[:1] == "0":
+            style = "'"
+        elif breaks:
+            style = '"'
+    return ScalarNode(tag, value, style=style)
+
+
+def _function(name: str, value: Any) -> Any:
+    tag = f"!{name}"
+    if name == "GetAtt" and isinstance(value, list):
+        value = ".".join(value)
+    if isinstance(value, list):
+        return SequenceNode(tag, [_node(v) for v in value], flow_style=False)
+    if isinstance(value, dict):
+        pairs = [(_text(k), _node(value[k])) for k in sorted(value)]
+        return MappingNode(tag, pairs, flow_style=False)
+    return _text(str(value), tag, "'")
+
+
+def _node(value: Any) -> Any:
+    """The YAML node of one value of a template dict."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((key, inner),) = value.items()
+            if key in _SHORT_FORM:
+                return _function(key, inner)
+            if key.startswith("Fn::"):
+                return _function(key.removeprefix("Fn::"), inner)
+        pairs = [(_text(k), _node(value[k])) for k in sorted(value)]
+        return MappingNode(_MAP, pairs, flow_style=False)
+    if isinstance(value, list | tuple):
+        return SequenceNode(_SEQ, [_node(v) for v in value], flow_style=False)
+    if isinstance(value, bool):
+        return ScalarNode("tag:yaml.org,2002:bool", str(value).lower())
+    if isinstance(value, int):
+        return ScalarNode("tag:yaml.org,2002:int", str(value))
+    if isinstance(value, float):
+        return ScalarNode("tag:yaml.org,2002:float", repr(value))
+    if value is None:
+        return ScalarNode("tag:yaml.org,2002:null", "null")
+    raise TypeError(f"cannot write {type(value).__name__} to YAML")
+
+
+@cache
+def yaml_dumper(prefer_c: bool = True) -> type:
+    """libyaml's C dumper when PyYAML was built with it, else the Python one; both
+    remember how each plain string resolves (the emitter asks twice per string)."""
+    import yaml
+
+    base = yaml.Dumper
+    if prefer_c and getattr(yaml, "__with_libyaml__", False):
+        base = yaml.CDumper
+
+    class Dumper(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
+            if kind is not ScalarNode:
+                return super().resolve(kind, value, implicit)
+            key = (value, implicit)
+            if key not in self.resolved:
+                self.resolved[key] = super().resolve(kind, value, implicit)
+            return self.resolved[key]
+
+    Dumper.__name__ = f"Remembering{base.__name__}"
+    return Dumper
+
+
+def to_yaml(document: Template | dict[str, Any], prefer_c: bool = True) -> str:
+    """A template (or its dict) as YAML with short-form intrinsic functions,
+    dumped once through the fastest emitter available."""
+    import io
+
+    data = document if isinstance(document, dict) else document.to_dict()
+    stream = io.StringIO()
+    dumper = yaml_dumper(prefer_c)(
+        stream, default_flow_style=False, allow_unicode=True, width=YAML_WIDTH
+    )
+    dumper.open()
+    dumper.serialize(_node(data))
+    dumper.close()
+    return stream.getvalue()
 
 
 def to_json(template: dict[str, Any]) -> str:
@@ -65,45 +173,177 @@ def to_json(template: dict[str, Any]) -> str:
     return json.dumps(template, indent=1) + "\n"
 
 
+# What changing each parameter does to a stack that exists (README, "Updating").
+IN_PLACE = "Changed in place."
+REPLACES_STUDIO = (
+    "Replaces the EMR Studio: workspaces stay with the old Studio, which is "
+    "deleted; their files stay in the bucket."
+)
+STOPS_APPLICATION = (
+    "Changed in place after the application is stopped, which ends running "
+    "notebook sessions."
+)
+ON_UPDATE = {
+    P.NAME_PREFIX: "Replaces the EMR Studio, the application, the roles and "
+    "policies and, with the default name, the bucket (the old bucket is kept).",
+    P.BUCKET_NAME: "Creates a new bucket; the old one is kept with its notebooks.",
+    P.ENCRYPTION_KEY: REPLACES_STUDIO,
+    P.EXISTING_VPC: REPLACES_STUDIO,
+    P.NUMBER_OF_AZS: "2 to 3: adds a subnet in place. 3 to 2: refused by EMR "
+    "Studio (its subnets can only grow); the update rolls back.",
+    P.EXISTING_SUBNETS: "Adding subnets: in place. Removing any: refused by EMR "
+    "Studio; the update rolls back.",
+    # CloudFormation User Guide, AWS::EC2::VPC CidrBlock and AWS::EMR::Studio
+    # VpcId: "Update requires: Replacement".
+    P.VPC_CIDR: "Replaces the VPC, its subnets and the EMR Studio (workspaces "
+    "stay with the old Studio).",
+    P.ROTATION_TOKEN: "Gives every user a new password.",
+    P.CREATE_STUDIO: "true to false deletes the EMR Studio; its workspaces go "
+    "with it, their files stay in the bucket.",
+    P.CREATE_APPLICATION: "Creates, or stops and deletes, the application.",
+    P.RELEASE_LABEL: STOPS_APPLICATION,
+    P.ARCHITECTURE: STOPS_APPLICATION,
+    P.LIVY: STOPS_APPLICATION,
+    P.IDLE_TIMEOUT: STOPS_APPLICATION,
+    P.MAX_VCPU: STOPS_APPLICATION,
+    P.MAX_MEMORY: STOPS_APPLICATION,
+}
+# Values whose name alone would mislead.
+VALUE_MEANS = {
+    (P.ENCRYPTION_KEY, "aws-managed"): "the bucket uses S3 managed keys (SSE-S3), "
+    "not the `aws/s3` KMS key; secrets use Secrets Manager's AWS managed key and "
+    "logs CloudWatch Logs' own encryption",
+    (P.ENCRYPTION_KEY, "customer-managed"): "one rotating KMS key of this stack "
+    "for the bucket, secrets, logs and EMR Studio",
+}
+
+
+def _allowed(name: str, spec: dict[str, Any]) -> str:
+    """The values a parameter takes, in words: no regular expressions."""
+    if "AllowedValues" in spec:
+        values = [
+            f"`{v}`"
+            + (f" ({VALUE_MEANS[name, v]})" if (name, v) in VALUE_MEANS else "")
+            for v in spec["AllowedValues"]
+        ]
+        return ", ".join(values)
+    if "MinValue" in spec:
+        return f"{spec['MinValue']} to {spec['MaxValue']}"
+    text = spec.get("ConstraintDescription", "Any text.")
+    if spec["Type"] == "CommaDelimitedList":
+        text = "A comma-separated list. " + text
+    return text
+
+
 def _cell(value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, list):
-        return ", ".join(f"`{v}`" for v in value)
-    return f"`{value}`"
+    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def parameters_markdown(template: dict[str, Any]) -> str:
-    """A reference table of the template's parameters, by console group."""
+    """The parameter reference for a console user, by console group, with costs."""
     interface = template["Metadata"]["AWS::CloudFormation::Interface"]
     labels = interface["ParameterLabels"]
     lines = [
         "# Parameters of the environment template",
         "",
         "Generated from `emr-serverless-interactive.yaml` by `make template`; "
-        "do not edit.",
+        "do not edit. The sections follow the groups of the CloudFormation "
+        "console's **Specify stack details** page. *On an existing stack* says "
+        "what an update that changes the value does (see README, Updating).",
         "",
     ]
     for group in interface["ParameterGroups"]:
-        lines += [
-            f"## {group['Label']['default']}",
-            "",
-            "| Parameter | Label | Default | Allowed values | Description |",
-            "|---|---|---|---|---|",
-        ]
+        lines += [f"## {group['Label']['default']}", ""]
         for name in group["Parameters"]:
             spec = template["Parameters"][name]
-            allowed = spec.get("AllowedValues")
-            if allowed is None and "AllowedPattern" in spec:
-                allowed = spec["AllowedPattern"]
-            elif allowed is None and "MinValue" in spec:
-                allowed = f"{spec['MinValue']}-{spec['MaxValue']}"
             default = spec.get("Default")
-            default_cell = _cell(default) if default != "" else "(empty)"
-            description = spec["Description"].replace("|", "\\|")
-            lines.append(
-                f"| `{name}` | {labels[name]['default']} | {default_cell} | "
-                f"{_cell(allowed).replace('|', chr(92) + '|')} | {description} |"
-            )
-        lines.append("")
-    return "\n".join(lines)
+            shown = "(empty)" if default in ("", None) else f"`{default}`"
+            lines += [
+                f"### {labels[name]['default']} (`{name}`)",
+                "",
+                spec["Description"],
+                "",
+                f"- Default: {shown}",
+                f"- Allowed: {_cell(_allowed(name, spec))}",
+                f"- On an existing stack: {ON_UPDATE.get(name, IN_PLACE)}",
+                "",
+            ]
+    return "\n".join(lines + _costs(template))
+
+
+def _costs(template: dict[str, Any]) -> list[str]:
+    from generator import pricing
+
+    def money(value: float, places: int = 2) -> str:
+        return f"${value:,.{places}f}"
+
+    charges = pricing.fixed_charges(template)
+    lines = [
+        "## What it costs",
+        "",
+        f"On-demand prices in {pricing.PRICES_REGION} as of {pricing.PRICES_DATE} "
+        "(a month is 730 hours), from the price table in `generator/pricing.py`; "
+        "other regions and later dates differ: check the pages it names. IAM, EMR "
+        "Studio, the S3 gateway endpoint and the stack's function cost nothing or "
+        "next to nothing.",
+        "",
+        "### Fixed charges at the default parameters",
+        "",
+        "| What | How many | Per hour | Per month |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {c.what} | {c.count} | {money(c.per_hour, 4)} | {money(c.per_month)} |"
+        for c in charges
+    ]
+    total = pricing.monthly_total(charges)
+    lines += [
+        f"| **Total** | | {money(total / pricing.HOURS_PER_MONTH, 4)} | "
+        f"**{money(total)}** |",
+        "",
+        "Other choices change the fixed charges per month to:",
+        "",
+        "| Choice | Per month |",
+        "|---|---|",
+    ]
+    for label, chosen in COST_CHOICES:
+        month = pricing.monthly_total(pricing.fixed_charges(template, **chosen))
+        lines.append(f"| {label} | {money(month)} |")
+    lines += [
+        "",
+        "### Charges that depend on the team",
+        "",
+        "The application runs only while notebooks work and for "
+        "`IdleTimeoutMinutes` after; `MaximumVcpu` and `MaximumMemoryGb` cap what "
+        "it can use at once.",
+        "",
+        "| What | X86_64 | ARM64 |",
+        "|---|---|---|",
+    ]
+    x86, arm = pricing.usage_rates("X86_64"), pricing.usage_rates("ARM64")
+    lines += [f"| {a[0]} | {a[1]} | {b[1]} |" for a, b in zip(x86, arm, strict=True)]
+    lines += [
+        "",
+        "The smallest notebook session (kernel worker, driver and one executor, "
+        f"12 vCPU and 48 GB) costs about {money(pricing.session_hour('X86_64'))} an "
+        f"hour on X86_64 and {money(pricing.session_hour('ARM64'))} on ARM64; an "
+        "idle timeout of 15 minutes adds at most a quarter of that after the last "
+        "cell runs.",
+        "",
+        "Sources: " + "; ".join(pricing.PAGES.values()) + ".",
+        "",
+    ]
+    return lines
+
+
+COST_CHOICES = [
+    ("`NatGateways` = `single`", {P.NAT_GATEWAYS: "single"}),
+    ("`NumberOfAZs` = `3`", {P.NUMBER_OF_AZS: "3"}),
+    ("`NatGateways` = `none` (Glue and STS interface endpoints)",
+     {P.NAT_GATEWAYS: "none"}),
+    ("`NatGateways` = `none`, `EncryptionKey` = `customer-managed`",
+     {P.NAT_GATEWAYS: "none", P.ENCRYPTION_KEY: "customer-managed"}),
+    ("An existing VPC (`ExistingVpcId`, `ExistingPrivateSubnetIds`)",
+     {P.EXISTING_VPC: "vpc-0123456789abcdef0",
+      P.EXISTING_SUBNETS: "subnet-0123456789abcdef0,subnet-0123456789abcdef1"}),
+]  # fmt: skip

@@ -125,12 +125,26 @@ def _too_many(options: Options, problem: str) -> ConfigError:
 
 
 def build_within_limits(options: Options) -> tuple[Template, dict, str]:
-    """Build the template, its dict and YAML, or raise ConfigError past a quota."""
-    if len(options.developers) > max_developers():
+    """Build the template, its dict and YAML, or raise ConfigError past a quota.
+
+    The quotas are checked on the template's dict and the one YAML dump that is
+    written; max_developers() (two more sample builds) runs only to word a refusal.
+    Each developer adds at least one resource, so a count past the resource quota
+    is refused before anything is built; troposphere refuses a template past its
+    count quotas while building it.
+    """
+    from generator.render import to_yaml
+
+    if len(options.developers) > limits.MAX_RESOURCES:
         raise _too_many(options, "more than CloudFormation and IAM quotas allow")
-    template = build_template(options)
+    try:
+        template = build_template(options)
+    except ValueError as exc:  # troposphere's own count quotas, e.g. outputs
+        if not str(exc).startswith("Maximum"):
+            raise
+        raise _too_many(options, str(exc).lower()) from exc
     as_dict = template.to_dict()
-    text = template.to_yaml()
+    text = to_yaml(as_dict)
     problems = limits.problems(as_dict, len(text.encode("utf-8")))
     if problems:
         raise _too_many(options, ", ".join(problems))

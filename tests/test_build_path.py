@@ -1,0 +1,85 @@
+"""The build path: one YAML dump, the same bytes from libyaml and PyYAML, limits."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from cfn_tools import load_yaml
+
+from generator import render
+from generator.service_catalog import build_portfolio_template
+from tests.helpers import template_dict
+
+TEMPLATE = template_dict()
+
+
+def plain(data: object) -> object:
+    return json.loads(json.dumps(data))
+
+
+@pytest.mark.parametrize("which", ["environment", "portfolio"])
+def test_yaml_reads_back_as_the_template(which: str) -> None:
+    data = TEMPLATE
+    if which == "portfolio":
+        data = build_portfolio_template(TEMPLATE).to_dict()
+    assert plain(load_yaml(render.to_yaml(data))) == plain(data)
+
+
+@pytest.mark.skipif(not yaml.__with_libyaml__, reason="PyYAML built without libyaml")
+def test_c_and_python_emitters_write_the_same_bytes() -> None:
+    assert issubclass(render.yaml_dumper(), yaml.CDumper)
+    assert not issubclass(render.yaml_dumper(prefer_c=False), yaml.CDumper)
+    assert render.to_yaml(TEMPLATE) == render.to_yaml(TEMPLATE, prefer_c=False)
+
+
+def test_format_of_each_kind_of_value() -> None:
+    text = render.to_yaml(
+        {
+            "b": [{"Ref": "Name"}, {"Fn::GetAtt": ["Role", "Arn"]}],
+            "a": "012345678901",
+            "c": {"Fn::Sub": ["${X}", {"X": "true"}]},
+            "d": "x" * 200,
+            "e": "\n".join("line" for _ in range(11)),
+            "f": [1, True, None, ""],
+        },
+        prefer_c=False,
+    )
+    assert text.splitlines() == [
+        "a: '012345678901'",
+        "b:",
+        "- !Ref 'Name'",
+        "- !GetAtt 'Role.Arn'",
+        "c: !Sub",
+        "- ${X}",
+        "- X: 'true'",
+        "d: >-",
+        "  " + "x" * 200,
+        "e: |-",
+        *["  line"] * 11,
+        "f:",
+        "- 1",
+        "- true",
+        "- null",
+        "- ''",
+    ]
+    with pytest.raises(TypeError, match="cannot write object"):
+        render.to_yaml({"x": object()})
+
+
+def test_a_count_past_the_resource_quota_is_refused_before_building(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from generator import template
+    from generator.config import ConfigError, Options
+    from generator.limits import MAX_RESOURCES
+
+    def never(_options: Options) -> None:
+        raise AssertionError("built a template that cannot fit")
+
+    monkeypatch.setattr(template, "build_template", never)
+    monkeypatch.setattr(template, "max_developers", lambda: 90)
+    names = tuple(f"dev{i}" for i in range(MAX_RESOURCES + 1))
+    with pytest.raises(ConfigError, match="at most 90 developers"):
+        template.build_within_limits(Options(developers=names))
