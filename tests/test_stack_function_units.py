@@ -1,0 +1,422 @@
+"""The custom-resource function's pieces on their own, against recording fakes: the
+paths moto cannot reach (pagination, eventual consistency, missing fields) and the
+log lines an operator diagnoses a failed stack with."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from custom_resources import stack_function as cc
+
+
+def error(code: str, message: str = "", operation: str = "Op") -> ClientError:
+    body: dict[str, Any] = {"Error": {"Code": code}}
+    if message:
+        body["Error"]["Message"] = message
+    return ClientError(body, operation)
+
+
+class Fake:
+    """A client whose methods answer from scripts: a list of results or errors per
+    method (the last one repeats), recording every call's arguments."""
+
+    def __init__(self, **scripts: list[Any]) -> None:
+        self.scripts = scripts
+        self.calls: list[tuple[str, dict]] = []
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name not in self.scripts:
+            raise AttributeError(name)
+
+        def method(**kwargs: Any) -> Any:
+            self.calls.append((name, kwargs))
+            script = self.scripts[name]
+            result = script.pop(0) if len(script) > 1 else script[0]
+            if isinstance(result, Exception):
+                raise result
+            return result
+
+        return method
+
+    def called(self, name: str) -> list[dict]:
+        return [kwargs for called, kwargs in self.calls if called == name]
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(cc.time, "sleep", lambda _s: None)
+
+
+def logged(caplog: pytest.LogCaptureFixture) -> list[dict]:
+    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "root"]
+
+
+# --- shared ---------------------------------------------------------------------------
+
+
+def test_describe_names_operation_code_and_message_or_what_is_known() -> None:
+    assert cc.describe(error("Throttling", "Rate exceeded", "GetUser")) == (
+        "GetUser failed: Throttling: Rate exceeded"
+    )
+    assert cc.describe(error("Throttling", operation="")) == (
+        "AWS call failed: Throttling"
+    )
+    bare = ClientError({}, "GetUser")
+    bare.response = {}
+    assert cc.describe(bare) == "GetUser failed: Unknown"
+    assert cc.describe(error("X", "arn:aws:iam::123456789012:user/a")) == (
+        "Op failed: X: arn:aws:iam::<account>:user/a"
+    )
+
+
+# --- credentials ----------------------------------------------------------------
+
+
+def test_a_user_iam_has_not_propagated_yet_gets_its_password_on_retry() -> None:
+    iam = Fake(create_login_profile=[error("NoSuchEntity"), error("NoSuchEntity"), {}])
+    assert cc.set_password(iam, "ana", "pw") is True
+    assert len(iam.called("create_login_profile")) == 3
+    assert iam.called("create_login_profile")[-1] == {
+        "UserName": "ana", "Password": "pw", "PasswordResetRequired": True
+    }  # fmt: skip
+
+
+def test_an_existing_login_profile_gets_the_new_password() -> None:
+    iam = Fake(
+        create_login_profile=[error("EntityAlreadyExists")], update_login_profile=[{}]
+    )
+    assert cc.set_password(iam, "ana", "pw") is False
+    assert iam.called("update_login_profile") == [
+        {"UserName": "ana", "Password": "pw", "PasswordResetRequired": True}
+    ]
+
+
+def test_access_keys_of_a_user_with_none_and_their_removal(caplog) -> None:
+    caplog.set_level(logging.INFO)
+    assert cc.access_keys(Fake(list_access_keys=[{}]), "ana") == []
+    iam = Fake(
+        list_access_keys=[{"AccessKeyMetadata": [{"AccessKeyId": "AKIA1"},
+                                                 {"AccessKeyId": "AKIA2"}]}],
+        delete_access_key=[{}, error("NoSuchEntity")],
+        delete_login_profile=[error("NoSuchEntity")],
+    )  # fmt: skip
+    cc.remove(iam, {"user": "ana"})
+    assert iam.called("delete_access_key") == [
+        {"UserName": "ana", "AccessKeyId": "AKIA1"},
+        {"UserName": "ana", "AccessKeyId": "AKIA2"},
+    ]
+    assert iam.called("delete_login_profile") == [{"UserName": "ana"}]
+    assert logged(caplog) == [
+        {"event": "access-key-deleted", "user": "ana"},
+        {"event": "access-key-deleted", "user": "ana"},
+        {"event": "credentials-removed", "user": "ana"},
+    ]
+
+
+def delete_event(**extra: Any) -> dict:
+    return {"RequestType": "Delete", "StackId": "s", **extra}
+
+
+def test_deletes_without_properties_or_physical_id_answer_what_they_were_given() -> (
+    None
+):
+    untouched = Fake()
+    assert cc.credentials_delete(delete_event(), lambda _n: untouched) == ("none", {})
+    assert cc.credentials_delete(
+        delete_event(PhysicalResourceId="failed-x"), lambda _n: untouched
+    ) == ("failed-x", {})
+    assert cc.credentials_failed_id(delete_event()) is None
+    assert cc.keep_default_group(delete_event(), None) == ("none", {})
+    assert cc.keep_default_group(delete_event(PhysicalResourceId="sg-1"), None) == (
+        "sg-1", {}
+    )  # fmt: skip
+    assert cc.nothing_before_delete(delete_event(), None) == ("none", {})
+    assert cc.nothing_before_delete(
+        delete_event(PhysicalResourceId="stop-before-update-App"), None
+    ) == ("stop-before-update-App", {})
+    assert untouched.calls == []
+
+
+# --- the default security group -----------------------------------------------------
+
+
+def test_group_id_is_required_and_checked() -> None:
+    message = "GroupId must be a security group ID such as sg-0123abcd"
+    for props in ({}, {"GroupId": ""}, {"GroupId": "sg-1"}):
+        with pytest.raises(cc.Failure) as raised:
+            cc.group_of({"ResourceProperties": props})
+        assert str(raised.value) == message
+    with pytest.raises(cc.Failure, match="GroupId must be"):
+        cc.group_of({})
+    assert cc.group_of({"ResourceProperties": {"GroupId": "sg-0123abcd"}}) == (
+        "sg-0123abcd"
+    )
+
+
+def test_closing_the_default_group_revokes_exactly_what_it_holds(caplog) -> None:
+    caplog.set_level(logging.INFO)
+    rule = {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-0123abcd"}]}
+    out = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+    ec2 = Fake(
+        describe_security_groups=[
+            {
+                "SecurityGroups": [
+                    {"IpPermissions": [rule], "IpPermissionsEgress": [out]}
+                ]
+            }
+        ],
+        revoke_security_group_ingress=[{}],
+        revoke_security_group_egress=[{}],
+    )
+    event = {"RequestType": "Create", "ResourceProperties": {"GroupId": "sg-0123abcd"}}
+    assert cc.close_default_group(event, lambda _n: ec2)[0] == (
+        "default-security-group-sg-0123abcd"
+    )
+    assert ec2.called("revoke_security_group_ingress") == [
+        {"GroupId": "sg-0123abcd", "IpPermissions": [rule]}
+    ]
+    assert ec2.called("revoke_security_group_egress") == [
+        {"GroupId": "sg-0123abcd", "IpPermissions": [out]}
+    ]
+    assert logged(caplog)[-1] == {
+        "event": "default-group-closed",
+        "group": "sg-0123abcd",
+    }
+    empty = Fake(describe_security_groups=[{"SecurityGroups": [{}]}])
+    cc.close_default_group(event, lambda _n: empty)
+    assert [name for name, _ in empty.calls] == ["describe_security_groups"]
+
+
+# --- stopping the application -------------------------------------------------------
+
+
+def runs(*ids: str, token: str | None = None) -> dict:
+    page: dict[str, Any] = {"jobRuns": [{"id": i} for i in ids]}
+    if token:
+        page["nextToken"] = token
+    return page
+
+
+def test_cancel_runs_pages_filters_and_counts() -> None:
+    emrs = Fake(
+        list_job_runs=[runs("a", "b", token="t2"), runs("c")],
+        cancel_job_run=[{}, error("ValidationException"), {}],
+    )
+    assert cc.cancel_runs(emrs, "00app") == 2, "a run that ended meanwhile is skipped"
+    assert emrs.called("list_job_runs") == [
+        {"applicationId": "00app", "states": cc.ACTIVE_RUNS},
+        {"applicationId": "00app", "states": cc.ACTIVE_RUNS, "nextToken": "t2"},
+    ]
+    assert [c["jobRunId"] for c in emrs.called("cancel_job_run")] == ["a", "b", "c"]
+    assert set(cc.ACTIVE_RUNS) == {"SUBMITTED", "PENDING", "SCHEDULED", "RUNNING",
+                                   "QUEUED"}  # fmt: skip
+
+
+def test_cancel_runs_of_a_page_without_runs_or_an_application_gone() -> None:
+    assert cc.cancel_runs(Fake(list_job_runs=[{}]), "00app") == 0
+    gone = Fake(list_job_runs=[error("ResourceNotFoundException")])
+    assert cc.cancel_runs(gone, "00app") == 0
+    with pytest.raises(ClientError, match="AccessDenied"):
+        cc.cancel_runs(Fake(list_job_runs=[error("AccessDeniedException")]), "00app")
+    refusing = Fake(list_job_runs=[runs("a")],
+                    cancel_job_run=[error("AccessDeniedException")])  # fmt: skip
+    with pytest.raises(ClientError, match="AccessDenied"):
+        cc.cancel_runs(refusing, "00app")
+
+
+def app(state: str) -> dict:
+    return {"application": {"state": state}}
+
+
+def test_stop_and_wait_logs_what_it_does(caplog, monkeypatch) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(cc, "POLL_SECONDS", 0.0)
+    emrs = Fake(
+        get_application=[app("STARTED"), app("STARTED"), app("STOPPED")],
+        list_job_runs=[runs("a")],
+        cancel_job_run=[{}],
+        stop_application=[error("ValidationException", "runs still ending"), {}],
+    )
+    assert cc.stop_and_wait(emrs, "00app", "update") == "STOPPED"
+    events = logged(caplog)
+    assert events[0] == {"event": "application-stop-refused", "application": "00app",
+                         "reason": "Op failed: ValidationException: runs still "
+                                   "ending"}  # fmt: skip
+    assert events[1] == {"event": "application-stopping", "application": "00app",
+                         "cancelled": 1}  # fmt: skip
+    assert events[-1] == {"event": "application-settled", "application": "00app",
+                          "state": "STOPPED"}  # fmt: skip
+
+
+def test_guard_targets_must_be_ids() -> None:
+    with pytest.raises(cc.Failure) as raised:
+        cc.update_guard_target({})
+    assert str(raised.value) == "StackResource must be the application's logical ID"
+    with pytest.raises(cc.Failure):
+        cc.update_guard_target({"ResourceProperties": {"StackResource": "a-b"}})
+    assert cc.update_guard_target(
+        {"ResourceProperties": {"StackResource": "App1"}}
+    ) == ("App1")
+    with pytest.raises(cc.Failure) as raised:
+        cc.delete_guard_target({})
+    assert str(raised.value) == "ApplicationId must be an EMR Serverless application ID"
+    with pytest.raises(cc.Failure):
+        cc.delete_guard_target({"ResourceProperties": {"ApplicationId": "00A"}})
+    assert cc.delete_guard_target(
+        {"ResourceProperties": {"ApplicationId": "00f1"}}
+    ) == ("00f1")
+
+
+def test_stop_before_update_only_when_the_application_changes(monkeypatch) -> None:
+    stopped: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        cc, "stop_and_wait", lambda _e, app_id, op: stopped.append((app_id, op))
+    )
+    cfn = Fake(describe_stack_resource=[
+        {"StackResourceDetail": {"PhysicalResourceId": "00f1"}}])  # fmt: skip
+    made: list[str] = []
+
+    def clients(name: str) -> Any:
+        made.append(name)
+        return cfn
+
+    props = {"StackResource": "App", "Application": {"ReleaseLabel": "emr-7.13.0"}}
+    old = {"StackResource": "App", "Application": {"ReleaseLabel": "emr-7.12.0"}}
+    same = {"RequestType": "Update", "StackId": "s", "ResourceProperties": props,
+            "OldResourceProperties": props}  # fmt: skip
+    assert cc.stop_before_update(same, clients) == ("stop-before-update-App", {})
+    assert made == [] and stopped == []
+    create = {"RequestType": "Create", "StackId": "s", "ResourceProperties": props}
+    assert cc.stop_before_update(create, clients)[0] == "stop-before-update-App"
+    assert stopped == []
+    changed = same | {"OldResourceProperties": old}
+    assert cc.stop_before_update(changed, clients) == ("stop-before-update-App", {})
+    assert stopped == [("00f1", "update")]
+    assert cfn.called("describe_stack_resource") == [
+        {"StackName": "s", "LogicalResourceId": "App"}
+    ]
+
+
+def test_stop_before_delete_only_for_the_application_it_watched(monkeypatch) -> None:
+    stopped: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        cc, "stop_and_wait", lambda _e, app_id, op: stopped.append((app_id, op))
+    )
+    props = {"ApplicationId": "00f1"}
+
+    def event(physical: str, properties: dict = props) -> dict:
+        return {"RequestType": "Delete", "PhysicalResourceId": physical,
+                "ResourceProperties": properties}  # fmt: skip
+
+    assert cc.stop_before_delete(event("failed-Guard"), lambda _n: None) == (
+        "failed-Guard", {}
+    )  # fmt: skip
+    assert cc.stop_before_delete(event("x", {}), lambda _n: None) == ("x", {})
+    assert stopped == []
+    assert cc.stop_before_delete(event("stop-before-delete-00f1"), lambda _n: None) == (
+        "stop-before-delete-00f1", {}
+    )  # fmt: skip
+    assert stopped == [("00f1", "delete")]
+    assert cc.stop_before_delete({"RequestType": "Delete"}, lambda _n: None) == (
+        "none", {}
+    )  # fmt: skip
+    watched = cc.watch_application({"ResourceProperties": props}, None)
+    assert watched == ("stop-before-delete-00f1", {})
+
+
+# --- network interfaces -------------------------------------------------------------
+
+
+def enis(*pairs: tuple[str, str], token: str | None = None) -> dict:
+    page: dict[str, Any] = {
+        "NetworkInterfaces": [{"NetworkInterfaceId": i, "Status": s} for i, s in pairs]
+    }
+    if token:
+        page["NextToken"] = token
+    return page
+
+
+def test_interfaces_in_pages_through_every_interface() -> None:
+    ec2 = Fake(describe_network_interfaces=[
+        enis(("eni-1", "available"), token="t"),
+        {"NetworkInterfaces": [{"NetworkInterfaceId": "eni-2"}]},
+    ])  # fmt: skip
+    assert cc.interfaces_in(ec2, ["sg-0123abcd"]) == [
+        ("eni-1", "available"), ("eni-2", "")
+    ]  # fmt: skip
+    filters = [{"Name": "group-id", "Values": ["sg-0123abcd"]}]
+    assert ec2.called("describe_network_interfaces") == [
+        {"Filters": filters}, {"Filters": filters, "NextToken": "t"}
+    ]  # fmt: skip
+    assert cc.interfaces_in(Fake(describe_network_interfaces=[{}]), ["sg-1"]) == []
+
+
+def test_clear_interfaces_deletes_detached_and_waits_for_attached(
+    caplog, monkeypatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(cc, "POLL_SECONDS", 0.0)
+    ec2 = Fake(
+        describe_network_interfaces=[
+            enis(("eni-1", "available"), ("eni-2", "in-use")),
+            enis(("eni-2", "available")),
+            enis(),
+        ],
+        delete_network_interface=[{}, error("InvalidNetworkInterfaceID.NotFound")],
+    )
+    cc.clear_interfaces(ec2, ["sg-0123abcd"])
+    deleted = ec2.called("delete_network_interface")
+    assert [c["NetworkInterfaceId"] for c in deleted] == ["eni-1", "eni-2"]
+    assert logged(caplog) == [{"event": "network-interface-deleted", "eni": "eni-1"}]
+    refusing = Fake(
+        describe_network_interfaces=[enis(("eni-3", "available"))],
+        delete_network_interface=[error("UnauthorizedOperation")],
+    )
+    with pytest.raises(ClientError, match="UnauthorizedOperation"):
+        cc.clear_interfaces(refusing, ["sg-0123abcd"])
+
+
+def test_clear_interfaces_names_what_stays_attached(monkeypatch) -> None:
+    monkeypatch.setattr(cc, "POLL_SECONDS", 0.0)
+    monkeypatch.setattr(cc, "MAX_WAIT_SECONDS", 0.0)
+    ec2 = Fake(describe_network_interfaces=[enis(("eni-b", "in-use"),
+                                                 ("eni-a", "in-use"))])  # fmt: skip
+    with pytest.raises(cc.Failure) as raised:
+        cc.clear_interfaces(ec2, ["sg-0123abcd"])
+    assert str(raised.value).startswith(
+        "network interfaces eni-a, eni-b in the stack's security groups are still "
+        "attached after 0 s."
+    )
+
+
+def test_network_cleanup_only_for_the_groups_it_checked(monkeypatch) -> None:
+    cleared: list[list[str]] = []
+    monkeypatch.setattr(cc, "clear_interfaces", lambda _e, g: cleared.append(g))
+    props = {"SecurityGroupIds": ["sg-0123abcd", "sg-0123abcd", "sg-00000001"]}
+    assert cc.groups_of({"ResourceProperties": props}) == ["sg-00000001", "sg-0123abcd"]
+    assert cc.check_groups({"ResourceProperties": props}, None) == (cc.CLEANUP_ID, {})
+
+    def event(physical: str | None, properties: dict = props) -> dict:
+        found = {"RequestType": "Delete", "ResourceProperties": properties}
+        return found | ({"PhysicalResourceId": physical} if physical else {})
+
+    assert cc.clean_network(event("failed-Guard"), lambda _n: None) == (
+        "failed-Guard", {}
+    )  # fmt: skip
+    assert cc.clean_network(event(None, {}), lambda _n: None) == ("none", {})
+    assert cleared == []
+    assert cc.clean_network(event(cc.CLEANUP_ID), lambda _n: None) == (
+        cc.CLEANUP_ID, {}
+    )  # fmt: skip
+    assert cleared == [["sg-00000001", "sg-0123abcd"]]
+    with pytest.raises(cc.Failure) as raised:
+        cc.groups_of({})
+    assert str(raised.value) == (
+        "SecurityGroupIds must list the stack's security group IDs"
+    )
