@@ -420,3 +420,93 @@ def test_network_cleanup_only_for_the_groups_it_checked(monkeypatch) -> None:
     assert str(raised.value) == (
         "SecurityGroupIds must list the stack's security group IDs"
     )
+
+
+def test_the_wait_gives_up_exactly_when_one_more_poll_would_pass_the_budget(
+    monkeypatch,
+) -> None:
+    now = [0.0]
+    monkeypatch.setattr(cc.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(cc.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(cc, "POLL_SECONDS", 10.0)
+    monkeypatch.setattr(cc, "MAX_WAIT_SECONDS", 540.0)
+    emrs = Fake(get_application=[app("STOPPING")])
+    with pytest.raises(cc.Failure) as raised:
+        cc.stop_and_wait(emrs, "00app", "update")
+    assert now[0] == 540.0, "polls while a further poll still fits, not longer"
+    assert str(raised.value) == (
+        "application 00app is still STOPPING after waiting 540 s, so CloudFormation "
+        "cannot update it. Stop it in the EMR Studio console (Applications, Stop) or "
+        "with 'aws emr-serverless stop-application', wait until it is STOPPED, then "
+        "retry"
+    )
+
+
+# --- provisioning credentials against moto ------------------------------------------
+
+
+@pytest.fixture
+def iam_sm(mocked_aws: None) -> tuple[Any, Any]:
+    import boto3
+
+    iam, sm = boto3.client("iam"), boto3.client("secretsmanager")
+    iam.create_user(UserName="ana")
+    sm.create_secret(Name="emrs/ana", SecretString='{"Pending": "x"}')
+    return iam, sm
+
+
+def creds(key: bool, token: str = "1") -> dict:
+    return {"user": "ana", "secret": "emrs/ana", "key": key, "token": token}
+
+
+def secret_of(sm: Any) -> dict:
+    return json.loads(sm.get_secret_value(SecretId="emrs/ana")["SecretString"])
+
+
+def test_provision_logs_each_step_and_a_repeated_request_once(caplog, iam_sm) -> None:
+    caplog.set_level(logging.INFO)
+    iam, sm = iam_sm
+    cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
+    cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
+    assert [e for e in logged(caplog) if "user" in e] == [
+        {"event": "password-set", "user": "ana", "created": True},
+        {"event": "access-key-created", "user": "ana"},
+        {"event": "already-done", "user": "ana"},
+    ]
+
+
+def test_a_key_iam_no_longer_has_leaves_the_secret(iam_sm) -> None:
+    iam, sm = iam_sm
+    cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
+    stale = secret_of(sm)["AccessKeyId"]
+    iam.delete_access_key(UserName="ana", AccessKeyId=stale)  # by hand, in the console
+    cc.provision(iam, sm, creds(key=False), "https://x", "req-2", creds(key=True))
+    value = secret_of(sm)
+    assert "AccessKeyId" not in value and "SecretAccessKey" not in value
+
+
+def test_turning_keys_off_removes_both_key_fields(iam_sm) -> None:
+    iam, sm = iam_sm
+    cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
+    cc.provision(iam, sm, creds(key=False), "https://x", "req-2", creds(key=True))
+    value = secret_of(sm)
+    assert "AccessKeyId" not in value and "SecretAccessKey" not in value
+    assert iam.list_access_keys(UserName="ana")["AccessKeyMetadata"] == []
+
+
+def test_a_failed_update_without_rotation_keeps_the_login_profile(
+    iam_sm, monkeypatch
+) -> None:
+    iam, sm = iam_sm
+    cc.provision(iam, sm, creds(key=False), "https://x", "req-1")
+
+    def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise error("InternalServiceError", "try again")
+
+    monkeypatch.setattr(cc, "store", refuse)
+    with pytest.raises(ClientError):
+        cc.provision(iam, sm, creds(key=True), "https://x", "req-2", creds(key=False))
+    assert iam.get_login_profile(UserName="ana")["LoginProfile"]["UserName"] == "ana"
+    assert (
+        iam.list_access_keys(UserName="ana")["AccessKeyMetadata"] == []
+    ), "the key made before the failure is deleted again"
