@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.aws.session import Aws, CommandError, error_code
+from generator.aws.session import Aws, CommandError, bucket_access, error_code
 from generator.names import BUCKET_BASE, ENVIRONMENT_TAG, NOTEBOOKS_TAG_VALUE, P, R
 
 CUSTOMER_MANAGED = "customer-managed"
@@ -82,22 +82,17 @@ def find_retained(
 ) -> Retained | None:
     """The bucket of a deleted stack to adopt, None when the name is free; refuses
     a bucket that is not ours, one a stack still owns, or an unusable key."""
-    from botocore.exceptions import ClientError
 
     name = bucket_name(values, template, aws)
     s3 = aws.client("s3")
-    try:
-        s3.head_bucket(Bucket=name)
-    except ClientError as error:
-        code = error_code(error)
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            return None
-        if code in ("403", "AccessDenied", "Forbidden"):
-            raise CommandError(
-                f"bucket {name} exists and this account cannot use it (another "
-                "account owns the name); set BucketName or NamePrefix"
-            ) from error
-        raise
+    access = bucket_access(s3, name)
+    if access == "missing":
+        return None
+    if access == "forbidden":
+        raise CommandError(
+            f"bucket {name} exists and this account cannot use it (another "
+            "account owns the name); set BucketName or NamePrefix"
+        )
     if not _is_ours(s3, name):
         raise CommandError(
             f"bucket {name} exists but is not an emrs-env notebook bucket (no "

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.aws.session import Aws, CommandError
-from generator.aws.stack import describe_stack
+from generator.aws.stack import existing_stack
 
 CSV_COLUMNS = ["User name", "Password", "Console sign-in URL"]
 KEY_COLUMNS = ["Access key ID", "Secret access key"]
@@ -32,13 +32,7 @@ class Credentials:
 
 def read_credentials(aws: Aws) -> list[Credentials]:
     """Every user's credentials, found through the stack's *SecretArn outputs."""
-    assert aws.stack
-    stack = describe_stack(aws.client("cloudformation"), aws.stack)
-    if stack is None:
-        raise CommandError(
-            f"stack {aws.stack} does not exist in {aws.searched()}; check --region "
-            "and --profile"
-        )
+    stack = existing_stack(aws)
     arns = sorted(
         o["OutputValue"]
         for o in stack.get("Outputs", [])

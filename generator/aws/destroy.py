@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError
-from generator.aws.stack import Follower, describe_stack
+from generator.aws.stack import Follower, existing_stack
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
 APPLICATION = "AWS::EMRServerless::Application"
@@ -229,12 +229,7 @@ class Destroy:
         assert self.aws.stack
         name = self.aws.stack
         cfn = self.aws.client("cloudformation")
-        stack = describe_stack(cfn, name)
-        if stack is None:
-            raise CommandError(
-                f"stack {name} does not exist in {self.aws.searched()}; check "
-                "--region and --profile"
-            )
+        stack = existing_stack(self.aws)
         status = stack["StackStatus"]
         if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
             raise CommandError(f"stack {name} is busy ({status}); try later")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, error_code
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, bucket_access
 from generator.render import ENVIRONMENT_YAML
 
 
@@ -25,22 +25,14 @@ class Published:
 
 def publish(aws: Aws, bucket: str, prefix: str, text: str) -> Published:
     """Upload the environment template under a versioned key."""
-    from botocore.exceptions import ClientError
-
     from generator import __version__
 
     s3 = aws.client("s3")
-    try:
-        s3.head_bucket(Bucket=bucket)
-    except ClientError as error:
-        code = error_code(error)
-        if code in ("404", "NoSuchBucket", "NotFound"):
-            raise CommandError(
-                f"bucket {bucket} does not exist ({aws.searched()})"
-            ) from error
-        if code in ("403", "AccessDenied", "Forbidden"):
-            raise CommandError(f"no access to bucket {bucket}") from error
-        raise
+    access = bucket_access(s3, bucket)
+    if access == "missing":
+        raise CommandError(f"bucket {bucket} does not exist ({aws.searched()})")
+    if access == "forbidden":
+        raise CommandError(f"no access to bucket {bucket}")
     located = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
     bucket_region = located or "us-east-1"
     if bucket_region != aws.region:

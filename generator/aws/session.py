@@ -46,6 +46,23 @@ def stack_is_missing(error: Exception) -> bool:
     )
 
 
+def bucket_access(s3: Any, bucket: str) -> str:
+    """'present', 'missing', or 'forbidden' (another account owns the name), from
+    HeadBucket ("HeadBucket", Amazon S3 API Reference: 404 or 403, no body)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = error_code(error)
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return "missing"
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return "forbidden"
+        raise
+    return "present"
+
+
 @dataclass
 class Aws:
     """One command's AWS session: region, profile, stack and cached clients."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, CommandError, stack_is_missing
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, stack_is_missing
 from generator.limits import MAX_BODY_BYTES
 from generator.render import ENVIRONMENT_YAML
 
@@ -109,6 +109,18 @@ def describe_stack(cfn: Any, name: str) -> dict[str, Any] | None:
         if stack_is_missing(error):
             return None
         raise
+
+
+def existing_stack(aws: Aws) -> dict[str, Any]:
+    """The command's stack; a one-line error naming where it looked if missing."""
+    assert aws.stack
+    stack = describe_stack(aws.client("cloudformation"), aws.stack)
+    if stack is None:
+        raise CommandError(
+            f"stack {aws.stack} does not exist in {aws.searched()}; check --region "
+            "and --profile"
+        )
+    return stack
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.aws.session import Aws, CommandError
-from generator.aws.stack import describe_stack
+from generator.aws.session import Aws
+from generator.aws.stack import existing_stack
 
 
 def last_failure(cfn: Any, name: str) -> dict[str, str] | None:
@@ -28,12 +28,7 @@ def stack_report(aws: Aws) -> dict[str, Any]:
     """What status prints, as data (no stack ID: it holds the account ID)."""
     assert aws.stack
     cfn = aws.client("cloudformation")
-    stack = describe_stack(cfn, aws.stack)
-    if stack is None:
-        raise CommandError(
-            f"stack {aws.stack} does not exist in {aws.searched()}; check --region "
-            "and --profile"
-        )
+    stack = existing_stack(aws)
     return {
         "StackName": stack["StackName"],
         "Status": stack["StackStatus"],

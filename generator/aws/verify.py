@@ -18,8 +18,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from generator import journeys
-from generator.aws.session import Aws, CommandError
-from generator.aws.stack import describe_stack
+from generator.aws.session import Aws
+from generator.aws.stack import existing_stack
 from generator.journeys import Facts, Request
 from generator.names import P, R
 
@@ -57,13 +57,7 @@ class Stack:
 
 def read_stack(aws: Aws) -> Stack:
     """The stack's resources and parameters as journey facts and principals."""
-    assert aws.stack
-    stack = describe_stack(aws.client("cloudformation"), aws.stack)
-    if stack is None:
-        raise CommandError(
-            f"stack {aws.stack} does not exist in {aws.searched()}; check --region "
-            "and --profile"
-        )
+    stack = existing_stack(aws)
     params = {
         p["ParameterKey"]: p.get("ParameterValue", "")
         for p in stack.get("Parameters", [])
