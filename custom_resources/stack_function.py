@@ -749,3 +749,4 @@ def handler(event, context):
         )
     finally:
         timer.cancel()
+        Clock.guard_at = None  # the deadline belonged to this event only

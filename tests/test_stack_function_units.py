@@ -51,6 +51,7 @@ class Fake:
 @pytest.fixture(autouse=True)
 def no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cc.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(cc.Clock, "guard_at", None)  # no event is running
 
 
 def logged(caplog: pytest.LogCaptureFixture) -> list[dict]:
@@ -510,3 +511,19 @@ def test_a_failed_update_without_rotation_keeps_the_login_profile(
     assert (
         iam.list_access_keys(UserName="ana")["AccessKeyMetadata"] == []
     ), "the key made before the failure is deleted again"
+
+
+def test_the_deadline_ends_with_its_event(monkeypatch) -> None:
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 60_000
+
+    event = {"RequestType": "Delete", "ResourceType": "Custom::Unknown",
+             "ResponseURL": "http://127.0.0.1:9/unused", "StackId": "s",
+             "RequestId": "r", "LogicalResourceId": "X"}  # fmt: skip
+    sent: list[str] = []
+    monkeypatch.setattr(
+        cc.Responder, "send", lambda _self, status, *_a, **_k: sent.append(status)
+    )
+    cc.handler(event, Context())
+    assert sent == ["SUCCESS"] and cc.Clock.guard_at is None
