@@ -30,7 +30,7 @@ def build_artifacts(options: Options) -> dict[str, str]:
 
     _template, as_dict, yaml_text = build_within_limits(options)
     return {
-        render.IMPORT_JSON: render.to_json(import_template(as_dict)),
+        render.IMPORT_YAML: render.to_yaml(import_template(as_dict)),
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
@@ -731,3 +731,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"emrs-env {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader left (`| head`): stop quietly
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED

@@ -22,7 +22,7 @@ ENVIRONMENT_YAML = "emr-serverless-interactive.yaml"
 ENVIRONMENT_JSON = "emr-serverless-interactive.json"
 PARAMETERS_MD = "PARAMETERS.md"
 PORTFOLIO_YAML = "service-catalog-portfolio.yaml"
-IMPORT_JSON = "emr-serverless-import.json"
+IMPORT_YAML = "emr-serverless-import.yaml"
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -121,6 +121,13 @@ def test_parliament_finds_nothing_unexplained(path: Path) -> None:
     assert all(len(r) > 40 for r in scanners.PARLIAMENT_IGNORED.values())
 
 
+def test_parliament_reads_the_policies_that_exist() -> None:
+    environment, _ = scanners.parliament(BUILD / "emr-serverless-interactive.json")
+    assert re.match(r"[1-9][0-9]* policies, 0 findings", environment.detail)
+    imported, _ = scanners.parliament(BUILD / "emr-serverless-import.yaml")
+    assert imported.ok and imported.detail == "no identity policies to check"
+
+
 def test_every_parliament_ignore_is_still_needed() -> None:
     used = set()
     for path in TEMPLATES:
