@@ -273,6 +273,9 @@ def test_parameters_without_bounds_and_dotted_attributes() -> None:
 
 def test_who_a_policy_names_and_how_many_policies_each_has() -> None:
     template = iam_template(
+        Early={"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+            "PolicyDocument": {}, "Users": [{"Ref": "Admin"}],
+            "Roles": ["RefRole"]}},
         Admin={"Type": "AWS::IAM::User", "Properties": {
             "ManagedPolicyArns": ["arn:a", {"Fn::If": ["C", "arn:b", "arn:c"]}]}},
         Role={"Type": "AWS::IAM::Role", "Properties": {
@@ -286,7 +289,8 @@ def test_who_a_policy_names_and_how_many_policies_each_has() -> None:
     )  # fmt: skip
     found = {m.what: m.value for m in limits.iam_measures(template)}
     assert {k: v for k, v in found.items() if k.startswith("managed policies")} == {
-        "managed policies attached to user Admin": 3,
+        "managed policies attached to user Admin": 4,
+        "managed policies attached to role RefRole": 1,
         "managed policies attached to role Role": 1,
         "managed policies attached to role Other": 1,
         "managed policies attached to role named-role": 1,

@@ -527,3 +527,183 @@ def test_the_deadline_ends_with_its_event(monkeypatch) -> None:
     )
     cc.handler(event, Context())
     assert sent == ["SUCCESS"] and cc.Clock.guard_at is None
+
+
+# --- what the last mutation run found untested ---------------------------------------
+
+
+def test_an_answer_carries_the_event_identity_and_at_most_1000_reason_characters(
+    monkeypatch,
+) -> None:
+    sent: list[bytes] = []
+
+    class Answer:
+        status = 200
+
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *_args: Any) -> None:
+            pass
+
+    def urlopen(request: Any, timeout: float) -> Answer:
+        sent.append(request.data)
+        return Answer()
+
+    monkeypatch.setattr(cc.urllib.request, "urlopen", urlopen)
+    event = {"StackId": "stack-1", "RequestId": "req-1", "LogicalResourceId": "Ana",
+             "ResponseURL": "http://127.0.0.1:9/r"}  # fmt: skip
+    responder = cc.Responder(event)
+    assert responder.send("FAILED", "p-1", "x" * 1500) is True
+    assert responder.send("SUCCESS", "p-1") is False, "one answer per event"
+    (body,) = [json.loads(data) for data in sent]
+    assert body == {
+        "Status": "FAILED", "Reason": "x" * 1000, "PhysicalResourceId": "p-1",
+        "StackId": "stack-1", "RequestId": "req-1", "LogicalResourceId": "Ana",
+        "NoEcho": True, "Data": {},
+    }  # fmt: skip
+    assert (
+        cc.Responder(event).send("SUCCESS", "p")
+        and json.loads(sent[-1])["Reason"] == "SUCCESS"
+    )
+
+
+@pytest.mark.parametrize(
+    ("props", "reason"),
+    [
+        ({"UserName": 123, "SecretId": "s"}, "UserName is required"),
+        ({"UserName": "ana", "SecretId": 123}, "SecretId is required"),
+        ({}, "UserName is required"),
+    ],
+)
+def test_properties_of_the_wrong_type_fail_with_a_reason(props: dict, reason: str):
+    with pytest.raises(cc.Failure) as raised:
+        cc.parse(props)
+    assert str(raised.value) == reason
+
+
+def test_optional_properties_take_their_defaults() -> None:
+    assert cc.parse({"UserName": "ana", "SecretId": "s"}) == {
+        "user": "ana", "secret": "s", "key": False, "token": ""
+    }  # fmt: skip
+
+
+def test_sign_in_url_by_partition_alias_and_fallbacks() -> None:
+    arn = "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/s/1"
+    aliased = Fake(list_account_aliases=[{"AccountAliases": ["team"]}])
+    assert cc.sign_in_url(arn, aliased) == "https://team.signin.amazonaws.cn/console"
+    bare = Fake(list_account_aliases=[{}])
+    assert cc.sign_in_url(arn, bare) == (
+        "https://123456789012.signin.amazonaws.cn/console"
+    )
+    denied = Fake(list_account_aliases=[error("AccessDenied")])
+    other = "arn:aws-iso:cloudformation:us-iso-east-1:123456789012:stack/s/1"
+    assert cc.sign_in_url(other, denied) == (
+        "https://123456789012.signin.aws.amazon.com/console"
+    )
+
+
+def test_password_length_follows_the_policy_within_24_to_128() -> None:
+    def length(minimum: int | None) -> int:
+        policy = {} if minimum is None else {"MinimumPasswordLength": minimum}
+        return len(cc.new_password(Fake(get_account_password_policy=[
+            {"PasswordPolicy": policy}])))  # fmt: skip
+
+    assert [length(None), length(8), length(40), length(200)] == [24, 24, 40, 128]
+
+
+def test_a_secret_without_text_or_with_other_json() -> None:
+    empty = Fake(get_secret_value=[{"ARN": "arn:s"}])
+    assert cc.stored(empty, "s") == ({}, "arn:s")
+    for text in ("[1]", "not json"):
+        listed = Fake(get_secret_value=[{"ARN": "arn:s", "SecretString": text}])
+        with pytest.raises(cc.Failure) as raised:
+            cc.stored(listed, "s")
+        assert str(raised.value) == "the secret does not hold credentials JSON"
+
+
+def test_a_failed_store_deletes_the_key_it_made_by_user_and_id(monkeypatch) -> None:
+    iam = Fake(
+        get_account_password_policy=[error("NoSuchEntity")],
+        create_login_profile=[{}],
+        list_access_keys=[{"AccessKeyMetadata": []}],
+        create_access_key=[{"AccessKey": {"AccessKeyId": "AKIA9",
+                                          "SecretAccessKey": "s"}}],
+        delete_access_key=[{}],
+        delete_login_profile=[{}],
+    )  # fmt: skip
+    sm = Fake(get_secret_value=[error("ResourceNotFoundException")])
+    monkeypatch.setattr(cc, "store", lambda *_a: (_ for _ in ()).throw(error("X")))
+    with pytest.raises(ClientError):
+        cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
+    assert iam.called("delete_access_key") == [
+        {"UserName": "ana", "AccessKeyId": "AKIA9"}
+    ]
+    assert iam.called("delete_login_profile") == [{"UserName": "ana"}]
+
+
+def test_events_without_properties_fail_with_a_reason_and_updates_without_old_ones(
+    monkeypatch,
+) -> None:
+    with pytest.raises(cc.Failure, match="UserName is required"):
+        cc.credentials_create({"RequestType": "Create", "StackId": "s"}, None)
+    done: list[Any] = []
+    monkeypatch.setattr(cc, "provision",
+                        lambda *args: done.append(args[-1]) or "arn:s")  # fmt: skip
+    monkeypatch.setattr(cc, "sign_in_url", lambda *_a: "https://x")
+    event = {"RequestType": "Update", "StackId": "s", "RequestId": "r",
+             "ResourceProperties": {"UserName": "ana", "SecretId": "s"}}  # fmt: skip
+    assert cc.credentials_create(event, lambda _n: None)[0] == (
+        "console-credentials-ana"
+    )
+    assert done == [None], "no old properties: rotate as for a new user"
+    stopped: list[str] = []
+    monkeypatch.setattr(
+        cc, "stop_and_wait", lambda _e, app_id, _o: stopped.append(app_id)
+    )
+    cfn = Fake(describe_stack_resource=[
+        {"StackResourceDetail": {"PhysicalResourceId": "00f1"}}])  # fmt: skip
+    update = {
+        "RequestType": "Update",
+        "StackId": "s",
+        "ResourceProperties": {"StackResource": "App", "Application": {"a": 1}},
+    }
+    assert cc.stop_before_update(update, lambda _n: cfn)[0] == "stop-before-update-App"
+    assert stopped == ["00f1"]
+
+
+def test_fallback_ids() -> None:
+    assert cc.fallback_id({"PhysicalResourceId": "p-1"}) == "p-1"
+    assert cc.fallback_id({}) == "failed-resource"
+    assert cc.fallback_id({"LogicalResourceId": "Ana"}) == "failed-Ana"
+    assert (
+        cc.fallback_id(
+            {
+                "ResourceType": "Custom::ConsoleCredentials",
+                "ResourceProperties": {"UserName": "ana", "SecretId": "s"},
+                "LogicalResourceId": "Ana",
+            }
+        )
+        == "console-credentials-ana"
+    )
+
+
+def test_the_interface_wait_gives_up_exactly_when_one_more_poll_would_pass(
+    monkeypatch,
+) -> None:
+    now = [0.0]
+    monkeypatch.setattr(cc.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(cc.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
+    monkeypatch.setattr(cc, "POLL_SECONDS", 10.0)
+    monkeypatch.setattr(cc, "MAX_WAIT_SECONDS", 540.0)
+    ec2 = Fake(describe_network_interfaces=[enis(("eni-1", "in-use"))])
+    with pytest.raises(cc.Failure) as raised:
+        cc.clear_interfaces(ec2, ["sg-0123abcd"])
+    assert now[0] == 540.0
+    assert str(raised.value) == (
+        "network interfaces eni-1 in the stack's security groups are still attached "
+        "after 540 s. EMR Studio workspaces or the application made them and are not "
+        "stack resources: stop or delete those workspaces, or detach and delete the "
+        "interfaces in the EC2 console (Network interfaces), then retry the stack "
+        "delete"
+    )
