@@ -707,3 +707,50 @@ def test_the_interface_wait_gives_up_exactly_when_one_more_poll_would_pass(
         "interfaces in the EC2 console (Network interfaces), then retry the stack "
         "delete"
     )
+
+
+def test_the_answer_is_put_as_cloudformation_signs_it_and_retried_with_backoff(
+    monkeypatch, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    seen: list[tuple[dict, float | None]] = []
+    failures = [OSError("reset")] * 2
+
+    class Answer:
+        status = 200
+
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *_args: Any) -> None:
+            pass
+
+    def urlopen(request: Any, timeout: float | None = None) -> Answer:
+        seen.append((dict(request.header_items()), timeout))
+        assert request.get_method() == "PUT"
+        if failures:
+            raise failures.pop()
+        return Answer()
+
+    monkeypatch.setattr(cc.urllib.request, "urlopen", urlopen)
+    event = {"StackId": "s", "RequestId": "r", "LogicalResourceId": "L",
+             "ResponseURL": "http://127.0.0.1:9/r"}  # fmt: skip
+    slept: list[float] = []
+    assert cc.Responder(event, sleep=slept.append).send("SUCCESS", "p") is True
+    headers, timeout = seen[-1]
+    # The pre-signed URL is signed for an empty Content-Type (CloudFormation User
+    # Guide, "Custom resource response objects").
+    assert headers["Content-type"] == "" and timeout == 10
+    assert int(headers["Content-length"]) > 0
+    assert slept == [0.5, 1.0]
+    assert logged(caplog) == [
+        {"event": "response-retry", "attempt": 1, "error": "OSError"},
+        {"event": "response-retry", "attempt": 2, "error": "OSError"},
+        {"event": "responded", "status": "SUCCESS", "http": 200},
+    ]
+    caplog.clear()
+    failures[:] = [OSError("down")] * cc.ATTEMPTS
+    slept.clear()
+    assert cc.Responder(event, sleep=slept.append).send("FAILED", "p", "why") is False
+    assert slept == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
+    assert logged(caplog)[-1] == {"event": "response-failed", "status": "FAILED"}
