@@ -754,3 +754,88 @@ def test_the_answer_is_put_as_cloudformation_signs_it_and_retried_with_backoff(
     assert cc.Responder(event, sleep=slept.append).send("FAILED", "p", "why") is False
     assert slept == [0.5, 1.0, 2.0, 4.0, 4.0, 4.0]
     assert logged(caplog)[-1] == {"event": "response-failed", "status": "FAILED"}
+
+
+class Remaining:
+    """A Lambda context with a fixed time left."""
+
+    def __init__(self, millis: int) -> None:
+        self.millis = millis
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.millis
+
+
+def run_handler(monkeypatch, event: dict, millis: int = 60_000,
+                work: Callable[..., Any] | None = None) -> list[tuple]:  # fmt: skip
+    """The handler's answers (status, physical, reason), with dispatch replaced."""
+    answers: list[tuple] = []
+
+    def send(self: Any, status: str, physical: str, reason: str = "", data=None):
+        with self.lock:
+            if self.sent:
+                return False
+            self.sent = True
+        answers.append((status, physical, reason))
+        return True
+
+    monkeypatch.setattr(cc.Responder, "send", send)
+    if work is not None:
+        monkeypatch.setattr(cc, "dispatch", work)
+    cc.handler(event, Remaining(millis))
+    return answers
+
+
+EVENT = {"RequestType": "Create", "ResourceType": "Custom::Nothing",
+         "LogicalResourceId": "Guard", "StackId": "s", "RequestId": "r"}  # fmt: skip
+
+
+def test_the_handler_logs_what_it_received_and_why_it_failed(
+    monkeypatch, caplog
+) -> None:
+    caplog.set_level(logging.INFO)
+    answers = run_handler(monkeypatch, EVENT)
+    assert answers == [("FAILED", "failed-Guard",
+                        "unknown resource type 'Custom::Nothing'")]  # fmt: skip
+    assert logged(caplog) == [
+        {"event": "received", "request": "Create", "type": "Custom::Nothing",
+         "logical": "Guard"},
+        {"event": "failed", "reason": "unknown resource type 'Custom::Nothing'"},
+    ]  # fmt: skip
+
+
+def test_unknown_request_types_and_unknown_types_on_delete(monkeypatch) -> None:
+    odd = EVENT | {"ResourceType": "Custom::NetworkCleanup", "RequestType": "Rename"}
+    assert run_handler(monkeypatch, odd)[0][2] == "unknown request type 'Rename'"
+    gone = EVENT | {"RequestType": "Delete", "PhysicalResourceId": "p-7"}
+    assert cc.dispatch(gone) == ("p-7", {})
+    assert cc.dispatch(EVENT | {"RequestType": "Delete"}) == ("none", {})
+
+
+def test_the_deadline_is_the_time_left_less_the_guard(monkeypatch) -> None:
+    seen: list[float] = []
+
+    def work(_event: dict) -> tuple:
+        seen.append(cc.seconds_left())
+        return "p", {}
+
+    run_handler(monkeypatch, EVENT, millis=60_000, work=work)
+    assert abs(seen[0] - (60.0 - cc.GUARD_SECONDS)) < 0.02
+
+
+def test_a_run_started_inside_the_guard_answers_failed_at_once(monkeypatch) -> None:
+    def slow(_event: dict) -> tuple:
+        cc.time.sleep(0.5)
+        return "p", {}
+
+    monkeypatch.setattr(cc.time, "sleep", __import__("time").sleep)
+    answers = run_handler(monkeypatch, EVENT, millis=1_000, work=slow)
+    assert answers == [("FAILED", "failed-Guard", "Timed out before the work finished")]
+
+
+def test_log_lines_take_values_json_cannot(caplog) -> None:
+    from datetime import UTC, datetime
+
+    caplog.set_level(logging.INFO)
+    cc.log("when", at=datetime(2026, 1, 1, tzinfo=UTC))
+    assert logged(caplog) == [{"event": "when", "at": "2026-01-01 00:00:00+00:00"}]
