@@ -839,3 +839,38 @@ def test_log_lines_take_values_json_cannot(caplog) -> None:
     caplog.set_level(logging.INFO)
     cc.log("when", at=datetime(2026, 1, 1, tzinfo=UTC))
     assert logged(caplog) == [{"event": "when", "at": "2026-01-01 00:00:00+00:00"}]
+
+
+def test_aws_and_unexpected_errors_are_logged_and_answered(monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO)
+
+    def denied(_event: dict) -> tuple:
+        raise error("AccessDenied", "no", "GetUser")
+
+    def broken(_event: dict) -> tuple:
+        raise KeyError("x")
+
+    event = EVENT | {"PhysicalResourceId": "p-3"}
+    assert run_handler(monkeypatch, event, work=denied) == [
+        ("FAILED", "p-3", "GetUser failed: AccessDenied: no")
+    ]
+    assert logged(caplog)[-1] == {"event": "failed",
+                                  "reason": "GetUser failed: AccessDenied: no",
+                                  "code": "AccessDenied"}  # fmt: skip
+    assert run_handler(monkeypatch, event, work=broken) == [
+        ("FAILED", "p-3", "Unexpected KeyError")
+    ]
+    last = logged(caplog)[-1]
+    assert last["event"] == "failed" and last["reason"] == "KeyError"
+    assert "Traceback" in last["trace"]
+
+
+def test_no_time_left_means_no_time_to_wait(monkeypatch) -> None:
+    seen: list[float] = []
+
+    def work(_event: dict) -> tuple:
+        seen.append(cc.seconds_left())
+        return "p", {}
+
+    run_handler(monkeypatch, EVENT, millis=1_000, work=work)
+    assert seen[0] <= 0.0
