@@ -106,3 +106,14 @@ def policy_documents(rendered: dict[str, Any]) -> dict[str, dict[str, Any]]:
 def as_list(value: Any) -> list[Any]:
     """An IAM element that may be a string or a list, as a list."""
     return value if isinstance(value, list) else [value]
+
+
+def walk_dicts(value: Any) -> Any:
+    """Every dict inside a parsed template value, outermost first."""
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from walk_dicts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk_dicts(item)

@@ -25,7 +25,7 @@ from generator.parameters import (
     STUDIO_MAX_SUBNETS,
 )
 from generator.template import build_template, build_within_limits, max_developers
-from tests.helpers import as_list, clean, of_type, render, template_dict
+from tests.helpers import as_list, clean, of_type, render, template_dict, walk_dicts
 
 FACTS = {
     "reserved-concurrency": "Lambda Developer Guide, 'Configuring reserved "
@@ -92,7 +92,7 @@ def rendered(variant: str) -> dict[str, Any]:
 def references(value: Any) -> set[str]:
     """Logical IDs a raw template value refers to (Ref, GetAtt, Sub)."""
     found: set[str] = set()
-    for node in _walk(value):
+    for node in walk_dicts(value):
         if "Ref" in node:
             found.add(node["Ref"])
         if "Fn::GetAtt" in node:
@@ -187,16 +187,6 @@ def test_every_invocation_answers_before_cloudformation_stops_waiting(
 # --- 2. what a Service Catalog launch needs --------------------------------------
 
 
-def _walk(value: Any) -> Any:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item)
-
-
 def role_properties(environment: dict[str, Any]) -> set[tuple[str, str]]:
     """(type, property) pairs whose value is the ARN of a role of the template."""
     roles = {
@@ -211,7 +201,7 @@ def role_properties(environment: dict[str, Any]) -> set[tuple[str, str]]:
         ):
             continue  # policies that name a role, not passing it
         for prop, value in resource.get("Properties", {}).items():
-            for node in _walk(value):
+            for node in walk_dicts(value):
                 target = node.get("Fn::GetAtt")
                 if target and target[0] in roles and target[1] == "Arn":
                     found.add((resource["Type"], prop))

@@ -18,7 +18,7 @@ from cloud_radar.cf.unit import Template as RadarTemplate
 from generator import journeys
 from generator.journeys import Facts, Step
 from generator.names import ADMIN_USER, USER_PATH, R
-from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict
+from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict, walk_dicts
 from tests.iam_eval import ALLOWED, Principal, decide
 from tests.test_deploy_readiness import EXISTING_VPC
 
@@ -238,20 +238,10 @@ def test_the_evaluator_models_every_condition_operator_the_template_uses() -> No
     used = set()
     for variant in MATRIX.values():
         rendered = render(variant, "aws")
-        for node in _walk(rendered["Resources"]):
+        for node in walk_dicts(rendered["Resources"]):
             if isinstance(node, dict) and "Condition" in node and "Effect" in node:
                 used |= {op.removesuffix("IfExists") for op in node["Condition"]}
     assert used and used <= set(OPERATORS)
-
-
-def _walk(value: Any) -> Any:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _walk(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _walk(item)
 
 
 def test_every_step_names_its_documentation_and_personas_are_covered() -> None:

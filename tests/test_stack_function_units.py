@@ -255,6 +255,16 @@ def test_stop_and_wait_logs_what_it_does(caplog, monkeypatch) -> None:
                           "state": "STOPPED"}  # fmt: skip
 
 
+@pytest.fixture
+def stopped(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """The (application, operation) of every stop_and_wait call, none made."""
+    calls: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        cc, "stop_and_wait", lambda _e, app_id, op: calls.append((app_id, op))
+    )
+    return calls
+
+
 def test_guard_targets_must_be_ids() -> None:
     with pytest.raises(cc.Failure) as raised:
         cc.update_guard_target({})
@@ -274,11 +284,7 @@ def test_guard_targets_must_be_ids() -> None:
     ) == ("00f1")
 
 
-def test_stop_before_update_only_when_the_application_changes(monkeypatch) -> None:
-    stopped: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        cc, "stop_and_wait", lambda _e, app_id, op: stopped.append((app_id, op))
-    )
+def test_stop_before_update_only_when_the_application_changes(stopped) -> None:
     cfn = Fake(describe_stack_resource=[
         {"StackResourceDetail": {"PhysicalResourceId": "00f1"}}])  # fmt: skip
     made: list[str] = []
@@ -304,11 +310,7 @@ def test_stop_before_update_only_when_the_application_changes(monkeypatch) -> No
     ]
 
 
-def test_stop_before_delete_only_for_the_application_it_watched(monkeypatch) -> None:
-    stopped: list[tuple[str, str]] = []
-    monkeypatch.setattr(
-        cc, "stop_and_wait", lambda _e, app_id, op: stopped.append((app_id, op))
-    )
+def test_stop_before_delete_only_for_the_application_it_watched(stopped) -> None:
     props = {"ApplicationId": "00f1"}
 
     def event(physical: str, properties: dict = props) -> dict:
@@ -643,7 +645,7 @@ def test_a_failed_store_deletes_the_key_it_made_by_user_and_id(monkeypatch) -> N
 
 
 def test_events_without_properties_fail_with_a_reason_and_updates_without_old_ones(
-    monkeypatch,
+    monkeypatch, stopped
 ) -> None:
     with pytest.raises(cc.Failure, match="UserName is required"):
         cc.credentials_create({"RequestType": "Create", "StackId": "s"}, None)
@@ -657,10 +659,6 @@ def test_events_without_properties_fail_with_a_reason_and_updates_without_old_on
         "console-credentials-ana"
     )
     assert done == [None], "no old properties: rotate as for a new user"
-    stopped: list[str] = []
-    monkeypatch.setattr(
-        cc, "stop_and_wait", lambda _e, app_id, _o: stopped.append(app_id)
-    )
     cfn = Fake(describe_stack_resource=[
         {"StackResourceDetail": {"PhysicalResourceId": "00f1"}}])  # fmt: skip
     update = {
@@ -669,7 +667,7 @@ def test_events_without_properties_fail_with_a_reason_and_updates_without_old_on
         "ResourceProperties": {"StackResource": "App", "Application": {"a": 1}},
     }
     assert cc.stop_before_update(update, lambda _n: cfn)[0] == "stop-before-update-App"
-    assert stopped == ["00f1"]
+    assert stopped == [("00f1", "update")]
 
 
 def test_fallback_ids() -> None:
