@@ -232,8 +232,6 @@ def cmd_destroy(args: argparse.Namespace, aws: Aws) -> int:
     from generator.aws.destroy import Destroy
 
     check_stack_name(args.stack_name)
-    if args.confirm_bucket and not args.delete_bucket:
-        raise CommandError("--confirm-bucket goes with --delete-bucket", EXIT_USAGE)
     needs_terminal = not args.yes or (args.delete_bucket and not args.confirm_bucket)
     if needs_terminal and not sys.stdin.isatty():
         raise CommandError(
@@ -279,9 +277,9 @@ def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
     check_stack_name(args.stack_name)
     rows = credentials.read_credentials(aws)
     if args.user:
-        rows = [r for r in rows if r.user == args.user]
+        everyone, rows = rows, [r for r in rows if r.user == args.user]
         if not rows:
-            users = ", ".join(r.user for r in credentials.read_credentials(aws))
+            users = ", ".join(r.user for r in everyone)
             raise CommandError(
                 f"no user {args.user!r} in {args.stack_name}; users: {users}",
                 EXIT_USAGE,

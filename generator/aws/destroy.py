@@ -75,7 +75,9 @@ def stack_resources(cfn: Any, stack: str) -> list[Resource]:
     return found
 
 
-def deletion_policies(cfn: Any, stack: str) -> tuple[dict[str, str], dict[str, str]]:
+def policies_and_defaults(
+    cfn: Any, stack: str
+) -> tuple[dict[str, str], dict[str, str]]:
     """Each resource's DeletionPolicy, and each parameter's Default, in the deployed
     template."""
     body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
@@ -227,6 +229,8 @@ class Destroy:
     def run(self) -> int:
         """Show, ask, stop, clean up, delete, follow; return the exit code."""
         assert self.aws.stack
+        if self.confirm_bucket and not self.delete_bucket:
+            raise CommandError("--confirm-bucket goes with --delete-bucket", EXIT_USAGE)
         name = self.aws.stack
         cfn = self.aws.client("cloudformation")
         stack = existing_stack(self.aws)
@@ -240,7 +244,7 @@ class Destroy:
                 f"--no-enable-termination-protection --stack-name {name}"
             )
         resources = stack_resources(cfn, name)
-        policies, defaults = deletion_policies(cfn, name)
+        policies, defaults = policies_and_defaults(cfn, name)
         kept = [r for r in resources if policies.get(r.logical_id) in RETAINED]
         buckets = [r for r in kept if r.type == "AWS::S3::Bucket" and r.physical_id]
         self._check_bucket_choice(buckets)
@@ -296,8 +300,6 @@ class Destroy:
         return 0
 
     def _check_bucket_choice(self, buckets: list[Resource]) -> None:
-        if self.confirm_bucket and not self.delete_bucket:
-            raise CommandError("--confirm-bucket goes with --delete-bucket", EXIT_USAGE)
         names = [b.physical_id for b in buckets]
         if self.delete_bucket and not names:
             raise CommandError("the stack keeps no bucket to delete", EXIT_USAGE)
