@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError
-from generator.aws.stack import Follower, existing_stack
+from generator.aws.stack import Follower, Resource, existing_stack, stack_resources
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
 APPLICATION = "AWS::EMRServerless::Application"
@@ -37,15 +37,6 @@ HOW_TO_REMOVE = {
 
 
 @dataclass(frozen=True)
-class Resource:
-    """One resource of the stack."""
-
-    logical_id: str
-    type: str
-    physical_id: str
-
-
-@dataclass(frozen=True)
 class BucketSize:
     """What a bucket holds, every version counted."""
 
@@ -58,21 +49,6 @@ class BucketSize:
             f"{self.versions:,} object versions, {self.bytes:,} bytes, "
             f"{self.delete_markers:,} delete markers"
         )
-
-
-def stack_resources(cfn: Any, stack: str) -> list[Resource]:
-    """Every resource of the stack, through the paginator."""
-    found = []
-    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
-        for item in page["StackResourceSummaries"]:
-            found.append(
-                Resource(
-                    item["LogicalResourceId"],
-                    item["ResourceType"],
-                    item.get("PhysicalResourceId", ""),
-                )
-            )
-    return found
 
 
 def policies_and_defaults(

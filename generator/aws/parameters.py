@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.aws.session import EXIT_USAGE, CommandError
+from generator.aws.session import usage
 from generator.limits import LIST_LIMITS_KEY
 
 # The AWS-specific parameter types CloudFormation checks by ID format, as listed on
@@ -30,17 +30,13 @@ MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
-def _usage(message: str) -> CommandError:
-    return CommandError(message, EXIT_USAGE)
-
-
 def split_pairs(pairs: Iterable[str], option: str) -> dict[str, str]:
     """KEY=VALUE strings as a dict; a key given twice keeps its last value."""
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
-            raise _usage(f"{option} {pair!r} is not KEY=VALUE")
+            raise usage(f"{option} {pair!r} is not KEY=VALUE")
         values[key.strip()] = value
     return values
 
@@ -50,7 +46,7 @@ def read_parameters_file(path: Path) -> dict[str, str]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise _usage(f"cannot read parameters file {path}: {exc.strerror}") from exc
+        raise usage(f"cannot read parameters file {path}: {exc.strerror}") from exc
     if text.lstrip().startswith(("[", "{")):
         return _json_parameters(path, text)
     lines = [
@@ -65,9 +61,7 @@ def _json_parameters(path: Path, text: str) -> dict[str, str]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _usage(
-            f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})"
-        ) from exc
+        raise usage(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         data = data["Parameters"]  # the --parameter-overrides file form
     if isinstance(data, dict):
@@ -78,12 +72,12 @@ def _json_parameters(path: Path, text: str) -> dict[str, str]:
         values = {}
         for item in data:
             if "ParameterKey" not in item or "ParameterValue" not in item:
-                raise _usage(
+                raise usage(
                     f"{path}: every entry needs ParameterKey and ParameterValue"
                 )
             values[str(item["ParameterKey"])] = _scalar(path, item["ParameterValue"])
         return values
-    raise _usage(
+    raise usage(
         f"{path} must hold a list of {{ParameterKey, ParameterValue}} objects, a "
         "list of Key=Value strings, or Key=Value lines"
     )
@@ -93,7 +87,7 @@ def _scalar(path: Path, value: Any) -> str:
     if isinstance(value, list):
         return ",".join(map(str, value))
     if isinstance(value, dict):
-        raise _usage(f"{path}: a parameter value must be text, not an object")
+        raise usage(f"{path}: a parameter value must be text, not an object")
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
@@ -105,13 +99,13 @@ def check_parameters(
     list_limits = template.get("Metadata", {}).get(LIST_LIMITS_KEY, {})
     for key, value in values.items():
         if key not in declared:
-            raise _usage(
+            raise usage(
                 f"unknown parameter {key!r}; the template has "
                 + ", ".join(sorted(declared))
             )
         problem = parameter_problem(declared[key], value, list_limits.get(key))
         if problem:
-            raise _usage(f"{key}={value!r}: {problem}")
+            raise usage(f"{key}={value!r}: {problem}")
     return values
 
 
@@ -179,12 +173,12 @@ def parse_tags(pairs: Sequence[str]) -> list[dict[str, str]]:
     """--tags Key=Value pairs as CloudFormation stack tags, checked."""
     tags = split_pairs(pairs, "--tags")
     if len(tags) > MAX_TAGS:
-        raise _usage(f"{len(tags)} tags; a stack takes at most {MAX_TAGS}")
+        raise usage(f"{len(tags)} tags; a stack takes at most {MAX_TAGS}")
     for key, value in tags.items():
         if key.lower().startswith("aws:"):
-            raise _usage(f"tag key {key!r}: the aws: prefix is reserved for AWS")
+            raise usage(f"tag key {key!r}: the aws: prefix is reserved for AWS")
         if len(key) > MAX_TAG_KEY or len(value) > MAX_TAG_VALUE:
-            raise _usage(
+            raise usage(
                 f"tag {key!r}: keys take at most {MAX_TAG_KEY} characters and "
                 f"values at most {MAX_TAG_VALUE}"
             )

@@ -27,6 +27,11 @@ class CommandError(Exception):
         self.code = code
 
 
+def usage(message: str) -> CommandError:
+    """A usage error: bad input, exit code 2."""
+    return CommandError(message, EXIT_USAGE)
+
+
 def error_code(error: Exception) -> str:
     """The AWS error code of a ClientError, or the exception's class name."""
     response = getattr(error, "response", None) or {}

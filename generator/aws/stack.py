@@ -123,6 +123,30 @@ def existing_stack(aws: Aws) -> dict[str, Any]:
     return stack
 
 
+@dataclass(frozen=True)
+class Resource:
+    """One resource of the stack."""
+
+    logical_id: str
+    type: str
+    physical_id: str
+
+
+def stack_resources(cfn: Any, stack: str) -> list[Resource]:
+    """Every resource of the stack, through the paginator."""
+    found = []
+    for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack):
+        for item in page["StackResourceSummaries"]:
+            found.append(
+                Resource(
+                    item["LogicalResourceId"],
+                    item["ResourceType"],
+                    item.get("PhysicalResourceId", ""),
+                )
+            )
+    return found
+
+
 @dataclass
 class Change:
     """One row of a change set."""

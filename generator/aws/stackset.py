@@ -19,7 +19,7 @@ from typing import Any
 
 from generator import names
 from generator.aws import parameters
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, error_code
+from generator.aws.session import Aws, CommandError, error_code, usage
 from generator.aws.stack import CAPABILITIES, TemplateFile
 
 # CreateStackSet / DeploymentTargets (AWS CloudFormation API Reference).
@@ -35,10 +35,6 @@ OPERATION_DONE = {"SUCCEEDED", "FAILED", "STOPPED"}
 DEFAULT_BUCKET = f"{{prefix}}{names.BUCKET_BASE}-{{account}}-{{region}}"
 
 
-def _usage(message: str) -> CommandError:
-    return CommandError(message, EXIT_USAGE)
-
-
 def mask(account: str) -> str:
     """An account ID shortened to its last four digits, for output."""
     return f"****{account[-4:]}" if len(account) > 4 else account
@@ -47,7 +43,7 @@ def mask(account: str) -> str:
 def check_name(name: str) -> str:
     """The StackSet name, or a usage error."""
     if not STACK_SET_NAME.fullmatch(name):
-        raise _usage(
+        raise usage(
             f"--name {name!r}: a StackSet name starts with a letter and has up to "
             "128 letters, digits and hyphens"
         )
@@ -57,10 +53,10 @@ def check_name(name: str) -> str:
 def check_targets(ous: Sequence[str]) -> list[str]:
     """Organizational unit IDs (ou-xxxx-xxxxxxxx) or the root (r-xxxx)."""
     if not ous:
-        raise _usage("give at least one --ou (ou-xxxx-xxxxxxxx, or the root r-xxxx)")
+        raise usage("give at least one --ou (ou-xxxx-xxxxxxxx, or the root r-xxxx)")
     for ou in ous:
         if not OU_ID.fullmatch(ou):
-            raise _usage(
+            raise usage(
                 f"--ou {ou!r} is not an organizational unit ID (ou-xxxx-xxxxxxxx) "
                 "or a root ID (r-xxxx)"
             )
@@ -71,12 +67,10 @@ def check_regions(text: str) -> list[str]:
     """A comma-separated region list, none empty, no duplicates."""
     regions = [r.strip() for r in text.split(",") if r.strip()]
     if not regions:
-        raise _usage("--regions lists no region; give e.g. --regions eu-west-1")
+        raise usage("--regions lists no region; give e.g. --regions eu-west-1")
     for region in regions:
         if not REGION.fullmatch(region):
-            raise _usage(
-                f"--regions: {region!r} is not a region name such as eu-west-1"
-            )
+            raise usage(f"--regions: {region!r} is not a region name such as eu-west-1")
     return list(dict.fromkeys(regions))
 
 
@@ -88,7 +82,7 @@ def check_account_parameters(
     for pair in pairs:
         account, sep, rest = pair.partition(":")
         if not sep or not ACCOUNT_ID.fullmatch(account):
-            raise _usage(
+            raise usage(
                 f"--account-parameter {pair!r} is not ACCOUNT:KEY=VALUE with a "
                 "12-digit account ID"
             )
@@ -102,13 +96,13 @@ def check_account_parameters(
 def check_values(values: dict[str, str], regions: Sequence[str]) -> dict[str, str]:
     """The set's parameters: RegionalIamNames on by default, no fixed bucket name."""
     if values.get(names.P.BUCKET_NAME):
-        raise _usage(
+        raise usage(
             f"{names.P.BUCKET_NAME} names one bucket, but S3 bucket names are global "
             "and a StackSet makes one stack per account and region; leave it empty"
         )
     regional = values.setdefault(names.P.REGIONAL_IAM, "true")
     if regional == "false" and len(regions) > 1:
-        raise _usage(
+        raise usage(
             f"{names.P.REGIONAL_IAM}=false with {len(regions)} regions: IAM names are "
             "global per account, so the stacks of one account would collide"
         )
@@ -119,9 +113,9 @@ def check_concurrency(failure_tolerance: int, max_concurrent: int) -> None:
     """Operation preferences StackSets accept (StackSetOperationPreferences:
     MaxConcurrentCount is at most one more than FailureToleranceCount)."""
     if failure_tolerance < 0 or max_concurrent < 1:
-        raise _usage("--failure-tolerance takes 0 or more, --max-concurrent 1 or more")
+        raise usage("--failure-tolerance takes 0 or more, --max-concurrent 1 or more")
     if max_concurrent > failure_tolerance + 1:
-        raise _usage(
+        raise usage(
             f"--max-concurrent {max_concurrent} is more than --failure-tolerance "
             f"{failure_tolerance} + 1, which StackSets refuse"
         )

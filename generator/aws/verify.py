@@ -19,7 +19,7 @@ from typing import Any
 
 from generator import journeys
 from generator.aws.session import Aws
-from generator.aws.stack import existing_stack
+from generator.aws.stack import existing_stack, stack_resources
 from generator.journeys import Facts, Request
 from generator.names import P, R
 
@@ -62,12 +62,10 @@ def read_stack(aws: Aws) -> Stack:
         p["ParameterKey"]: p.get("ParameterValue", "")
         for p in stack.get("Parameters", [])
     }
-    resources: dict[str, tuple[str, str]] = {}
-    pages = aws.client("cloudformation").get_paginator("list_stack_resources")
-    for page in pages.paginate(StackName=aws.stack):
-        for res in page["StackResourceSummaries"]:
-            physical = res.get("PhysicalResourceId", "")
-            resources[res["LogicalResourceId"]] = (res["ResourceType"], physical)
+    resources = {
+        r.logical_id: (r.type, r.physical_id)
+        for r in stack_resources(aws.client("cloudformation"), str(aws.stack))
+    }
     caller = aws.client("sts").get_caller_identity()
     partition, account = caller["Arn"].split(":")[1], caller["Account"]
     iam = aws.client("iam")
