@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install template lint test bench e2e mutation clean
+.PHONY: help install template actions lint test bench e2e mutation clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -22,6 +22,9 @@ $(STAMP): setup.cfg pyproject.toml
 
 template: install ## Write every artifact under build/ (CONFIG=team.toml: build/team/)
 	$(BIN)/emrs-env build $(if $(CONFIG),--config $(CONFIG),--out build)
+
+actions: install ## Re-derive the launch role's actions from cfn-lint's schemas (after a cfn-lint upgrade)
+	$(BIN)/python -m generator.provider_schemas
 
 lint: install ## Run ruff, black and the template scanners
 	$(BIN)/ruff check generator custom_resources tests bench e2e

@@ -254,7 +254,7 @@ def _newer_than_parliament(issue: str, detail: object) -> bool:
     copy of the Service Authorization Reference (resource schemas list them)."""
     if issue not in ("UNKNOWN_ACTION", "UNKNOWN_PREFIX") or not isinstance(detail, str):
         return False
-    from generator.service_catalog import is_iam_action, known_prefix
+    from generator.provider_schemas import is_iam_action, known_prefix
 
     name = detail.split()[-1]
     return is_iam_action(name) if issue == "UNKNOWN_ACTION" else known_prefix(name)

@@ -2,18 +2,16 @@
 
 The launch role's permissions are generated: for every resource type of the
 environment template, the create/update/delete permissions that the CloudFormation
-resource provider schemas (bundled with cfn-lint) list, plus what CloudFormation
-itself and the custom resources need.
+resource provider schemas (bundled with cfn-lint) list, as recorded in
+generator/provisioning_actions.json, plus what CloudFormation itself and the custom
+resources need.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import re
 from collections.abc import Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from awacs import awslambda, s3
@@ -37,9 +35,9 @@ from troposphere import (
 
 from generator import __version__, names
 from generator.policies import arn, document, service_trust, statement
+from generator.provider_schemas import TABLE
 
 MANAGED_POLICY_LIMIT = 6_144  # characters, white space excluded
-HANDLERS = ("create", "update", "delete", "read")
 PRINCIPAL_SLOTS = (1, 2, 3)
 # Properties through which CloudFormation passes a role to a service (iam:PassRole
 # with iam:PassedToService), by resource type.
@@ -75,55 +73,27 @@ CHECKOV_SKIPS = [
 ]  # fmt: skip
 
 
-@cache
-def _cfnlint_data() -> Path:
-    """cfn-lint's data folder, found without importing cfn-lint (slow to import)."""
-    spec = importlib.util.find_spec("cfnlint")
-    if spec is None or spec.origin is None:
-        raise RuntimeError("cfn-lint is not installed; run 'make install'")
-    return Path(spec.origin).parent / "data"
+class MissingActions(RuntimeError):
+    """The recorded table lacks a resource type the environment uses."""
 
 
 @cache
-def _provider_index() -> dict[str, str]:
-    providers = _cfnlint_data() / "schemas" / "providers" / "us-east-1.json"
-    return json.loads(providers.read_text())
+def _recorded() -> dict[str, list[str]]:
+    """Provisioning actions by resource type, as derived from cfn-lint's data
+    (generator/provider_schemas.py writes the table; `make actions`)."""
+    return json.loads(TABLE.read_text(encoding="utf-8"))["types"]
 
 
-def type_permissions(resource_type: str) -> set[str]:
-    """IAM actions CloudFormation needs to create, update and delete one type."""
+def type_actions(resource_type: str) -> list[str]:
+    """The recorded IAM actions CloudFormation needs for one type."""
     if resource_type.startswith("Custom::"):
-        return set()
-    index = _provider_index()
-    if resource_type not in index:
-        raise KeyError(f"no provider schema for {resource_type}")
-    path = _cfnlint_data() / "schemas" / "resources" / f"{index[resource_type]}.json"
-    schema = json.loads(path.read_text())
-    handlers = schema.get("handlers", {})
-    return {a for h in HANDLERS for a in handlers.get(h, {}).get("permissions", [])}
-
-
-@cache
-def _iam_actions() -> dict[str, set[str]]:
-    """IAM's action names by service prefix, lowercase (cfn-lint's copy)."""
-    policies = _cfnlint_data() / "AdditionalSpecs" / "Policies.json"
-    services = json.loads(policies.read_text())
-    return {prefix: set(spec["Actions"]) for prefix, spec in services.items()}
-
-
-def known_prefix(prefix: str) -> bool:
-    """True when IAM knows the service prefix (cfn-lint's copy)."""
-    return prefix.lower() in _iam_actions()
-
-
-def is_iam_action(action: str) -> bool:
-    """True when IAM knows the action (schemas still list a few retired names)."""
-    prefix, _, name = action.partition(":")
-    known = _iam_actions().get(prefix.lower(), set())
-    if "*" in name:
-        pattern = name.lower().replace("*", ".*")
-        return any(re.fullmatch(pattern, k) for k in known)
-    return name.lower() in known
+        return []
+    recorded = _recorded()
+    if resource_type not in recorded:
+        raise MissingActions(
+            f"{TABLE.name} has no actions for {resource_type}; run 'make actions'"
+        )
+    return recorded[resource_type]
 
 
 def intrinsic_permissions(environment: Any) -> set[str]:
@@ -142,13 +112,11 @@ def intrinsic_permissions(environment: Any) -> set[str]:
 def provisioning_actions(
     resource_types: Iterable[str], extra: Iterable[str] = ()
 ) -> list[str]:
-    """The union of the types' permissions that IAM knows, sorted; PassRole apart."""
+    """The union of the types' recorded permissions, sorted; PassRole apart."""
     actions: set[str] = set(extra)
     for resource_type in resource_types:
-        actions |= type_permissions(resource_type)
-    return sorted(
-        a for a in actions if is_iam_action(a) and a.lower() not in HANDLED_SEPARATELY
-    )
+        actions.update(type_actions(resource_type))
+    return sorted(a for a in actions if a.lower() not in HANDLED_SEPARATELY)
 
 
 def _role_pattern(role: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from generator import credentials, limits, regions
+from generator import provider_schemas as ps
 from generator import service_catalog as sc
 from generator.config import USER_NAME_MAX, ConfigError, Options
 from generator.parameters import (
@@ -230,8 +231,8 @@ def test_launch_role_holds_everything_the_environment_needs(variant: str) -> Non
     for resource in result["Resources"].values():
         needed |= {
             a.lower()
-            for a in sc.type_permissions(resource["Type"])
-            if sc.is_iam_action(a) and a.lower() != "iam:passrole"
+            for a in ps.type_permissions(resource["Type"])
+            if ps.is_iam_action(a) and a.lower() != "iam:passrole"
         }
     needed |= {a.lower() for a in sc.intrinsic_permissions(environment)}
     if any(r["Type"].startswith("Custom::") for r in result["Resources"].values()):

@@ -11,7 +11,7 @@ from cfn_flip import to_json
 from policy_sentry.querying.actions import get_action_data
 
 from generator import limits, scanners
-from generator import service_catalog as sc
+from generator import provider_schemas as ps
 from generator.template import build_template
 from tests.helpers import as_list, clean, render
 
@@ -117,7 +117,7 @@ def test_parliament_finds_nothing_unexplained(path: Path) -> None:
     listed = set(scanners.PARLIAMENT_IGNORED)
     for key in ignored:
         # Listed with a reason, or an action parliament's database predates.
-        assert key in listed or sc.is_iam_action(key[2]) or sc.known_prefix(key[2])
+        assert key in listed or ps.is_iam_action(key[2]) or ps.known_prefix(key[2])
     assert all(len(r) > 40 for r in scanners.PARLIAMENT_IGNORED.values())
 
 

@@ -10,6 +10,7 @@ import pytest
 from cloud_radar.cf.unit import Template as RadarTemplate
 
 from generator import __version__, cli
+from generator import provider_schemas as ps
 from generator import service_catalog as sc
 from generator.config import Options
 from generator.template import build_template
@@ -43,7 +44,7 @@ def test_launch_role_covers_every_resource_type(variant: str) -> None:
     assert "AWS::EMR::Studio" in types and "AWS::EMRServerless::Application" in types
     for resource_type in types:
         needed = {
-            a.lower() for a in sc.type_permissions(resource_type) if sc.is_iam_action(a)
+            a.lower() for a in ps.type_permissions(resource_type) if ps.is_iam_action(a)
         }
         assert needed <= granted, (resource_type, sorted(needed - granted)[:5])
     assert "lambda:invokefunction" in granted and "iam:passrole" in granted
@@ -52,10 +53,33 @@ def test_launch_role_covers_every_resource_type(variant: str) -> None:
 def test_retired_schema_actions_are_dropped_not_granted() -> None:
     every = set()
     for resource_type in {r["Type"] for r in template_dict()["Resources"].values()}:
-        every |= sc.type_permissions(resource_type)
-    dropped = {a for a in every if not sc.is_iam_action(a)}
+        every |= ps.type_permissions(resource_type)
+    dropped = {a for a in every if not ps.is_iam_action(a)}
     assert len(dropped) < len(every) // 10
     assert not {a.lower() for a in dropped} & launch_actions(portfolio())
+
+
+def test_recorded_actions_equal_a_fresh_derivation_from_cfn_lint() -> None:
+    """The committed table is what the pinned cfn-lint's schemas give today."""
+    fresh = ps.table_text(ps.derive_table(ps.environment_types()))
+    assert ps.TABLE.read_text(encoding="utf-8") == fresh, "run 'make actions'"
+
+
+def test_every_config_uses_only_recorded_types() -> None:
+    recorded = set(json.loads(ps.TABLE.read_text())["types"])
+    for developers in VARIANTS.values():
+        types = {r["Type"] for r in template_dict(developers)["Resources"].values()}
+        assert {t for t in types if not t.startswith("Custom::")} <= recorded
+
+
+def test_a_type_missing_from_the_table_is_named(monkeypatch) -> None:
+    monkeypatch.setattr(sc, "_recorded", lambda: {"AWS::S3::Bucket": ["s3:A"]})
+    assert sc.provisioning_actions(["AWS::S3::Bucket", "Custom::X"], ["b:C"]) == [
+        "b:C",
+        "s3:A",
+    ]
+    with pytest.raises(sc.MissingActions, match="AWS::EC2::VPC; run 'make actions'"):
+        sc.provisioning_actions(["AWS::EC2::VPC"])
 
 
 def test_each_launch_policy_fits_the_managed_policy_limit() -> None:
