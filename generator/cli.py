@@ -64,11 +64,16 @@ def _out_folder(args: argparse.Namespace) -> Path:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Write every artifact under the output folder; say what it costs to run."""
+    import gc
     import json
 
     from generator import render
     from generator.pricing import fixed_summary
 
+    # A build makes some hundred thousand short-lived objects and no garbage
+    # cycles worth collecting; the collector's passes over them cost about a tenth
+    # of the command's time (make bench).
+    gc.disable()
     files = _built(args.config, build_artifacts)
     code = _write(_out_folder(args), files)
     print(fixed_summary(json.loads(files[render.ENVIRONMENT_JSON])))
@@ -486,25 +491,7 @@ def _change_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def parser() -> argparse.ArgumentParser:
-    """The argument parser of every command."""
-    top = argparse.ArgumentParser(
-        prog="emrs-env",
-        description="Generate and deploy the EMR Serverless interactive "
-        "environment with EMR Studio.",
-    )
-    top.add_argument("--version", action="version", version=f"emrs-env {__version__}")
-    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    build = _command(sub, "build", "write the templates and documents", cmd_build)
-    _build_options(build)
-    diagram = _command(
-        sub, "diagram", "write ARCHITECTURE.md (a Mermaid picture)", cmd_diagram
-    )
-    _build_options(diagram)
-    lint = _command(
-        sub, "lint", "run cfn-lint, checkov, cfn-guard and parliament", cmd_lint
-    )
+def _lint_options(lint: argparse.ArgumentParser) -> None:
     lint.add_argument(
         "path",
         nargs="?",
@@ -513,9 +500,8 @@ def parser() -> argparse.ArgumentParser:
         help="a template, or a folder of *.yaml templates (default: build)",
     )
 
-    dep = _command(
-        sub, "deploy", "create or update the stack through a change set", cmd_deploy
-    )
+
+def _deploy_options(dep: argparse.ArgumentParser) -> None:
     _aws_options(dep)
     _change_options(dep)
     dep.add_argument(
@@ -550,9 +536,12 @@ def parser() -> argparse.ArgumentParser:
     )
     dep.add_argument("--yes", action="store_true", help="execute without asking")
 
-    plan = _command(
-        sub, "plan", "show what a deploy would change, without changing it", cmd_plan
-    )
+
+def _json_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--json", action="store_true", help="print JSON for scripts")
+
+
+def _plan_options(plan: argparse.ArgumentParser) -> None:
     _aws_options(plan)
     _change_options(plan)
     plan.add_argument(
@@ -560,11 +549,10 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="ask CloudFormation for the old and new property values",
     )
-    plan.add_argument("--json", action="store_true", help="print JSON for scripts")
+    _json_option(plan)
 
-    destroy = _command(
-        sub, "destroy", "delete the stack and say what stays behind", cmd_destroy
-    )
+
+def _destroy_options(destroy: argparse.ArgumentParser) -> None:
     _aws_options(destroy)
     destroy.add_argument("--yes", action="store_true", help="delete without asking")
     destroy.add_argument(
@@ -581,24 +569,13 @@ def parser() -> argparse.ArgumentParser:
         "--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS
     )
 
-    status = _command(
-        sub, "status", "show the stack's state, parameters, outputs and last failure",
-        cmd_status,
-    )  # fmt: skip
-    _aws_options(status)
-    status.add_argument("--json", action="store_true", help="print JSON for scripts")
 
-    ver = _command(
-        sub, "verify", "check what each person and role can do, and the stack",
-        cmd_verify,
-    )  # fmt: skip
-    _aws_options(ver)
-    ver.add_argument("--json", action="store_true", help="print JSON for scripts")
+def _stack_report_options(command: argparse.ArgumentParser) -> None:
+    _aws_options(command)
+    _json_option(command)
 
-    creds = _command(
-        sub, "credentials", "show or export the users' console credentials",
-        cmd_credentials,
-    )  # fmt: skip
+
+def _credentials_options(creds: argparse.ArgumentParser) -> None:
     _aws_options(creds)
     creds.add_argument("--user", metavar="USER", help="only this IAM user")
     creds.add_argument(
@@ -610,9 +587,8 @@ def parser() -> argparse.ArgumentParser:
         "--show-password", action="store_true", help="print passwords on the terminal"
     )
 
-    pub = _command(
-        sub, "publish", "upload the template for Service Catalog", cmd_publish
-    )
+
+def _publish_options(pub: argparse.ArgumentParser) -> None:
     _aws_options(pub, stack=False)
     _template_option(pub, "publish")
     pub.add_argument(
@@ -637,16 +613,10 @@ def parser() -> argparse.ArgumentParser:
     pub.add_argument(
         "--portfolio-id", metavar="PORTFOLIO", help="the portfolio to share (port-...)"
     )
-    _stackset_parser(sub)
-    return top
 
 
-def _stackset_parser(sub: argparse._SubParsersAction) -> None:
+def _stackset_options(group: argparse.ArgumentParser) -> None:
     """`emrs-env stackset deploy|status|destroy` and their options."""
-    group = _command(
-        sub, "stackset", "roll the environment out to many accounts with a StackSet",
-        cmd_stackset,
-    )  # fmt: skip
     actions = group.add_subparsers(
         dest="action", metavar="ACTION", required=True, help="deploy, status or destroy"
     )
@@ -674,47 +644,116 @@ def _stackset_parser(sub: argparse._SubParsersAction) -> None:
             command.add_argument(
                 "--yes", action="store_true", help="delete without asking"
             )
-        if action != "deploy":
-            continue
-        _change_options(command)
-        command.add_argument(
-            "--ou",
-            action="append",
-            default=[],
-            metavar="OU-ID",
-            help="organizational unit (ou-xxxx-xxxxxxxx) or root (r-xxxx) to deploy "
-            "to, repeatable; accounts that join it later get the stack too",
-        )
-        command.add_argument(
-            "--regions", required=True, metavar="R1,R2", help="regions, comma-separated"
-        )
-        command.add_argument(
-            "--account-parameter",
-            action="append",
-            default=[],
-            metavar="ACCOUNT:KEY=VALUE",
-            help="a parameter override for one account (repeatable)",
-        )
-        command.add_argument(
-            "--failure-tolerance",
-            type=int,
-            default=0,
-            metavar="N",
-            help="accounts per region that may fail before the rollout stops "
-            "(default 0)",
-        )
-        command.add_argument(
-            "--max-concurrent",
-            type=int,
-            default=1,
-            metavar="N",
-            help="accounts deployed at once per region (default 1)",
-        )
+        if action == "deploy":
+            _stackset_deploy_options(command)
+
+
+def _stackset_deploy_options(command: argparse.ArgumentParser) -> None:
+    _change_options(command)
+    command.add_argument(
+        "--ou",
+        action="append",
+        default=[],
+        metavar="OU-ID",
+        help="organizational unit (ou-xxxx-xxxxxxxx) or root (r-xxxx) to deploy "
+        "to, repeatable; accounts that join it later get the stack too",
+    )
+    command.add_argument(
+        "--regions", required=True, metavar="R1,R2", help="regions, comma-separated"
+    )
+    command.add_argument(
+        "--account-parameter",
+        action="append",
+        default=[],
+        metavar="ACCOUNT:KEY=VALUE",
+        help="a parameter override for one account (repeatable)",
+    )
+    command.add_argument(
+        "--failure-tolerance",
+        type=int,
+        default=0,
+        metavar="N",
+        help="accounts per region that may fail before the rollout stops "
+        "(default 0)",
+    )
+    command.add_argument(
+        "--max-concurrent",
+        type=int,
+        default=1,
+        metavar="N",
+        help="accounts deployed at once per region (default 1)",
+    )
+
+
+# Each command: its summary, what runs it, and what adds its options.
+COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.ArgumentParser], None]]]
+COMMANDS = {
+    "build": ("write the templates and documents", cmd_build, _build_options),
+    "diagram": (
+        "write ARCHITECTURE.md (a Mermaid picture)", cmd_diagram, _build_options,
+    ),
+    "lint": (
+        "run cfn-lint, checkov, cfn-guard and parliament", cmd_lint, _lint_options,
+    ),
+    "deploy": (
+        "create or update the stack through a change set", cmd_deploy, _deploy_options,
+    ),
+    "plan": (
+        "show what a deploy would change, without changing it", cmd_plan,
+        _plan_options,
+    ),
+    "destroy": (
+        "delete the stack and say what stays behind", cmd_destroy, _destroy_options,
+    ),
+    "status": (
+        "show the stack's state, parameters, outputs and last failure", cmd_status,
+        _stack_report_options,
+    ),
+    "verify": (
+        "check what each person and role can do, and the stack", cmd_verify,
+        _stack_report_options,
+    ),
+    "credentials": (
+        "show or export the users' console credentials", cmd_credentials,
+        _credentials_options,
+    ),
+    "publish": (
+        "upload the template for Service Catalog", cmd_publish, _publish_options,
+    ),
+    "stackset": (
+        "roll the environment out to many accounts with a StackSet", cmd_stackset,
+        _stackset_options,
+    ),
+}  # fmt: skip
+
+
+def parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every command; with `only`, the options of that
+    command alone (the others are listed, as `--help` shows them, but empty)."""
+    top = argparse.ArgumentParser(
+        prog="emrs-env",
+        description="Generate and deploy the EMR Serverless interactive "
+        "environment with EMR Studio.",
+    )
+    top.add_argument("--version", action="version", version=f"emrs-env {__version__}")
+    sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (summary, func, add_options) in COMMANDS.items():
+        command = _command(sub, name, summary, func)
+        if only is None or only == name:
+            add_options(command)
+    return top
+
+
+def _named_command(argv: Sequence[str]) -> str:
+    """The command argv names (its first word not an option), or ""."""
+    return next((word for word in argv if not word.startswith("-")), "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
-    args = parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = parser(only=_named_command(argv)).parse_args(argv)
     try:
         if not args.uses_aws:
             return int(args.func(args))

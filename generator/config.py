@@ -7,7 +7,6 @@ Everything an administrator chooses per deployment is a template parameter
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -83,6 +82,8 @@ def load(path: str | Path | None) -> Options:
     """Read a TOML config file; None gives the seed's environment."""
     if path is None:
         return Options()
+    import tomllib
+
     try:
         with open(path, "rb") as handle:
             raw = tomllib.load(handle)

@@ -687,6 +687,43 @@ def test_options_mean_the_same_under_the_same_name() -> None:
     assert "--bucket" in helps and helps["--bucket"] == {"template_bucket"}
 
 
+def _options(command: Any) -> list[tuple]:
+    """Each option of a parser (and of its subcommands), as argparse keeps it."""
+    import argparse
+
+    rows = []
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, inner in action.choices.items():
+                rows += [(name, *row) for row in _options(inner)]
+        else:
+            rows.append((tuple(action.option_strings), action.dest, action.default))
+    return rows
+
+
+def test_the_parser_of_one_command_is_that_command_of_the_whole() -> None:
+    whole = subcommands()
+    for name in whole:
+        (action,) = [a for a in cli.parser(only=name)._actions if a.dest == "command"]
+        assert list(action.choices) == list(whole), "every command is still listed"
+        assert _options(action.choices[name]) == _options(whole[name]), name
+        others = [c for n, c in action.choices.items() if n != name]
+        assert all(_options(c) == [(("-h", "--help"), "help", "==SUPPRESS==")]
+                   for c in others)  # fmt: skip
+
+
+def test_main_parses_with_the_named_commands_options(capsys) -> None:
+    assert cli._named_command(["-h"]) == ""
+    assert cli._named_command(["stackset", "deploy", "--name", "n"]) == "stackset"
+    with pytest.raises(SystemExit):
+        cli.main(["plan", "--help"])
+    out = capsys.readouterr().out
+    assert "--include-property-values" in out and "--stack-name" in out
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "credentials" in capsys.readouterr().out
+
+
 def test_change_table_fits_long_names_and_says_replacement_in_words() -> None:
     rows = [
         Change("Modify", "StudioWorkspaceSecurityGroupIngressFromEngine",
