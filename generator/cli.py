@@ -20,11 +20,12 @@ EXIT_OK, EXIT_FAILED = 0, 1
 ENVIRONMENT_TEMPLATE = "build/emr-serverless-interactive.yaml"
 
 
-def build_artifacts(options: Options) -> dict[str, str]:
-    """Render every build/ artifact in memory, keyed by file name."""
+def build_artifacts(options: Options, folder: Path | None = None) -> dict[str, str]:
+    """Render every build/ artifact in memory, keyed by file name; a picture
+    already in `folder` drawn from the same source is kept."""
     from generator import render
     from generator.adopt import import_template
-    from generator.diagram import ARCHITECTURE_MD, architecture_markdown
+    from generator.diagram import pictures
     from generator.service_catalog import build_portfolio_template
     from generator.template import build_within_limits
 
@@ -34,7 +35,7 @@ def build_artifacts(options: Options) -> dict[str, str]:
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
-        ARCHITECTURE_MD: architecture_markdown(as_dict),
+        **pictures(as_dict, folder),
         render.PORTFOLIO_YAML: render.to_yaml(
             build_portfolio_template(as_dict).to_dict()
         ),
@@ -46,11 +47,14 @@ def _built(
 ) -> dict[str, str]:
     """The files make() renders from the config; config errors exit 2."""
     from generator import config
+    from generator.diagram import PictureError
 
     try:
         return make(config.load(config_path))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
+    except PictureError as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def _out_folder(args: argparse.Namespace) -> Path:
@@ -74,8 +78,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     # cycles worth collecting; the collector's passes over them cost about a tenth
     # of the command's time (make bench).
     gc.disable()
-    files = _built(args.config, build_artifacts)
-    code = _write(_out_folder(args), files)
+    folder = _out_folder(args)
+    files = _built(args.config, lambda options: build_artifacts(options, folder))
+    code = _write(folder, files)
     print(fixed_summary(json.loads(files[render.ENVIRONMENT_JSON])))
     return code
 
@@ -94,15 +99,17 @@ def _write(folder: Path, files: dict[str, str]) -> int:
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:
-    """Write ARCHITECTURE.md, the Mermaid diagram of the template."""
-    from generator.diagram import ARCHITECTURE_MD, architecture_markdown
+    """Write ARCHITECTURE.md (Mermaid) and ARCHITECTURE.svg (Graphviz)."""
+    from generator.diagram import pictures
     from generator.template import build_within_limits
+
+    folder = _out_folder(args)
 
     def diagram(options: Options) -> dict[str, str]:
         _template, as_dict, _yaml = build_within_limits(options)
-        return {ARCHITECTURE_MD: architecture_markdown(as_dict)}
+        return pictures(as_dict, folder)
 
-    return _write(_out_folder(args), _built(args.config, diagram))
+    return _write(folder, _built(args.config, diagram))
 
 
 def _templates(where: str) -> list[Path]:
@@ -690,7 +697,8 @@ COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.ArgumentParser], Non
 COMMANDS = {
     "build": ("write the templates and documents", cmd_build, _build_options),
     "diagram": (
-        "write ARCHITECTURE.md (a Mermaid picture)", cmd_diagram, _build_options,
+        "write the picture: ARCHITECTURE.md (Mermaid) and ARCHITECTURE.svg",
+        cmd_diagram, _build_options,
     ),
     "lint": (
         "run cfn-lint, checkov, cfn-guard and parliament", cmd_lint, _lint_options,

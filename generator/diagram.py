@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 ARCHITECTURE_MD = "ARCHITECTURE.md"
+ARCHITECTURE_SVG = "ARCHITECTURE.svg"
 CONCERNS = [
     "Storage",
     "Encryption",
@@ -274,13 +277,41 @@ def _box_clauses(box: Box, template: dict[str, Any]) -> list[str]:
     return [c for c in sets[0] if all(c in other for other in sets[1:])]
 
 
-def mermaid(template: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Node:
+    """A box as drawn: its label lines and, when a parameter can remove it, the
+    condition it exists under beyond its group's."""
+
+    key: str
+    lines: tuple[str, ...]
+    when: str
+    dashed: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    """A concern: its title, the condition all its boxes share, and its boxes."""
+
+    key: str
+    title: str
+    when: str
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What both writers draw: grouped boxes and labelled arrows."""
+
+    groups: tuple[Group, ...]
+    arrows: tuple[tuple[str, str, str], ...]
+
+
+def picture(template: dict[str, Any]) -> Picture:
     """The picture: boxes grouped by concern, dashed (with their condition) when a
     parameter can remove them, arrows for the relations a reader cares about."""
     found = boxes(template)
     owner = {m: b for b in found for m in b.members}
-    lines = ["flowchart LR"]
-    conditional = []
+    groups = []
     for group, title in GROUPS.items():
         members = [b for b in found if b.group == group]
         if not members:
@@ -289,19 +320,18 @@ def mermaid(template: dict[str, Any]) -> str:
         shared = [c for c in each[0] if all(c in other for other in each[1:])]
         if len(members) < 2:
             shared = []  # a lone box says its own condition
-        if shared:
-            title += "<br/><i>when " + " and ".join(shared) + "</i>"
-        lines.append(f'  subgraph {group}_group["{title}"]')
+        nodes = []
         for box, clauses in zip(members, each, strict=True):
-            label = box.label
-            clauses = [c for c in clauses if c not in shared]
-            if clauses or shared:
-                conditional.append(box.key)
-                label += "".join(
-                    f"<br/><i>when {' and '.join(clauses)}</i>" for _ in clauses[:1]
+            own = [c for c in clauses if c not in shared]
+            nodes.append(
+                Node(
+                    box.key,
+                    tuple(box.label.split("<br/>")),
+                    " and ".join(own),
+                    bool(own or shared),
                 )
-            lines.append(f'    {box.key}["{label}"]')
-        lines.append("  end")
+            )
+        groups.append(Group(group, title, " and ".join(shared), tuple(nodes)))
     arrows: dict[tuple[str, str], str] = {}
     for source, target in edges(template):
         a, b = owner[source], owner[target]
@@ -314,13 +344,33 @@ def mermaid(template: dict[str, Any]) -> str:
         if (_kind(a.key), _kind(b.key)) not in RELATIONS:
             pair = (b.key, a.key)
         arrows.setdefault(pair, relation)
-    trusts = _trusts(template, owner)
-    for pair, relation in trusts.items():
+    for pair, relation in _trusts(template, owner).items():
         arrows.setdefault(pair, relation)
-    lines += [f"  {a} -->|{label}| {b}" for (a, b), label in sorted(arrows.items())]
-    if conditional:
+    return Picture(
+        tuple(groups), tuple((a, b, label) for (a, b), label in sorted(arrows.items()))
+    )
+
+
+def mermaid(template: dict[str, Any]) -> str:
+    """The picture as a Mermaid flowchart."""
+    drawn = picture(template)
+    lines = ["flowchart LR"]
+    for group in drawn.groups:
+        title = group.title
+        if group.when:
+            title += f"<br/><i>when {group.when}</i>"
+        lines.append(f'  subgraph {group.key}_group["{title}"]')
+        for node in group.nodes:
+            label = "<br/>".join(node.lines)
+            if node.when:
+                label += f"<br/><i>when {node.when}</i>"
+            lines.append(f'    {node.key}["{label}"]')
+        lines.append("  end")
+    lines += [f"  {a} -->|{label}| {b}" for a, b, label in drawn.arrows]
+    dashed = [n.key for g in drawn.groups for n in g.nodes if n.dashed]
+    if dashed:
         lines.append("  classDef conditional stroke-dasharray: 5 5")
-        lines.append(f"  class {','.join(conditional)} conditional")
+        lines.append(f"  class {','.join(dashed)} conditional")
     return "\n".join(lines)
 
 
@@ -343,6 +393,151 @@ def _trusts(template: dict[str, Any], owner: dict[str, Box]) -> dict:
     return found
 
 
+# The picture as Graphviz draws it: one tint per concern, arrows in grey.
+TINTS = {
+    "people": "#fdf3e7",
+    "roles": "#f3ecfa",
+    "network": "#eaf3fb",
+    "storage": "#eaf7ee",
+    "emr": "#fdeeee",
+    "keys": "#f4f4f4",
+}
+LABEL_WIDTH = 40  # characters per line of a condition
+NBSP = "\xa0"
+DOT_HEAD = [
+    "digraph environment {",
+    '  graph [rankdir=LR, newrank=true, fontname="Helvetica", fontsize=13, '
+    "nodesep=0.25, ranksep=0.7, pad=0.3];",
+    '  node [shape=box, style="rounded,filled", fillcolor=white, '
+    'fontname="Helvetica", fontsize=11];',
+    '  edge [fontname="Helvetica", fontsize=9, color="#666666", '
+    'fontcolor="#444444"];',
+]
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _html_label(lines: Sequence[str], when: str) -> str:
+    """A Graphviz HTML label; the condition in italics, wrapped to LABEL_WIDTH."""
+    parts = [_html(line) for line in lines]
+    if when:
+        import textwrap
+
+        # A clause ("NumberOfAZs = 3") stays on one line: no-break spaces.
+        text = f"when {when}"
+        for joint in (" = ", " ≠ ", " empty", " given"):
+            text = text.replace(joint, joint.replace(" ", NBSP))
+        wrapped = textwrap.wrap(text, LABEL_WIDTH, break_on_hyphens=False)
+        parts += [f"<I>{_html(line.replace(NBSP, ' '))}</I>" for line in wrapped]
+    return "<" + "<BR/>".join(parts) + ">"
+
+
+def dot(template: dict[str, Any]) -> str:
+    """The picture as Graphviz DOT source: clusters for the groups, dashed boxes
+    and clusters for what a parameter can remove."""
+    drawn = picture(template)
+    lines = list(DOT_HEAD)
+    for group in drawn.groups:
+        style = "rounded,filled" + (",dashed" if group.when else "")
+        lines.append(f"  subgraph cluster_{group.key} {{")
+        lines.append(
+            f"    graph [label={_html_label([group.title], group.when)}, "
+            f'style="{style}", fillcolor="{TINTS.get(group.key, "#ffffff")}", '
+            'color="#999999"];'
+        )
+        for node in group.nodes:
+            style = "rounded,filled" + (",dashed" if node.when else "")
+            lines.append(
+                f"    {node.key} [label={_html_label(node.lines, node.when)}, "
+                f'style="{style}"];'
+            )
+        lines.append("  }")
+    for a, b, label in drawn.arrows:
+        lines.append(f'  {a} -> {b} [label="{label}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+class PictureError(RuntimeError):
+    """The SVG picture cannot be drawn here."""
+
+
+SVG_MARK = "<!-- emrs-env: drawn by Graphviz from DOT source sha256 {} -->"
+
+
+def source_mark(dot_text: str) -> str:
+    """The comment an SVG carries to name the DOT source it was drawn from."""
+    import hashlib
+
+    return SVG_MARK.format(hashlib.sha256(dot_text.encode("utf-8")).hexdigest())
+
+
+def svg(dot_text: str, previous: str | None = None) -> str:
+    """The DOT source drawn as SVG by Graphviz (pygraphviz's bundled copy).
+
+    Graphviz measures text with the fonts of the machine, so two machines can
+    place boxes a few points apart: a previous drawing of the same source is
+    kept as it is, and `make template` redraws only when the picture changes.
+    """
+    mark = source_mark(dot_text)
+    if previous is not None and mark in previous:
+        return previous
+    try:
+        import pygraphviz
+    except ImportError as exc:
+        raise PictureError(
+            f"pygraphviz is needed to draw {ARCHITECTURE_SVG}; run 'make install'"
+        ) from exc
+    graph = pygraphviz.AGraph(string=dot_text)
+    drawn = _without_font_warnings(lambda: graph.draw(format="svg", prog="dot"))
+    head, sep, body = drawn.decode("utf-8").partition("<svg")
+    return f"{head}{mark}\n{sep}{body}"
+
+
+def _without_font_warnings(draw: Callable[[], bytes]) -> bytes:
+    """Run draw() with the C libraries' standard error caught: the Fontconfig
+    bundled with pygraphviz warns about newer system font configuration it does
+    not know, which changes nothing in the picture; anything else is passed on."""
+    import os
+    import sys
+    import tempfile
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as caught:
+        os.dup2(caught.fileno(), 2)
+        try:
+            drawn = draw()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        caught.seek(0)
+        said = caught.read().decode("utf-8", "replace")
+    for line in said.splitlines():
+        if line.strip() and not line.startswith("Fontconfig warning"):
+            print(line, file=sys.stderr)
+    return drawn
+
+
+def _previous(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def pictures(template: dict[str, Any], folder: Path | None = None) -> dict[str, str]:
+    """ARCHITECTURE.md and ARCHITECTURE.svg; the SVG already in `folder` is kept
+    when it was drawn from the same source."""
+    previous = None if folder is None else _previous(folder / ARCHITECTURE_SVG)
+    return {
+        ARCHITECTURE_MD: architecture_markdown(template),
+        ARCHITECTURE_SVG: svg(dot(template), previous),
+    }
+
+
 def architecture_markdown(template: dict[str, Any]) -> str:
     """build/ARCHITECTURE.md: the diagram with a short legend."""
     count = len(template["Resources"])
@@ -356,7 +551,9 @@ def architecture_markdown(template: dict[str, Any]) -> str:
             "people's per-user resources in one box whatever their number, and an "
             "arrow for who assumes which role, what reads the bucket, what runs in "
             "which subnets and what the key encrypts. A dashed box exists only "
-            "under the parameter values written in it (see PARAMETERS.md).",
+            "under the parameter values written in it (see PARAMETERS.md). The "
+            "same picture drawn by Graphviz: "
+            f"[{ARCHITECTURE_SVG}]({ARCHITECTURE_SVG}).",
             "",
             "```mermaid",
             mermaid(template),

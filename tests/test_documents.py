@@ -3,26 +3,36 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
 from generator import cli
 from generator.config import USER_NAME_MAX
 from generator.diagram import (
+    ARCHITECTURE_SVG,
     GROUPS,
     MERMAID_MAX_EDGES,
     MERMAID_MAX_TEXT,
+    PictureError,
+    _without_font_warnings,
     architecture_markdown,
     boxes,
+    dot,
     edges,
     mermaid,
+    picture,
     references,
+    source_mark,
+    svg,
 )
 from generator.render import parameters_markdown
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_resource_is_in_exactly_one_box_and_users_are_one_box() -> None:
@@ -146,8 +156,99 @@ def test_reference_costs_the_default_configuration() -> None:
     assert "us-east-1" in costs and "aws.amazon.com/vpc/pricing" in costs
 
 
-def test_diagram_command_writes_only_the_diagram(tmp_path: Path, capsys) -> None:
+def test_diagram_command_writes_only_the_pictures(tmp_path: Path, capsys) -> None:
     assert cli.main(["diagram", "--out", str(tmp_path)]) == 0
-    assert [p.name for p in tmp_path.iterdir()] == ["ARCHITECTURE.md"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["ARCHITECTURE.md", "ARCHITECTURE.svg"]
     assert "```mermaid\nflowchart LR" in (tmp_path / "ARCHITECTURE.md").read_text()
     assert "wrote" in capsys.readouterr().out
+
+
+# --- the same picture as SVG -----------------------------------------------------
+
+SVG_NS = {"svg": "http://www.w3.org/2000/svg"}
+
+
+def drawn(template: dict) -> ElementTree.Element:
+    return ElementTree.fromstring(svg(dot(template)).encode("utf-8"))
+
+
+def classes(root: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+    return [g for g in root.iter(f"{{{SVG_NS['svg']}}}g") if g.get("class") == name]
+
+
+def texts(element: ElementTree.Element) -> str:
+    return " ".join(t.text or "" for t in element.iter(f"{{{SVG_NS['svg']}}}text"))
+
+
+def test_svg_draws_every_group_box_and_arrow_of_the_picture() -> None:
+    root = drawn(TEMPLATE)
+    model = picture(TEMPLATE)
+    clusters = classes(root, "cluster")
+    assert len(clusters) == len(model.groups) == len(GROUPS)
+    for cluster, group in zip(clusters, model.groups, strict=True):
+        assert group.title in texts(cluster)
+    nodes = {n.find("svg:title", SVG_NS).text: n for n in classes(root, "node")}
+    boxes_drawn = {n.key: n for g in model.groups for n in g.nodes}
+    assert set(nodes) == set(boxes_drawn)
+    for key, node in boxes_drawn.items():
+        said = texts(nodes[key])
+        assert node.lines[0] in said, key
+        dashed = any(p.get("stroke-dasharray") for p in nodes[key].iter())
+        assert dashed == bool(node.when), key
+    assert "when NatGateways = one-per-az and" in texts(nodes["nat3"])
+    edges_drawn = classes(root, "edge")
+    assert len(edges_drawn) == len(model.arrows)
+    said = {e.find("svg:title", SVG_NS).text: texts(e) for e in edges_drawn}
+    assert said == {f"{a}->{b}": label for a, b, label in model.arrows}
+
+
+def test_svg_names_its_source_and_does_not_grow_with_the_team() -> None:
+    from generator.config import Options
+    from generator.template import build_template, max_developers
+
+    names = tuple(f"{i:0{USER_NAME_MAX}d}" for i in range(max_developers()))
+    largest = build_template(Options(developers=names)).to_dict()
+    source = dot(largest)
+    assert "admin + " + str(len(names)) + " developers" in texts(drawn(largest))
+    assert source_mark(source) in svg(source)
+    assert abs(len(source) - len(dot(TEMPLATE))) < 10
+
+
+def test_a_picture_of_the_same_source_is_kept_without_drawing(monkeypatch) -> None:
+    source = dot(TEMPLATE)
+    kept = "<svg>hand-made</svg>" + source_mark(source)
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)  # importing it fails
+    assert svg(source, kept) is kept
+    with pytest.raises(PictureError, match="pygraphviz is needed to draw"):
+        svg(source, kept.replace(source_mark(source), source_mark(source + " ")))
+
+
+def test_build_keeps_the_folders_picture_and_redraws_a_stale_one(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
+    committed = (ROOT / "build" / ARCHITECTURE_SVG).read_text()
+    (tmp_path / ARCHITECTURE_SVG).write_text(committed)
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)
+    assert cli.main(["build", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / ARCHITECTURE_SVG).read_text() == committed
+    (tmp_path / ARCHITECTURE_SVG).write_text("<svg/>")
+    assert cli.main(["build", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("emrs-env build: error: pygraphviz is needed") and (
+        "\n" not in err
+    )
+    assert (tmp_path / ARCHITECTURE_SVG).read_text() == "<svg/>", "nothing written"
+
+
+def test_font_warnings_are_dropped_and_other_messages_kept(capfd) -> None:
+    import os
+
+    def draw() -> bytes:
+        os.write(2, b'Fontconfig warning: "x.conf", line 6: unknown element\n')
+        os.write(2, b"Warning: something Graphviz says\n")
+        return b"<svg/>"
+
+    assert _without_font_warnings(draw) == b"<svg/>"
+    err = capfd.readouterr().err
+    assert "Fontconfig" not in err and "Warning: something Graphviz says" in err
