@@ -488,7 +488,8 @@ def svg(dot_text: str, previous: str | None = None) -> str:
         import pygraphviz
     except ImportError as exc:
         raise PictureError(
-            f"pygraphviz is needed to draw {ARCHITECTURE_SVG}; run 'make install'"
+            f"pygraphviz is needed to draw {ARCHITECTURE_SVG}: run 'make install' "
+            "(or pip install pygraphviz)"
         ) from exc
     graph = pygraphviz.AGraph(string=dot_text)
     drawn = _without_font_warnings(lambda: graph.draw(format="svg", prog="dot"))
@@ -509,16 +510,14 @@ def _without_font_warnings(draw: Callable[[], bytes]) -> bytes:
     with tempfile.TemporaryFile() as caught:
         os.dup2(caught.fileno(), 2)
         try:
-            drawn = draw()
+            return draw()
         finally:
             os.dup2(saved, 2)
             os.close(saved)
-        caught.seek(0)
-        said = caught.read().decode("utf-8", "replace")
-    for line in said.splitlines():
-        if line.strip() and not line.startswith("Fontconfig warning"):
-            print(line, file=sys.stderr)
-    return drawn
+            caught.seek(0)
+            for line in caught.read().decode("utf-8", "replace").splitlines():
+                if line.strip() and not line.startswith("Fontconfig warning"):
+                    print(line, file=sys.stderr)
 
 
 def _previous(path: Path) -> str | None:

@@ -252,3 +252,11 @@ def test_font_warnings_are_dropped_and_other_messages_kept(capfd) -> None:
     assert _without_font_warnings(draw) == b"<svg/>"
     err = capfd.readouterr().err
     assert "Fontconfig" not in err and "Warning: something Graphviz says" in err
+
+    def fail() -> bytes:
+        os.write(2, b"Error: syntax error in line 3\n")
+        raise ValueError("no picture")
+
+    with pytest.raises(ValueError, match="no picture"):
+        _without_font_warnings(fail)
+    assert "Error: syntax error in line 3" in capfd.readouterr().err
