@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator import __version__
 from generator.aws.session import EXIT_USAGE, CommandError
@@ -20,9 +20,12 @@ EXIT_OK, EXIT_FAILED = 0, 1
 ENVIRONMENT_TEMPLATE = "build/emr-serverless-interactive.yaml"
 
 
-def build_artifacts(options: Options, folder: Path | None = None) -> dict[str, str]:
-    """Render every build/ artifact in memory, keyed by file name; a picture
-    already in `folder` drawn from the same source is kept."""
+def build_artifacts(
+    options: Options, folder: Path | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Render every build/ artifact in memory, keyed by file name, with the
+    environment template's dict; a picture already in `folder` drawn from the
+    same source is kept."""
     from generator import render
     from generator.adopt import import_template
     from generator.diagram import pictures
@@ -30,7 +33,7 @@ def build_artifacts(options: Options, folder: Path | None = None) -> dict[str, s
     from generator.template import build_within_limits
 
     _template, as_dict, yaml_text = build_within_limits(options)
-    return {
+    files = {
         render.IMPORT_YAML: render.to_yaml(import_template(as_dict)),
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
@@ -40,11 +43,13 @@ def build_artifacts(options: Options, folder: Path | None = None) -> dict[str, s
             build_portfolio_template(as_dict).to_dict()
         ),
     }
+    return files, as_dict
 
 
-def _built(
-    config_path: str | None, make: Callable[[Options], dict[str, str]]
-) -> dict[str, str]:
+Made = TypeVar("Made")
+
+
+def _built(config_path: str | None, make: Callable[[Options], Made]) -> Made:
     """The files make() renders from the config; config errors exit 2."""
     from generator import config
     from generator.diagram import PictureError
@@ -69,9 +74,7 @@ def _out_folder(args: argparse.Namespace) -> Path:
 def cmd_build(args: argparse.Namespace) -> int:
     """Write every artifact under the output folder; say what it costs to run."""
     import gc
-    import json
 
-    from generator import render
     from generator.pricing import fixed_summary
 
     # A build makes some hundred thousand short-lived objects and no garbage
@@ -79,9 +82,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     # of the command's time (make bench).
     gc.disable()
     folder = _out_folder(args)
-    files = _built(args.config, lambda options: build_artifacts(options, folder))
+    files, template = _built(
+        args.config, lambda options: build_artifacts(options, folder)
+    )
     code = _write(folder, files)
-    print(fixed_summary(json.loads(files[render.ENVIRONMENT_JSON])))
+    print(fixed_summary(template))
     return code
 
 

@@ -464,14 +464,13 @@ class PictureError(RuntimeError):
     """The SVG picture cannot be drawn here."""
 
 
-SVG_MARK = "<!-- emrs-env: drawn by Graphviz from DOT source sha256 {} -->"
+SVG_MARK = "<!-- emrs-env: drawn by Graphviz from this DOT source:\n{}-->"
 
 
 def source_mark(dot_text: str) -> str:
-    """The comment an SVG carries to name the DOT source it was drawn from."""
-    import hashlib
-
-    return SVG_MARK.format(hashlib.sha256(dot_text.encode("utf-8")).hexdigest())
+    """The comment an SVG carries with the DOT source it was drawn from (an XML
+    comment cannot hold "--")."""
+    return SVG_MARK.format(dot_text.replace("--", "- -"))
 
 
 def svg(dot_text: str, previous: str | None = None) -> str:
