@@ -50,7 +50,8 @@ Made = TypeVar("Made")
 
 
 def _built(config_path: str | None, make: Callable[[Options], Made]) -> Made:
-    """The files make() renders from the config; config errors exit 2."""
+    """What make() renders from the config; config errors exit 2, a picture
+    that cannot be drawn 1."""
     from generator import config
     from generator.diagram import PictureError
 
@@ -78,8 +79,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     from generator.pricing import fixed_summary
 
     # A build makes some hundred thousand short-lived objects and no garbage
-    # cycles worth collecting; the collector's passes over them cost about a tenth
-    # of the command's time (make bench).
+    # cycles worth collecting; the collector's passes over them cost 5-10% of the
+    # command's time in whole-process timings.
     gc.disable()
     folder = _out_folder(args)
     files, template = _built(
