@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
-from generator.names import C, P
+from generator.names import CUSTOMER_MANAGED, C, P
 from generator.regions import (
     EMR_SERVERLESS_AZ_IDS,
     EMR_SERVERLESS_REGIONS,
@@ -57,7 +57,7 @@ def add_conditions(template: Template) -> None:
         ),
         C.LIVY: And({"Condition": C.CREATE_APPLICATION}, is_true(P.LIVY)),
         C.REGIONAL_IAM: is_true(P.REGIONAL_IAM),
-        C.CMK: Equals(Ref(P.ENCRYPTION_KEY), "customer-managed"),
+        C.CMK: Equals(Ref(P.ENCRYPTION_KEY), CUSTOMER_MANAGED),
         C.PRIVATE_ENDPOINTS: And(
             {"Condition": C.CREATE_VPC},
             Equals(nat, "none"),

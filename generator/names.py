@@ -19,6 +19,13 @@ TEMPLATE_DESCRIPTION = (
 # account, so stacks of one account in several regions (a StackSet) need it.
 REGION_IN_NAME = "${AWS::Region}-"
 
+# EncryptionKey values. aws-managed was service-default's first name; in AWS's words
+# an "AWS managed key" is the aws/s3 KMS key, which the bucket never used (it has
+# S3 managed keys, SSE-S3), so the value was renamed and the old one kept working.
+SERVICE_DEFAULT = "service-default"
+LEGACY_SERVICE_DEFAULT = "aws-managed"
+CUSTOMER_MANAGED = "customer-managed"
+
 # Default names of the seed guide (NamePrefix is prepended at deploy time).
 BUCKET_BASE = "emrserverless-interactive-blog"
 # Marks the notebook bucket as this environment's, so that a later stack may adopt it

@@ -8,7 +8,7 @@ from typing import Any
 from troposphere import Parameter, Template
 
 from generator.limits import LIST_LIMITS_KEY
-from generator.names import P
+from generator.names import CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT, SERVICE_DEFAULT, P
 
 BOOLEAN = ["true", "false"]
 BOOLEAN_HINT = "Choose true or false."
@@ -117,12 +117,16 @@ SPECS: list[Spec] = [
         "dots and hyphens, starting and ending with a letter or digit.",
     ),
     _choice(
-        P.ENCRYPTION_KEY, ENVIRONMENT, "Encryption key", "aws-managed",
-        ["aws-managed", "customer-managed"],
-        "Encryption of the bucket, secrets and logs: aws-managed uses AWS keys; "
-        "customer-managed creates one rotating KMS key. Changing it on an existing "
-        "stack replaces the EMR Studio: workspaces stay with the old Studio, which "
-        "is deleted; their files stay in the bucket.",
+        P.ENCRYPTION_KEY, ENVIRONMENT, "Encryption key", SERVICE_DEFAULT,
+        [SERVICE_DEFAULT, CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT],
+        "Encryption of the bucket, secrets and logs: service-default uses each "
+        "service's own (S3 managed keys, Secrets Manager's AWS managed key, "
+        "CloudWatch Logs' encryption); customer-managed creates one rotating KMS "
+        "key. aws-managed is service-default's earlier name, kept so that stacks "
+        "made with it update unchanged. Switching between service-default and "
+        "customer-managed on an existing stack replaces the EMR Studio: "
+        "workspaces stay with the old Studio, which is deleted; their files stay "
+        "in the bucket.",
     ),
     _number(
         P.NONCURRENT_DAYS, ENVIRONMENT, "Keep old notebook versions (days)", 30,

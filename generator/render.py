@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from generator.names import P
+from generator.names import CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT, SERVICE_DEFAULT, P
 
 if TYPE_CHECKING:
     from troposphere import Template
@@ -225,7 +225,10 @@ ON_UPDATE = {
     P.NAME_PREFIX: "Replaces the EMR Studio, the application, the roles and "
     "policies and, with the default name, the bucket (the old bucket is kept).",
     P.BUCKET_NAME: "Creates a new bucket; the old one is kept with its notebooks.",
-    P.ENCRYPTION_KEY: REPLACES_STUDIO,
+    P.ENCRYPTION_KEY: "Switching between `service-default` (or `aws-managed`) and "
+    "`customer-managed` replaces the EMR Studio: workspaces stay with the old "
+    "Studio, which is deleted; their files stay in the bucket. Switching between "
+    "`aws-managed` and `service-default` changes nothing.",
     P.EXISTING_VPC: REPLACES_STUDIO,
     P.NUMBER_OF_AZS: "2 to 3: adds a subnet in place. 3 to 2: refused by EMR "
     "Studio (its subnets can only grow); the update rolls back.",
@@ -248,11 +251,14 @@ ON_UPDATE = {
 }
 # Values whose name alone would mislead.
 VALUE_MEANS = {
-    (P.ENCRYPTION_KEY, "aws-managed"): "the bucket uses S3 managed keys (SSE-S3), "
-    "not the `aws/s3` KMS key; secrets use Secrets Manager's AWS managed key and "
-    "logs CloudWatch Logs' own encryption",
-    (P.ENCRYPTION_KEY, "customer-managed"): "one rotating KMS key of this stack "
+    (P.ENCRYPTION_KEY, SERVICE_DEFAULT): "the bucket uses SSE-S3, S3 managed "
+    "keys, not the `aws/s3` KMS key; secrets use Secrets Manager's AWS managed "
+    "key and logs CloudWatch Logs' own encryption",
+    (P.ENCRYPTION_KEY, CUSTOMER_MANAGED): "one rotating KMS key of this stack "
     "for the bucket, secrets, logs and EMR Studio",
+    (P.ENCRYPTION_KEY, LEGACY_SERVICE_DEFAULT): "the earlier name of "
+    "`service-default`, the same encryption; stacks made with it keep it, and "
+    "switching it to `service-default` changes nothing",
 }
 
 

@@ -231,7 +231,7 @@ def test_a_retained_bucket_without_a_key_adopts_the_bucket_only(
     imported = cfn.change_sets[0]
     assert [r["LogicalResourceId"] for r in imported["ResourcesToImport"]] == [R.BUCKET]
     assert imported["Parameters"] == [
-        {"ParameterKey": "EncryptionKey", "ParameterValue": "aws-managed"}
+        {"ParameterKey": "EncryptionKey", "ParameterValue": "service-default"}
     ], "no key is created by an import"
 
 

@@ -47,7 +47,7 @@ def test_c_and_python_emitters_write_the_same_bytes() -> None:
             "others": [True, False, None, ("a", ["b", {"c": 1}])],
             1: "int key",
             2.5: "float key",
-            True: "bool key",
+            False: "bool key",
             None: "null key",
         },
     ],

@@ -131,8 +131,12 @@ def test_parameter_reference_reads_without_regular_expressions() -> None:
 def test_reference_says_what_values_mean_and_what_updates_do() -> None:
     text = parameters_markdown(TEMPLATE)
     encryption = text.split("(`EncryptionKey`)")[1].split("\n### ")[0]
-    assert "S3 managed keys (SSE-S3), not the `aws/s3` KMS key" in encryption
-    assert "Replaces the EMR Studio" in encryption
+    assert (
+        "`service-default` (the bucket uses SSE-S3, S3 managed keys, not the "
+        "`aws/s3` KMS key" in encryption
+    )
+    assert "`aws-managed` (the earlier name of `service-default`" in encryption
+    assert "`customer-managed` replaces the EMR Studio" in encryption
     roles = text.split("(`AdminRoleNames`)")[1].split("\n### ")[0]
     assert "A comma-separated list." in roles and "Names (not ARNs)" in roles
     azs = text.split("(`NumberOfAZs`)")[1].split("\n### ")[0]

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.helpers import template_dict
+from tests.helpers import render, template_dict
 
 TEMPLATE = template_dict()
 PARAMS = TEMPLATE["Parameters"]
@@ -105,3 +105,21 @@ def test_rules_cover_the_existing_vpc_pair() -> None:
         for assertion in rule["Assertions"]:
             message = assertion["AssertDescription"]
             assert message.endswith(".") and "Existing" in message
+
+
+def test_the_old_encryption_value_builds_what_service_default_builds() -> None:
+    """`aws-managed` (the first name of `service-default`) stays allowed, so a
+    stack made with it updates unchanged, and it means the same encryption."""
+    spec = template_dict()["Parameters"]["EncryptionKey"]
+    assert spec["Default"] == "service-default"
+    assert spec["AllowedValues"] == [
+        "service-default",
+        "customer-managed",
+        "aws-managed",
+    ]
+    old = render({"EncryptionKey": "aws-managed"})["Resources"]
+    assert old == render({"EncryptionKey": "service-default"})["Resources"]
+    assert old != render({"EncryptionKey": "customer-managed"})["Resources"]
+    bucket = old["NotebookBucket"]["Properties"]["BucketEncryption"]
+    (rule,) = bucket["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"

@@ -16,9 +16,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.aws.session import Aws, CommandError, bucket_access, error_code
-from generator.names import BUCKET_BASE, ENVIRONMENT_TAG, NOTEBOOKS_TAG_VALUE, P, R
-
-CUSTOMER_MANAGED = "customer-managed"
+from generator.names import (
+    BUCKET_BASE,
+    CUSTOMER_MANAGED,
+    ENVIRONMENT_TAG,
+    NOTEBOOKS_TAG_VALUE,
+    SERVICE_DEFAULT,
+    P,
+    R,
+)
 
 
 @dataclass(frozen=True)
@@ -51,7 +57,7 @@ def import_parameters(
     chosen = {k: v for k, v in values.items() if k in declared}
     if P.ENCRYPTION_KEY in declared:
         chosen[P.ENCRYPTION_KEY] = (
-            CUSTOMER_MANAGED if retained.key_id else "aws-managed"
+            CUSTOMER_MANAGED if retained.key_id else SERVICE_DEFAULT
         )
     return [{"ParameterKey": k, "ParameterValue": v} for k, v in chosen.items()]
 
