@@ -94,6 +94,7 @@ def test_upgrade_sends_previous_values_only_for_parameters_the_stack_has(
     assert deploy(write(tmp_path, "v1.yaml", V1), "--parameter", "Keep=kept") == 0
     assert "Stack emrs: CREATE_COMPLETE" in capsys.readouterr().out
     sent: list[dict] = []
+    calls: list[str] = []
     original = Aws.client
 
     def recording(self: Aws, service: str) -> Any:
@@ -102,6 +103,9 @@ def test_upgrade_sends_previous_values_only_for_parameters_the_stack_has(
             "provide-client-params.cloudformation.CreateChangeSet",
             lambda params, **_: sent.append(params),
         )
+        client.meta.events.register(
+            "before-call.cloudformation", lambda model, **_: calls.append(model.name)
+        )
         return client
 
     with pytest.MonkeyPatch.context() as patch:
@@ -109,6 +113,8 @@ def test_upgrade_sends_previous_values_only_for_parameters_the_stack_has(
         assert deploy(write(tmp_path, "v2.yaml", V2)) == 0, capsys.readouterr()
     assert "Stack emrs: UPDATE_COMPLETE" in capsys.readouterr().out
     assert sent[0]["Parameters"] == [{"ParameterKey": "Keep", "UsePreviousValue": True}]
+    before_change = calls[: calls.index("CreateChangeSet")]
+    assert before_change == ["DescribeStacks"], "an update reads the stack once"
     stack = boto3.client("cloudformation").describe_stacks(StackName="emrs")
     values = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Stacks"][0][
         "Parameters"]}  # fmt: skip

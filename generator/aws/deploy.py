@@ -27,6 +27,7 @@ from generator.aws.stack import (
 # and holds letters, digits and hyphens, at most 128 characters.
 STACK_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+UNREAD = object()  # prepare() reads the stack itself
 NOT_UPDATABLE = {
     "ROLLBACK_COMPLETE": "it never finished creating; delete it and deploy again",
     "ROLLBACK_FAILED": "delete it (the console offers to retain what failed)",
@@ -86,10 +87,14 @@ class Deployment:
         """Print one line to the output stream."""
         print(text, file=self.out or sys.stdout, flush=True)
 
-    def prepare(self, include_values: bool = False) -> Prepared | None:
-        """Create the change set and wait until it is computed; None: no changes."""
+    def prepare(
+        self, include_values: bool = False, stack: Any = UNREAD
+    ) -> Prepared | None:
+        """Create the change set and wait until it is computed; None: no changes.
+        `stack` is the stack's description when the caller has just read it."""
         cfn = self.aws.client("cloudformation")
-        stack = describe_stack(cfn, self.name)
+        if stack is UNREAD:
+            stack = describe_stack(cfn, self.name)
         status = stack["StackStatus"] if stack else None
         exists = stack is not None and status != "REVIEW_IN_PROGRESS"
         if status in NOT_UPDATABLE:
@@ -151,10 +156,13 @@ class Deployment:
     def run(self) -> int:
         """Create or update the stack; return the exit code."""
         cfn = self.aws.client("cloudformation")
-        code = self.adopt_if_retained(cfn)
-        if code is not None:
-            return code
-        prepared = self.prepare()
+        stack = describe_stack(cfn, self.name)
+        if stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS":
+            code = self.adopt_if_retained(cfn)
+            if code is not None:
+                return code
+            stack = UNREAD  # an import may have made the stack
+        prepared = self.prepare(stack=stack)
         if prepared is None:
             self.save_protection(cfn)
             self.say(f"No changes: stack {self.name} is up to date.")
@@ -170,9 +178,6 @@ class Deployment:
         Returns an exit code when the deploy must stop, None to go on."""
         from generator.aws import adopt
 
-        stack = describe_stack(cfn, self.name)
-        if stack is not None and stack["StackStatus"] != "REVIEW_IN_PROGRESS":
-            return None
         if not adopt.adoptable_template(self.template.body):
             return None
         retained = adopt.find_retained(self.aws, self.values, self.template.body)
