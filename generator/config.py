@@ -26,7 +26,12 @@ class ConfigError(ValueError):
     """A config value that cannot be used; the message names the field."""
 
     def __init__(self, field_name: str, problem: str) -> None:
-        super().__init__(f"config field '{field_name}': {problem}")
+        where = (
+            field_name
+            if field_name.startswith("--")
+            else (f"config field '{field_name}'")
+        )  # an option names the file itself, not a field in it
+        super().__init__(f"{where}: {problem}")
         self.field_name = field_name
 
 
@@ -89,6 +94,8 @@ def load(path: str | Path | None) -> Options:
             raw = tomllib.load(handle)
     except OSError as exc:
         raise ConfigError("--config", f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError("--config", f"{path} is not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("--config", f"{path} is not valid TOML: {exc}") from exc
     return from_mapping(raw)

@@ -25,6 +25,34 @@ PORTFOLIO_YAML = "service-catalog-portfolio.yaml"
 IMPORT_YAML = "emr-serverless-import.yaml"
 
 
+class TemplateSyntaxError(ValueError):
+    """Template text that is neither JSON nor YAML; the message says where."""
+
+
+def parse_template(text: str) -> Any:
+    """A template's text, JSON or YAML with short-form intrinsic functions
+    (`!Ref`), as plain data in the long form (`{"Ref": ...}`)."""
+    import yaml
+    from cfn_tools import dump_json, load_json, load_yaml
+
+    try:
+        if text.lstrip().startswith(("{", "[")):
+            data = load_json(text)
+        else:
+            data = load_yaml(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateSyntaxError(
+            f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
+        ) from exc
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        raise TemplateSyntaxError(f"{exc.problem or exc.context}{where}") from exc
+    except yaml.YAMLError as exc:
+        raise TemplateSyntaxError(str(exc).splitlines()[0]) from exc
+    return json.loads(dump_json(data))
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write text to path through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -241,12 +241,9 @@ def identity_policies(template: dict) -> list[tuple[str, dict]]:
 
 
 def _load(path: Path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json":
-        return json.loads(text)
-    from cfn_flip import to_json
+    from generator.render import parse_template
 
-    return json.loads(to_json(text))
+    return parse_template(path.read_text(encoding="utf-8"))
 
 
 def _newer_than_parliament(issue: str, detail: object) -> bool:

@@ -540,6 +540,14 @@ def test_bad_parameters_files(tmp_path: Path, text: str, message: str) -> None:
     assert raised.value.code == 2
 
 
+def test_a_parameters_file_that_is_not_text(tmp_path: Path) -> None:
+    binary = tmp_path / "p.bin"
+    binary.write_bytes(b"\xff\xfeA=1\n")
+    with pytest.raises(CommandError, match="p.bin is not UTF-8 text") as raised:
+        parameters.read_parameters_file(binary)
+    assert raised.value.code == 2
+
+
 def test_parameters_file_and_overrides_on_the_command_line(
     no_aws: None, tmp_path: Path, capsys
 ) -> None:
@@ -585,7 +593,14 @@ def test_template_folder_missing_file_and_broken_yaml(
     assert f"no template at {tmp_path / 'emr-serverless-interactive.yaml'}" in line
     broken = write(tmp_path, "broken.yaml", "Resources:\n  A: [\n")
     assert deploy(broken) == 2
-    assert "is not a CloudFormation template: " in one_line_error(capsys)
+    assert one_line_error(capsys).endswith(
+        "broken.yaml is not a CloudFormation template: expected the node content, "
+        "but found '<stream end>' (line 3, column 1)"
+    ), "YAML's own error, not the JSON parser's"
+    assert deploy(write(tmp_path, "broken.json", '{"Resources": {\n')) == 2
+    assert "broken.json is not a CloudFormation template: Expecting property name " in (
+        one_line_error(capsys)
+    )
     assert deploy(write(tmp_path, "empty.yaml", "Parameters: {}\n")) == 2
     assert "has no Resources section" in one_line_error(capsys)
 

@@ -17,11 +17,16 @@ from generator.diagram import ARCHITECTURE_SVG
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_build(tmp_path: Path, config_text: str | None, capsys) -> tuple[int, str]:
+def run_build(
+    tmp_path: Path, config_text: str | bytes | None, capsys
+) -> tuple[int, str]:
     args = ["build", "--out", str(tmp_path / "out")]
     if config_text is not None:
         cfg = tmp_path / "env.toml"
-        cfg.write_text(config_text)
+        if isinstance(config_text, bytes):
+            cfg.write_bytes(config_text)
+        else:
+            cfg.write_text(config_text)
         args += ["--config", str(cfg)]
     code = cli.main(args)
     return code, capsys.readouterr().err
@@ -68,15 +73,17 @@ def test_config_adds_developers(tmp_path: Path, capsys) -> None:
         ('admin_user = "ana"\ndevelopers = ["ANA"]\n', "developers[0]", "already used"),
         (f'admin_user = "{"x" * 46}"\n', "admin_user", "1-45 characters"),
         ("developers = [\n", "--config", "not valid TOML"),
+        (b"\xff\xfedevelopers = []\n", "--config", "is not UTF-8 text"),
     ],
 )
 def test_bad_config_exits_2_and_writes_nothing(
-    tmp_path: Path, capsys, config_text: str, field: str, hint: str
+    tmp_path: Path, capsys, config_text: str | bytes, field: str, hint: str
 ) -> None:
     code, err = run_build(tmp_path, config_text, capsys)
     assert code == 2
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and f"'{field}'" in lines[0] and hint in lines[0], err
+    named = f"{field}: " if field.startswith("--") else f"config field '{field}': "
+    assert len(lines) == 1 and named in lines[0] and hint in lines[0], err
     assert not (tmp_path / "out").exists()
 
 

@@ -423,11 +423,11 @@ def test_config_file_errors_name_the_field(tmp_path: Path) -> None:
     path.write_text("developers = [\n")
     error = load_error(path)
     assert error.field_name == "--config"
-    assert str(error).startswith(f"config field '--config': {path} is not valid TOML: ")
+    assert str(error).startswith(f"--config: {path} is not valid TOML: ")
     error = load_error(tmp_path / "missing.toml")
     assert (error.field_name, str(error)) == (
         "--config",
-        f"config field '--config': cannot read {tmp_path / 'missing.toml'}: "
+        f"--config: cannot read {tmp_path / 'missing.toml'}: "
         "No such file or directory",
     )
     path.write_text('developers = ["ana", "raj"]\n')

@@ -11,7 +11,6 @@ delete marker is gone ("Emptying a bucket", Amazon S3 User Guide).
 
 from __future__ import annotations
 
-import json
 import shlex
 import sys
 import time
@@ -58,9 +57,9 @@ def policies_and_defaults(
     template."""
     body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
     if isinstance(body, str):
-        from cfn_flip import to_json
+        from generator.render import parse_template
 
-        body = json.loads(to_json(body))
+        body = parse_template(body)
     policies = {
         logical: spec.get("DeletionPolicy", "Delete")
         for logical, spec in body.get("Resources", {}).items()

@@ -47,6 +47,8 @@ def read_parameters_file(path: Path) -> dict[str, str]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise usage(f"cannot read parameters file {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise usage(f"parameters file {path} is not UTF-8 text") from exc
     if text.lstrip().startswith(("[", "{")):
         return _json_parameters(path, text)
     lines = [

@@ -4,7 +4,6 @@ sets as a table, and following a stack's events until it settles."""
 from __future__ import annotations
 
 import hashlib
-import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -85,14 +84,13 @@ def load_template(where: str) -> TemplateFile:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise CommandError(f"cannot read {path}: {reason}", EXIT_USAGE) from exc
-    try:
-        from cfn_flip import to_json
+    from generator.render import TemplateSyntaxError, parse_template
 
-        body = json.loads(to_json(text))
-    except Exception as exc:  # cfn_flip raises yaml's and json's own errors
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    try:
+        body = parse_template(text)
+    except TemplateSyntaxError as exc:
         raise CommandError(
-            f"{path} is not a CloudFormation template: {first}", EXIT_USAGE
+            f"{path} is not a CloudFormation template: {exc}", EXIT_USAGE
         ) from exc
     if not isinstance(body, dict) or "Resources" not in body:
         raise CommandError(f"{path} has no Resources section", EXIT_USAGE)
