@@ -65,6 +65,8 @@ def _built(config_path: str | None, make: Callable[[Options], Made]) -> Made:
 
 def _out_folder(args: argparse.Namespace) -> Path:
     """--out, or build/<config name>/ for a config build (build/ is the snapshot)."""
+    if args.out is not None and not args.out.strip():
+        raise CommandError("--out needs a folder", EXIT_USAGE)
     if args.out:
         return Path(args.out)
     if args.config:

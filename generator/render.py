@@ -73,7 +73,10 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(20, "is a file, not a folder", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    except OSError as exc:  # name the folder asked for, not the staging one
+        raise OSError(exc.errno, exc.strerror, str(out_dir)) from exc
     try:
         for name, text in files.items():
             with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
@@ -84,6 +87,8 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
             os.replace(staging / name, out_dir / name)
             written.append(out_dir / name)
         return written
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(out_dir / name)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

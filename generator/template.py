@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 
 from troposphere import Ref, Template
@@ -117,8 +118,9 @@ def max_developers() -> int:
 def _too_many(options: Options, problem: str) -> ConfigError:
     return ConfigError(
         "developers",
-        f"{len(options.developers)} developers give {problem}; one stack holds at "
-        f"most {max_developers()} developers. Split them over several stacks with "
+        f"{len(options.developers)} developers are too many: {problem}. One stack "
+        f"holds at most {max_developers()} developers; split them over several "
+        "stacks with "
         "distinct NamePrefix values, or federate through the DeveloperRoleNames "
         "parameter",
     )
@@ -142,7 +144,15 @@ def build_within_limits(options: Options) -> tuple[Template, dict, str]:
     except ValueError as exc:  # troposphere's own count quotas, e.g. outputs
         if not str(exc).startswith("Maximum"):
             raise
-        raise _too_many(options, str(exc).lower()) from exc
+        found = re.fullmatch(r"Maximum (\w+) (\d+) reached", str(exc))
+        raise _too_many(
+            options,
+            (
+                f"more than {found[2]} {found[1]}, CloudFormation's limit"
+                if found
+                else str(exc)
+            ),
+        ) from exc
     as_dict = template.to_dict()
     text = to_yaml(as_dict)
     problems = limits.problems(as_dict, len(text.encode("utf-8")))

@@ -605,16 +605,22 @@ def test_template_folder_missing_file_and_broken_yaml(
     assert "has no Resources section" in one_line_error(capsys)
 
 
-@pytest.mark.parametrize("where", ["file", "inside-file", "proc"])
+@pytest.mark.parametrize("where", ["file", "inside-file", "proc", "sys"])
 def test_build_to_an_unusable_place_is_one_line(
     tmp_path: Path, capsys, where: str
 ) -> None:
     target = write(tmp_path, "file", "x")
     out = {"file": target, "inside-file": target / "sub",
-           "proc": Path("/proc/emrs-env-out")}[where]  # fmt: skip
+           "proc": Path("/proc/emrs-env-out"), "sys": Path("/sys")}[where]  # fmt: skip
     assert run("build", "--out", str(out)) == 1
-    assert "cannot write to " in one_line_error(capsys)
+    line = one_line_error(capsys)
+    assert f"cannot write to {out}" in line, "the folder asked for, not a staging one"
     assert target.read_text() == "x"
+
+
+def test_build_to_an_empty_out_is_refused(capsys) -> None:
+    assert run("build", "--out", " ") == 2
+    assert one_line_error(capsys).endswith("--out needs a folder")
 
 
 def test_a_failing_build_leaves_the_old_artifacts(
