@@ -464,24 +464,53 @@ class PictureError(RuntimeError):
     """The SVG picture cannot be drawn here."""
 
 
-SVG_MARK = "<!-- emrs-env: drawn by Graphviz from this DOT source:\n{}-->"
+# The comment an SVG carries: the DOT source it was drawn from (an XML comment
+# cannot hold "--") and a checksum of everything else, so that a drawing cut short
+# or edited by hand is not taken for the picture of that source.
+SVG_MARK = "<!-- emrs-env: drawn by Graphviz (crc32 {crc:08x}) from this DOT source:\n"
+SVG_MARK_RE = re.compile(
+    r"<!-- emrs-env: drawn by Graphviz \(crc32 ([0-9a-f]{8})\) from this DOT "
+    r"source:\n(.*?)-->\n",
+    re.DOTALL,
+)
 
 
-def source_mark(dot_text: str) -> str:
-    """The comment an SVG carries with the DOT source it was drawn from (an XML
-    comment cannot hold "--")."""
-    return SVG_MARK.format(dot_text.replace("--", "- -"))
+def _comment_text(dot_text: str) -> str:
+    return dot_text.replace("--", "- -")
+
+
+def marked(drawing: str, dot_text: str) -> str:
+    """Graphviz's SVG with the comment naming its source and checksum."""
+    import zlib
+
+    head, svg_tag, body = drawing.partition("<svg")
+    crc = zlib.crc32((head + svg_tag + body).encode("utf-8"))
+    mark = SVG_MARK.format(crc=crc) + _comment_text(dot_text) + "-->\n"
+    return f"{head}{mark}{svg_tag}{body}"
+
+
+def drawn_from(svg_text: str) -> str | None:
+    """The DOT source (as the comment holds it) of an intact SVG of ours, or None
+    for any other file, one cut short, or one edited since it was drawn."""
+    import zlib
+
+    found = SVG_MARK_RE.search(svg_text)
+    if found is None:
+        return None
+    rest = svg_text[: found.start()] + svg_text[found.end() :]
+    if f"{zlib.crc32(rest.encode('utf-8')):08x}" != found[1]:
+        return None
+    return found[2]
 
 
 def svg(dot_text: str, previous: str | None = None) -> str:
     """The DOT source drawn as SVG by Graphviz (pygraphviz's bundled copy).
 
     Graphviz measures text with the fonts of the machine, so two machines can
-    place boxes a few points apart: a previous drawing of the same source is
-    kept as it is, and `make template` redraws only when the picture changes.
+    place boxes a few points apart: an intact previous drawing of the same source
+    is kept as it is, and `make template` redraws only when the picture changes.
     """
-    mark = source_mark(dot_text)
-    if previous is not None and mark in previous:
+    if previous is not None and drawn_from(previous) == _comment_text(dot_text):
         return previous
     try:
         import pygraphviz
@@ -492,8 +521,7 @@ def svg(dot_text: str, previous: str | None = None) -> str:
         ) from exc
     graph = pygraphviz.AGraph(string=dot_text)
     drawn = _without_font_warnings(lambda: graph.draw(format="svg", prog="dot"))
-    head, sep, body = drawn.decode("utf-8").partition("<svg")
-    return f"{head}{mark}\n{sep}{body}"
+    return marked(drawn.decode("utf-8"), dot_text)
 
 
 def _without_font_warnings(draw: Callable[[], bytes]) -> bytes:

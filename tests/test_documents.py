@@ -21,11 +21,12 @@ from generator.diagram import (
     architecture_markdown,
     boxes,
     dot,
+    drawn_from,
     edges,
+    marked,
     mermaid,
     picture,
     references,
-    source_mark,
     svg,
 )
 from generator.render import parameters_markdown
@@ -215,17 +216,26 @@ def test_svg_names_its_source_and_does_not_grow_with_the_team() -> None:
     largest = build_template(Options(developers=names)).to_dict()
     source = dot(largest)
     assert "admin + " + str(len(names)) + " developers" in texts(drawn(largest))
-    assert source_mark(source) in svg(source)
+    assert drawn_from(svg(source)) == source
     assert abs(len(source) - len(dot(TEMPLATE))) < 10
 
 
 def test_a_picture_of_the_same_source_is_kept_without_drawing(monkeypatch) -> None:
     source = dot(TEMPLATE)
-    kept = "<svg>hand-made</svg>" + source_mark(source)
-    monkeypatch.setitem(sys.modules, "pygraphviz", None)  # importing it fails
+    kept = marked('<?xml version="1.0"?>\n<svg><text>box</text></svg>\n', source)
+    assert drawn_from(kept) == source
+    monkeypatch.setitem(sys.modules, "pygraphviz", None)  # drawing fails
     assert svg(source, kept) is kept
-    with pytest.raises(PictureError, match="pygraphviz is needed to draw"):
-        svg(source, kept.replace(source_mark(source), source_mark(source + " ")))
+    redraws = {
+        "another source": marked(kept.split("<!--")[0] + "<svg/>\n", source + " "),
+        "cut short": kept[:-8],
+        "edited by hand": kept.replace(">box<", ">bux<"),
+        "not ours": "<svg/>",
+    }
+    for why, previous in redraws.items():
+        with pytest.raises(PictureError, match="pygraphviz is needed to draw"):
+            svg(source, previous)
+        assert drawn_from(previous) != source, why
 
 
 def test_build_keeps_the_folders_picture_and_redraws_a_stale_one(
