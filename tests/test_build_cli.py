@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import filecmp
+import re
 import shutil
 import subprocess
 import sys
@@ -181,3 +182,14 @@ def test_handler_uses_only_the_standard_library_and_boto3() -> None:
             imported.add((node.module or "").split(".")[0])
     assert imported - {"boto3", "botocore"} <= sys.stdlib_module_names
     assert "boto3" in imported
+
+
+def test_make_help_lists_every_documented_target() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    documented = re.findall(r"^([\w.-]+):[^\n]*## ", makefile, re.MULTILINE)
+    shown = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "help"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    listed = re.findall(r"^  make (\S+)", shown, re.MULTILINE)
+    assert "e2e" in documented and listed == documented
