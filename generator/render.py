@@ -254,23 +254,39 @@ STOPS_APPLICATION = (
     "Changed in place after the application is stopped, which ends running "
     "notebook sessions."
 )
+# Said of changes that reach the application's subnets, security group or log
+# bucket: its stop-before-update guard stops it first (generator/lifecycle.py).
+THEN_STOPS = (
+    " The application is stopped first to take the change, which ends running "
+    "notebook sessions."
+)
 ON_UPDATE = {
     P.NAME_PREFIX: "Replaces the EMR Studio, the application, the roles and "
     "policies and, with the default name, the bucket (the old bucket is kept).",
-    P.BUCKET_NAME: "Creates a new bucket; the old one is kept with its notebooks.",
+    P.BUCKET_NAME: "Creates a new bucket; the old one is kept with its notebooks. "
+    "The application is stopped first, as its logs move to the new bucket, which "
+    "ends running notebook sessions.",
     P.ENCRYPTION_KEY: "Switching between `service-default` (or `aws-managed`) and "
     "`customer-managed` replaces the EMR Studio: workspaces stay with the old "
     "Studio, which is deleted; their files stay in the bucket. Switching between "
     "`aws-managed` and `service-default` changes nothing.",
-    P.EXISTING_VPC: REPLACES_STUDIO,
-    P.NUMBER_OF_AZS: "2 to 3: adds a subnet in place. 3 to 2: refused by EMR "
-    "Studio (its subnets can only grow); the update rolls back.",
-    P.EXISTING_SUBNETS: "Adding subnets: in place. Removing any: refused by EMR "
-    "Studio; the update rolls back.",
+    P.EXISTING_VPC: REPLACES_STUDIO + THEN_STOPS,
+    P.NUMBER_OF_AZS: "2 to 3: adds a subnet in place." + THEN_STOPS + " 3 to 2: "
+    "refused by EMR Studio (its subnets can only grow); the update rolls back.",
+    P.EXISTING_SUBNETS: "Adding subnets: in place." + THEN_STOPS + " Removing any: "
+    "refused by EMR Studio; the update rolls back.",
     # CloudFormation User Guide, AWS::EC2::VPC CidrBlock and AWS::EMR::Studio
     # VpcId: "Update requires: Replacement".
     P.VPC_CIDR: "Replaces the VPC, its subnets and the EMR Studio (workspaces "
-    "stay with the old Studio).",
+    "stay with the old Studio)." + THEN_STOPS,
+    P.CREATE_USERS: "true to false deletes the users, their group memberships and "
+    "their credentials secrets (people then sign in through the federated roles); "
+    "false to true creates them with new passwords.",
+    # AWS::EMR::Studio ServiceRole: "Update requires: Replacement".
+    P.REGIONAL_IAM: "Replaces the roles, policies, groups and users (every user "
+    "gets a new password) and the EMR Studio, whose service role it renames: "
+    "workspaces stay with the old Studio, which is deleted; their files stay in "
+    "the bucket.",
     P.ROTATION_TOKEN: "Gives every user a new password.",
     P.CREATE_STUDIO: "true to false deletes the EMR Studio; its workspaces go "
     "with it, their files stay in the bucket.",

@@ -274,3 +274,61 @@ def test_font_warnings_are_dropped_and_other_messages_kept(capfd) -> None:
     with pytest.raises(ValueError, match="no picture"):
         _without_font_warnings(fail)
     assert "Error: syntax error in line 3" in capfd.readouterr().err
+
+
+# Properties whose change gives a resource a new ID ("Update requires: Replacement"
+# in the CloudFormation resource reference): a Ref to the resource changes with them.
+IDENTITY = {
+    "AWS::S3::Bucket": ("BucketName",),
+    "AWS::EC2::VPC": ("CidrBlock",),
+    "AWS::EC2::Subnet": ("CidrBlock", "VpcId", "AvailabilityZoneId"),
+    "AWS::EC2::SecurityGroup": ("VpcId", "GroupDescription"),
+}
+
+
+def parameters_reaching(value: object, template: dict) -> set[str]:
+    """Parameters a value changes with: its Refs, its conditions' Refs, and those
+    of the properties that name the resources it refers to."""
+    found: set[str] = set()
+    resources, conditions = template["Resources"], template["Conditions"]
+    if isinstance(value, list):
+        for item in value:
+            found |= parameters_reaching(item, template)
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if key == "Ref" and inner in template["Parameters"]:
+                found.add(inner)
+            elif key in ("Ref", "Fn::GetAtt") and (
+                (target := inner if key == "Ref" else inner[0]) in resources
+            ):
+                resource = resources[target]
+                for prop in IDENTITY.get(resource["Type"], ()):
+                    found |= parameters_reaching(
+                        resource["Properties"].get(prop), template
+                    )
+            elif key in ("Fn::If", "Condition"):
+                name = inner[0] if key == "Fn::If" else inner
+                found |= parameters_reaching(conditions[name], template)
+                found |= parameters_reaching(
+                    inner[1:] if key == "Fn::If" else [], template
+                )
+            else:
+                found |= parameters_reaching(inner, template)
+    return found
+
+
+def test_every_change_that_reaches_the_application_says_it_stops_it() -> None:
+    from generator.render import ON_UPDATE
+
+    application = TEMPLATE["Resources"]["Application"]["Properties"]
+    reaching = parameters_reaching(application, TEMPLATE)
+    assert {"VpcCidr", "NumberOfAZs", "ExistingPrivateSubnetIds", "ExistingVpcId",
+            "BucketName", "ReleaseLabel"} <= reaching  # fmt: skip
+    for name in reaching:
+        assert "application" in ON_UPDATE[name], name
+    assert "EncryptionKey" not in reaching, "encryption does not rename the bucket"
+    text = parameters_markdown(TEMPLATE)
+    users = text.split("(`CreateIamUsers`)")[1].split("\n### ")[0]
+    assert "true to false deletes the users" in users
+    regional = text.split("(`RegionalIamNames`)")[1].split("\n### ")[0]
+    assert "On an existing stack: Replaces the roles" in regional
