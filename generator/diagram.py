@@ -73,15 +73,60 @@ def references(value: Any, resources: set[str]) -> set[str]:
 
 def edges(template: dict[str, Any]) -> list[tuple[str, str]]:
     """(from, to) pairs: a resource and each resource it refers to or depends on."""
+    return sorted(conditional_edges(template))
+
+
+Context = tuple[tuple[str, bool], ...]  # (condition, holds) of each Fn::If branch
+
+
+def _branch_references(
+    value: Any, resources: set[str], context: Context = ()
+) -> set[tuple[str, Context]]:
+    """references(), each with the Fn::If branches it sits in."""
+    if isinstance(value, list):
+        return {f for v in value for f in _branch_references(v, resources, context)}
+    if not isinstance(value, dict):
+        return set()
+    if len(value) == 1:
+        ((key, inner),) = value.items()
+        if key == "Fn::If":
+            name, when_true, when_false = inner
+            return _branch_references(
+                when_true, resources, (*context, (name, True))
+            ) | _branch_references(when_false, resources, (*context, (name, False)))
+        if key in ("Ref", "Fn::GetAtt"):
+            return {(t, context) for t in references(value, resources)}
+        if key == "Fn::Sub":
+            text = inner[0] if isinstance(inner, list) else inner
+            found = {(m, context) for m in SUB_REF.findall(text) if m in resources}
+            if isinstance(inner, list):
+                found |= _branch_references(inner[1], resources, context)
+            return found
+    return {
+        f for v in value.values() for f in _branch_references(v, resources, context)
+    }
+
+
+def conditional_edges(template: dict[str, Any]) -> dict[tuple[str, str], list[Context]]:
+    """Each (from, to) pair with the conditions under which the reference exists:
+    the referring resource's own Condition and the Fn::If branches around it."""
     resources = template["Resources"]
     names = set(resources)
-    pairs = set()
+    found: dict[tuple[str, str], list[Context]] = {}
     for logical, res in resources.items():
-        targets = references(res.get("Properties", {}), names)
+        own: Context = ((res["Condition"], True),) if "Condition" in res else ()
+        targets = {
+            (t, own + context)
+            for t, context in _branch_references(res.get("Properties", {}), names)
+        }
         depends = res.get("DependsOn", [])
-        targets |= set([depends] if isinstance(depends, str) else depends)
-        pairs |= {(logical, t) for t in targets if t != logical}
-    return sorted(pairs)
+        targets |= {
+            (t, own) for t in ([depends] if isinstance(depends, str) else depends)
+        }
+        for target, context in sorted(targets):
+            if target != logical:
+                found.setdefault((logical, target), []).append(context)
+    return found
 
 
 # Mermaid's default limits (mermaid.js config: maxEdges, maxTextSize).
@@ -128,9 +173,9 @@ RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("StudioServiceRole", "StudioServicePolicy", "StudioWorkspaceNetworkPolicy")),
     ("functionrole", "roles", "Stack function role", ("CustomResourceRole",)),
     ("flowlogrole", "roles", "Flow-log role", ("FlowLogRole",)),
-    ("vpc", "network", "VPC, internet gateway", ("Vpc", "InternetGateway",
-     "InternetGatewayAttachment", "PublicRouteTable", "PublicDefaultRoute",
-     "DefaultSecurityGroupRules")),
+    ("vpc", "network", "VPC", ("Vpc", "DefaultSecurityGroupRules")),
+    ("igw", "network", "Internet gateway", ("InternetGateway",
+     "InternetGatewayAttachment", "PublicRouteTable", "PublicDefaultRoute")),
     ("private{i}", "network", "Private subnet {i}", ("PrivateSubnet{i}",
      "PrivateRouteTable{i}", "PrivateSubnetRouteTableAssociation{i}",
      "PrivateDefaultRoute{i}")),
@@ -150,9 +195,9 @@ RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
       "StudioEngineIngressFromWorkspace", "StudioWorkspaceEgressToEngine")),
     ("application", "emr", "Interactive Spark application", ("Application",
      "ApplicationSecurityGroup")),
-    ("lifecycle", "emr", "Stop before update and delete,<br/>network clean-up",
-     ("ApplicationStopBeforeUpdate", "ApplicationStopBeforeDelete",
-      "NetworkInterfaceCleanup")),
+    ("guards", "emr", "Stop before update and delete",
+     ("ApplicationStopBeforeUpdate", "ApplicationStopBeforeDelete")),
+    ("cleanup", "emr", "Network clean-up on delete", ("NetworkInterfaceCleanup",)),
     ("key", "keys", "Customer-managed KMS key", ("EnvironmentKey",
      "EnvironmentKeyAlias")),
 ]  # fmt: skip
@@ -178,8 +223,12 @@ RELATIONS: dict[tuple[str, str], str] = {
     ("private", "nat"): "internet through",
     ("private", "s3endpoint"): "S3 through",
     ("nat", "public"): "in",
-    ("lifecycle", "application"): "stops",
-    ("lifecycle", "function"): "handled by",
+    ("guards", "application"): "stops",
+    ("guards", "function"): "handled by",
+    ("cleanup", "studio"): "removes leftover interfaces of",
+    ("cleanup", "application"): "removes leftover interfaces of",
+    ("cleanup", "function"): "handled by",
+    ("public", "igw"): "internet through",
     ("key", "bucket"): "encrypts",
     ("key", "people"): "encrypts",
     ("key", "studio"): "encrypts",
@@ -242,7 +291,9 @@ def _clauses(condition: Any, conditions: dict[str, Any]) -> list[str]:
     if fn == "Fn::And":
         return [c for a in args for c in _clauses(a, conditions)]
     if fn == "Fn::Or":
-        parts = [" and ".join(_clauses(a, conditions)) for a in args]
+        parts = [
+            " and ".join(_clauses(a, conditions)) for a in _or_terms(args, conditions)
+        ]
         return ["(" + " or ".join(parts) + ")"]
     if fn == "Fn::Not":
         (inner,) = args
@@ -254,6 +305,38 @@ def _clauses(condition: Any, conditions: dict[str, Any]) -> list[str]:
     if fn == "Fn::Equals":
         return [_equals(args)]
     raise ValueError(f"cannot describe condition function {fn}")
+
+
+def _or_terms(args: list[Any], conditions: dict[str, Any]) -> list[Any]:
+    """The terms of an Fn::Or, with the terms of Or's inside it (named or not)."""
+    terms = []
+    for arg in args:
+        resolved = arg
+        while isinstance(resolved, dict) and "Condition" in resolved:
+            resolved = conditions[resolved["Condition"]]
+        if isinstance(resolved, dict) and "Fn::Or" in resolved:
+            terms += _or_terms(resolved["Fn::Or"], conditions)
+        else:
+            terms.append(arg)
+    return terms
+
+
+def _negated(condition: Any, conditions: dict[str, Any], known: set[str]) -> list[str]:
+    """Clauses for a condition being false where the `known` clauses hold: the
+    false branch of an Fn::If ("NatGateways ≠ one-per-az")."""
+    while isinstance(condition, str) or "Condition" in condition:
+        name = condition if isinstance(condition, str) else condition["Condition"]
+        condition = conditions[name]
+    ((fn, args),) = condition.items()
+    if fn == "Fn::Equals":
+        return [_equals(args, negate=True)]
+    if fn == "Fn::Not":
+        return _clauses(args[0], conditions)
+    if fn == "Fn::And":
+        open_terms = [a for a in args if not set(_clauses(a, conditions)) <= known]
+        if len(open_terms) == 1:
+            return _negated(open_terms[0], conditions, known)
+    return ["not (" + " and ".join(_clauses(condition, conditions)) + ")"]
 
 
 def _equals(args: list[Any], negate: bool = False) -> str:
@@ -285,7 +368,6 @@ class Node:
     key: str
     lines: tuple[str, ...]
     when: str
-    dashed: bool
 
 
 @dataclass(frozen=True)
@@ -303,37 +385,36 @@ class Picture:
     """What both writers draw: grouped boxes and labelled arrows."""
 
     groups: tuple[Group, ...]
-    arrows: tuple[tuple[str, str, str], ...]
+    arrows: tuple[tuple[str, str, str, str], ...]  # from, to, relation, when
 
 
 def picture(template: dict[str, Any]) -> Picture:
     """The picture: boxes grouped by concern, dashed (with their condition) when a
-    parameter can remove them, arrows for the relations a reader cares about."""
+    parameter can remove them, arrows for the relations a reader cares about,
+    dashed (with their condition) when they hold only for some values."""
     found = boxes(template)
     owner = {m: b for b in found for m in b.members}
+    clauses = {box.key: _box_clauses(box, template) for box in found}
     groups = []
     for group, title in GROUPS.items():
         members = [b for b in found if b.group == group]
         if not members:
             continue
-        each = [_box_clauses(box, template) for box in members]
+        each = [clauses[box.key] for box in members]
         shared = [c for c in each[0] if all(c in other for other in each[1:])]
         if len(members) < 2:
             shared = []  # a lone box says its own condition
-        nodes = []
-        for box, clauses in zip(members, each, strict=True):
-            own = [c for c in clauses if c not in shared]
-            nodes.append(
-                Node(
-                    box.key,
-                    tuple(box.label.split("<br/>")),
-                    " and ".join(own),
-                    bool(own or shared),
-                )
+        nodes = tuple(
+            Node(
+                box.key,
+                tuple(box.label.split("<br/>")),
+                " and ".join(c for c in clauses[box.key] if c not in shared),
             )
-        groups.append(Group(group, title, " and ".join(shared), tuple(nodes)))
-    arrows: dict[tuple[str, str], str] = {}
-    for source, target in edges(template):
+            for box in members
+        )
+        groups.append(Group(group, title, " and ".join(shared), nodes))
+    arrows: dict[tuple[str, str], tuple[str, list[str]]] = {}
+    for (source, target), contexts in conditional_edges(template).items():
         a, b = owner[source], owner[target]
         relation = RELATIONS.get((_kind(a.key), _kind(b.key))) or RELATIONS.get(
             (_kind(b.key), _kind(a.key))
@@ -343,11 +424,47 @@ def picture(template: dict[str, Any]) -> Picture:
         pair = (a.key, b.key)
         if (_kind(a.key), _kind(b.key)) not in RELATIONS:
             pair = (b.key, a.key)
-        arrows.setdefault(pair, relation)
+        known = set(clauses[a.key]) | set(clauses[b.key])
+        whens = [_when(context, template, known) for context in contexts]
+        kept = arrows.setdefault(pair, (relation, []))[1]
+        kept += whens
     for pair, relation in _trusts(template, owner).items():
-        arrows.setdefault(pair, relation)
+        arrows.setdefault(pair, (relation, [""]))
     return Picture(
-        tuple(groups), tuple((a, b, label) for (a, b), label in sorted(arrows.items()))
+        tuple(groups),
+        tuple(
+            (a, b, label, "" if "" in whens else " or ".join(sorted(set(whens))))
+            for (a, b), (label, whens) in sorted(arrows.items())
+        ),
+    )
+
+
+def _when(context: Context, template: dict[str, Any], known: set[str]) -> str:
+    """The clauses a reference's context adds to what its two boxes already say."""
+    conditions = template.get("Conditions", {})
+    holding = set(known)
+    for name, holds in context:
+        if holds:
+            holding |= set(_clauses(name, conditions))
+    found: list[str] = []
+    for name, holds in context:
+        if holds:
+            found += _clauses(name, conditions)
+        else:
+            found += _negated(name, conditions, holding)
+    said = [
+        c for c in dict.fromkeys(found) if not _implied(c, known | set(found) - {c})
+    ]
+    return " and ".join(said)
+
+
+def _implied(clause: str, known: set[str]) -> bool:
+    """Whether the known clauses say the clause: itself, or "P = a" for "P ≠ b"."""
+    if clause in known:
+        return True
+    name, sep, value = clause.partition(" ≠ ")
+    return bool(sep) and any(
+        k.startswith(f"{name} = ") and k != f"{name} = {value}" for k in known
     )
 
 
@@ -366,11 +483,18 @@ def mermaid(template: dict[str, Any]) -> str:
                 label += f"<br/><i>when {node.when}</i>"
             lines.append(f'    {node.key}["{label}"]')
         lines.append("  end")
-    lines += [f"  {a} -->|{label}| {b}" for a, b, label in drawn.arrows]
-    dashed = [n.key for g in drawn.groups for n in g.nodes if n.dashed]
+    for a, b, label, when in drawn.arrows:
+        if when:
+            lines.append(f'  {a} -.->|"{label}, when {when}"| {b}')
+        else:
+            lines.append(f"  {a} -->|{label}| {b}")
+    dashed = [n.key for g in drawn.groups for n in g.nodes if n.when]
     if dashed:
         lines.append("  classDef conditional stroke-dasharray: 5 5")
         lines.append(f"  class {','.join(dashed)} conditional")
+    lines += [
+        f"  style {g.key}_group stroke-dasharray: 5 5" for g in drawn.groups if g.when
+    ]
     return "\n".join(lines)
 
 
@@ -454,8 +578,12 @@ def dot(template: dict[str, Any]) -> str:
                 f'style="{style}"];'
             )
         lines.append("  }")
-    for a, b, label in drawn.arrows:
-        lines.append(f'  {a} -> {b} [label="{label}"];')
+    for a, b, label, when in drawn.arrows:
+        if when:
+            text = _html_label([label], when)
+            lines.append(f"  {a} -> {b} [label={text}, style=dashed];")
+        else:
+            lines.append(f'  {a} -> {b} [label="{label}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -576,8 +704,9 @@ def architecture_markdown(template: dict[str, Any]) -> str:
             f"{count} resources drawn as an architect would: grouped by concern, the "
             "people's per-user resources in one box whatever their number, and an "
             "arrow for who assumes which role, what reads the bucket, what runs in "
-            "which subnets and what the key encrypts. A dashed box exists only "
-            "under the parameter values written in it (see PARAMETERS.md). The "
+            "which subnets and what the key encrypts. A dashed box, group or arrow "
+            "exists only under the parameter values written on it (see "
+            "PARAMETERS.md). The "
             "same picture drawn by Graphviz: "
             f"[{ARCHITECTURE_SVG}]({ARCHITECTURE_SVG}).",
             "",

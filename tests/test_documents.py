@@ -61,9 +61,33 @@ def test_conditional_boxes_are_dashed_and_say_when() -> None:
     assert "when ExistingPrivateSubnetIds empty" in network
     (key,) = [line for line in lines if line.strip().startswith("key[")]
     assert "when EncryptionKey = customer-managed" in key
-    dashed = lines[-1].removeprefix("  class ").removesuffix(" conditional")
-    assert {"nat3", "key", "private3", "people"} <= set(dashed.split(","))
-    assert "bucket" not in dashed.split(",") and "runtime" not in dashed.split(",")
+    (classes,) = [line for line in lines if line.startswith("  class ")]
+    dashed = classes.removeprefix("  class ").removesuffix(" conditional").split(",")
+    assert {"nat3", "key", "private3", "people", "guards", "cleanup"} <= set(dashed)
+    # always there (the VPC with its group): drawn solid in the dashed group
+    assert not {"bucket", "runtime", "vpc", "private1"} & set(dashed)
+    assert "  style network_group stroke-dasharray: 5 5" in lines
+    (guards,) = [line for line in lines if line.strip().startswith("guards[")]
+    assert "when CreateApplication = true" in guards
+    (cleanup,) = [line for line in lines if line.strip().startswith("cleanup[")]
+    assert "when (CreateStudio = true or CreateApplication = true)" in cleanup
+    (function,) = [line for line in lines if line.strip().startswith("function[")]
+    assert (
+        "or CreateStudio = true or CreateApplication = true)" in function
+    ), "an Or inside an Or reads as one list"
+    (igw,) = [line for line in lines if line.strip().startswith("igw[")]
+    assert "when NatGateways ≠ none" in igw
+
+
+def test_an_arrow_that_holds_for_some_values_is_dashed_and_says_when() -> None:
+    chart = mermaid(TEMPLATE)
+    assert (
+        'private2 -.->|"internet through, when NatGateways ≠ one-per-az"| nat1' in chart
+    )
+    # NAT gateway 2 exists only one-per-az, when subnet 2 always uses it
+    assert "private2 -->|internet through| nat2" in chart
+    assert "private1 -->|internet through| nat1" in chart
+    assert "key -->|encrypts| bucket" in chart, "the key's own condition is enough"
 
 
 def test_arrows_say_who_assumes_reads_runs_in_and_encrypts() -> None:
@@ -204,8 +228,16 @@ def test_svg_draws_every_group_box_and_arrow_of_the_picture() -> None:
     assert "when NatGateways = one-per-az and" in texts(nodes["nat3"])
     edges_drawn = classes(root, "edge")
     assert len(edges_drawn) == len(model.arrows)
+    for edge in edges_drawn:
+        a, b = edge.find("svg:title", SVG_NS).text.split("->")
+        (when,) = [w for x, y, _label, w in model.arrows if (x, y) == (a, b)]
+        dashed = any(p.get("stroke-dasharray") for p in edge.iter())
+        assert dashed == bool(when), (a, b)
     said = {e.find("svg:title", SVG_NS).text: texts(e) for e in edges_drawn}
-    assert said == {f"{a}->{b}": label for a, b, label in model.arrows}
+    assert said == {
+        f"{a}->{b}": " ".join([label] + ([f"when {when}"] if when else []))
+        for a, b, label, when in model.arrows
+    }
 
 
 def test_svg_names_its_source_and_does_not_grow_with_the_team() -> None:
