@@ -144,8 +144,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
             if first.unparsable:
                 continue  # the other scanners cannot read it either
             reports.append(scanners.checkov(path)[0])
-            reports.append(scanners.guard(scanners.guard_input(path)))
-            reports.append(scanners.parliament(scanners.guard_input(path))[0])
+            reports.append(scanners.guard(path))
+            reports.append(scanners.parliament(path)[0])
     except scanners.ScannerError as exc:
         raise CommandError(str(exc)) from exc
     for report in reports:
@@ -414,12 +414,15 @@ EXAMPLES = {
     "credentials": "emrs-env credentials --stack-name emrs --region eu-west-1 "
     "--csv creds.csv",
     "publish": "emrs-env publish --template-bucket my-templates --region eu-west-1",
-    "stackset": "emrs-env stackset deploy --name emrs --ou ou-ab12-cdef3456 "
-    "--regions eu-west-1,us-east-1 \\\n      --template-bucket my-templates "
-    "--account-parameter 111122223333:NatGateways=single\n  "
-    "emrs-env stackset status --name emrs\n  "
-    "emrs-env stackset destroy --name emrs --yes",
 }
+STACKSET_EXAMPLES = {
+    "deploy": "emrs-env stackset deploy --name emrs --ou ou-ab12-cdef3456 "
+    "--regions eu-west-1,us-east-1 \\\n      --template-bucket my-templates "
+    "--account-parameter 111122223333:NatGateways=single",
+    "status": "emrs-env stackset status --name emrs",
+    "destroy": "emrs-env stackset destroy --name emrs --yes",
+}
+EXAMPLES["stackset"] = "\n  ".join(STACKSET_EXAMPLES.values())
 
 
 def _command(
@@ -483,8 +486,9 @@ def _change_options(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--parameters-file",
         metavar="FILE",
-        help="parameters as the JSON list `aws cloudformation` takes, or "
-        "KEY=VALUE lines; --parameter wins",
+        help="parameters as the JSON list `aws cloudformation` takes, a JSON list "
+        'of "KEY=VALUE" strings, a {"Parameters": {...}} object, or KEY=VALUE '
+        "lines; --parameter wins",
     )
     command.add_argument(
         "--tags",
@@ -641,7 +645,13 @@ def _stackset_options(group: argparse.ArgumentParser) -> None:
         "destroy": "delete the stack instances, then the StackSet",
     }
     for action, summary in summaries.items():
-        command = actions.add_parser(action, help=summary, description=summary + ".")
+        command = actions.add_parser(
+            action,
+            help=summary,
+            description=summary[0].upper() + summary[1:] + ".",
+            epilog=f"example:\n  {STACKSET_EXAMPLES[action]}",
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         _aws_options(command, stack=False)
         command.add_argument("--name", required=True, help="the StackSet's name")
         command.add_argument(

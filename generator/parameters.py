@@ -157,7 +157,9 @@ SPECS: list[Spec] = [
         P.NAT_GATEWAYS, NETWORK, "NAT gateways", "one-per-az",
         ["one-per-az", "single", "none"],
         "NAT gateways of the new VPC: one-per-az survives an AZ outage; single "
-        "costs less; none gives no internet access (S3 only).",
+        "costs less; none gives no internet access, only S3 through its gateway "
+        "endpoint and Glue and STS (and KMS with a customer-managed key) through "
+        "interface endpoints, which are charged by the hour.",
     ),
     _bool(
         P.FLOW_LOGS, NETWORK, "VPC flow logs", "true",
@@ -221,8 +223,8 @@ SPECS: list[Spec] = [
         Type="String", Default=DEFAULT_RELEASE_LABEL,
         AllowedPattern=RELEASE_LABEL_PATTERN,
         ConstraintDescription="Enter emr-6.14.0 or later (emr-6.x from 6.14, or "
-        "emr-7.x), such as emr-7.13.0; emr-spark-8 releases do not support EMR "
-        "Studio.",
+        "emr-7.x), such as emr-7.13.0; the emr-spark-8 line is not documented for "
+        "EMR Studio, so it is not offered.",
     ),
     _choice(
         P.ARCHITECTURE, EMR, "CPU architecture", "X86_64", ["X86_64", "ARM64"],

@@ -431,6 +431,7 @@ def _costs(template: dict[str, Any]) -> list[str]:
 
 COST_CHOICES = [
     ("`NatGateways` = `single`", {P.NAT_GATEWAYS: "single"}),
+    ("`EncryptionKey` = `customer-managed`", {P.ENCRYPTION_KEY: CUSTOMER_MANAGED}),
     ("`NumberOfAZs` = `3`", {P.NUMBER_OF_AZS: "3"}),
     ("`NatGateways` = `none` (Glue and STS interface endpoints)",
      {P.NAT_GATEWAYS: "none"}),

@@ -183,26 +183,23 @@ def _json_documents(text: str) -> list[dict]:
     return docs
 
 
-def guard_input(path: Path) -> Path:
-    """The file cfn-guard should read for a template: its JSON twin when built.
-
-    cfn-guard reads YAML's short-form !GetAtt as a string, so the long-form JSON of
-    the same template is what its rules can follow.
-    """
-    twin = path.with_suffix(".json")
-    return twin if twin.exists() else path
-
-
 def guard(path: Path) -> Report:
-    """cfn-guard with every included Control Tower rule."""
+    """cfn-guard with every included Control Tower rule, on the template in the
+    long-form JSON its rules can follow (cfn-guard reads YAML's short-form
+    `!GetAtt` as a plain string)."""
+    import tempfile
+
     binary, rules = guard_bundle()
     files = guard_rule_files(rules)
-    args = [str(binary), "validate", "-d", str(path), "--show-summary", "none"]
-    for rule_file in files:
-        args += ["-r", str(rule_file)]
-    result = subprocess.run(
-        [*args, "-o", "json"], capture_output=True, text=True, check=False
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        data = Path(folder) / f"{path.stem}.json"
+        data.write_text(json.dumps(_load(path)), encoding="utf-8")
+        args = [str(binary), "validate", "-d", str(data), "--show-summary", "none"]
+        for rule_file in files:
+            args += ["-r", str(rule_file)]
+        result = subprocess.run(
+            [*args, "-o", "json"], capture_output=True, text=True, check=False
+        )
     try:
         docs = _json_documents(result.stdout)
     except json.JSONDecodeError as exc:

@@ -703,6 +703,21 @@ def test_every_command_has_a_description_an_example_and_option_help() -> None:
             assert metavar == "" or len(metavar) > 1, f"{name} {metavar}"
 
 
+def test_each_stackset_action_has_a_description_and_its_own_example() -> None:
+    import argparse
+
+    group = subcommands()["stackset"]
+    (actions,) = [
+        a for a in group._actions if isinstance(a, argparse._SubParsersAction)
+    ]
+    assert set(actions.choices) == {"deploy", "status", "destroy"}
+    for name, action in actions.choices.items():
+        assert action.description[0].isupper() and action.description.endswith(".")
+        example = action.epilog.removeprefix("example:\n  ")
+        assert example.startswith(f"emrs-env stackset {name} --name "), name
+        assert "emrs-env stackset" not in example[10:], "one example, its own"
+
+
 def test_options_mean_the_same_under_the_same_name() -> None:
     helps: dict[str, set[str]] = {}
     for command in subcommands().values():

@@ -88,7 +88,7 @@ def test_checkov_gate_refuses_an_unreadable_template(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_cfn_guard_control_tower_rules_pass(path: Path, guard_bundle) -> None:
-    report = scanners.guard(scanners.guard_input(path))
+    report = scanners.guard(path)
     assert report.findings == [], report.detail
 
 
@@ -100,19 +100,25 @@ def test_guard_exclusions_name_real_rule_files(guard_bundle) -> None:
     assert all(len(reason) > 30 for reason in scanners.GUARD_EXCLUDED.values())
 
 
-def test_guard_catches_a_public_bucket(tmp_path: Path, guard_bundle) -> None:
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+def test_guard_catches_a_public_bucket(
+    tmp_path: Path, guard_bundle, suffix: str
+) -> None:
+    from generator.render import to_yaml
+
     data = json.loads((BUILD / "emr-serverless-interactive.json").read_text())
     del data["Resources"]["NotebookBucket"]["Properties"][
         "PublicAccessBlockConfiguration"
     ]
-    path = tmp_path / "public.json"
-    path.write_text(json.dumps(data))
-    assert any("s3" in f for f in scanners.guard(path).findings)
+    path = tmp_path / f"public{suffix}"
+    path.write_text(json.dumps(data) if suffix == ".json" else to_yaml(data))
+    report = scanners.guard(path)
+    assert any("s3" in f for f in report.findings) and report.path == path
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
 def test_parliament_finds_nothing_unexplained(path: Path) -> None:
-    report, ignored = scanners.parliament(scanners.guard_input(path))
+    report, ignored = scanners.parliament(path)
     assert report.findings == [], report.findings
     listed = set(scanners.PARLIAMENT_IGNORED)
     for key in ignored:
@@ -131,7 +137,7 @@ def test_parliament_reads_the_policies_that_exist() -> None:
 def test_every_parliament_ignore_is_still_needed() -> None:
     used = set()
     for path in TEMPLATES:
-        used |= set(scanners.parliament(scanners.guard_input(path))[1])
+        used |= set(scanners.parliament(path)[1])
     assert set(scanners.PARLIAMENT_IGNORED) <= used
 
 
