@@ -49,26 +49,7 @@ def concern(logical_id: str, resource_type: str) -> str:
 
 def references(value: Any, resources: set[str]) -> set[str]:
     """Logical IDs of resources a value refers to through Ref, GetAtt or Sub."""
-    found: set[str] = set()
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and inner in resources:
-                found.add(inner)
-            elif key == "Fn::GetAtt":
-                target = inner[0] if isinstance(inner, list) else inner.split(".")[0]
-                if target in resources:
-                    found.add(target)
-            elif key == "Fn::Sub":
-                text = inner[0] if isinstance(inner, list) else inner
-                found |= {m for m in SUB_REF.findall(text) if m in resources}
-                if isinstance(inner, list):
-                    found |= references(inner[1], resources)
-            else:
-                found |= references(inner, resources)
-    elif isinstance(value, list):
-        for inner in value:
-            found |= references(inner, resources)
-    return found
+    return {target for target, _context in _branch_references(value, resources)}
 
 
 def edges(template: dict[str, Any]) -> list[tuple[str, str]]:
@@ -94,8 +75,11 @@ def _branch_references(
             return _branch_references(
                 when_true, resources, (*context, (name, True))
             ) | _branch_references(when_false, resources, (*context, (name, False)))
-        if key in ("Ref", "Fn::GetAtt"):
-            return {(t, context) for t in references(value, resources)}
+        if key == "Ref":
+            return {(inner, context)} if inner in resources else set()
+        if key == "Fn::GetAtt":
+            target = inner[0] if isinstance(inner, list) else inner.split(".")[0]
+            return {(target, context)} if target in resources else set()
         if key == "Fn::Sub":
             text = inner[0] if isinstance(inner, list) else inner
             found = {(m, context) for m in SUB_REF.findall(text) if m in resources}
