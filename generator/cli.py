@@ -94,16 +94,27 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def _write(folder: Path, files: dict[str, str]) -> int:
+    """Write the files and say, for each, whether its content changed."""
     from generator import render
 
+    unchanged = {name for name, text in files.items() if _holds(folder / name, text)}
     try:
         written = render.write_all(folder, files)
     except OSError as exc:
         where = exc.filename or folder
         raise CommandError(f"cannot write to {where}: {exc.strerror}") from exc
     for path in written:
-        print(f"wrote {path} ({path.stat().st_size:,} bytes)")
+        said = "unchanged" if path.name in unchanged else "wrote"
+        print(f"{said} {path} ({path.stat().st_size:,} bytes)")
     return EXIT_OK
+
+
+def _holds(path: Path, text: str) -> bool:
+    """Whether the file already holds exactly this text."""
+    try:
+        return path.read_bytes() == text.encode("utf-8")
+    except OSError:
+        return False
 
 
 def cmd_diagram(args: argparse.Namespace) -> int:

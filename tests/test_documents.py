@@ -278,6 +278,11 @@ def test_build_keeps_the_folders_picture_and_redraws_a_stale_one(
     monkeypatch.setitem(sys.modules, "pygraphviz", None)
     assert cli.main(["build", "--out", str(tmp_path)]) == 0
     assert (tmp_path / ARCHITECTURE_SVG).read_text() == committed
+    said = capsys.readouterr().out
+    assert f"unchanged {tmp_path / ARCHITECTURE_SVG} " in said
+    assert f"wrote {tmp_path / 'PARAMETERS.md'} " in said
+    assert cli.main(["build", "--out", str(tmp_path)]) == 0
+    assert "wrote" not in capsys.readouterr().out, "a second build changes nothing"
     (tmp_path / ARCHITECTURE_SVG).write_text("<svg/>")
     assert cli.main(["build", "--out", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
