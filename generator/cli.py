@@ -765,8 +765,9 @@ COMMANDS = {
 
 
 def parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The argument parser of every command; with `only`, the options of that
-    command alone (the others are listed, as `--help` shows them, but empty)."""
+    """The argument parser of every command; with `only`, that command alone when
+    it is one (a command line naming it parses no other), else every command
+    without options (for `--help` and the unknown-command message)."""
     top = argparse.ArgumentParser(
         prog="emrs-env",
         description="Generate and deploy the EMR Serverless interactive "
@@ -775,6 +776,8 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     top.add_argument("--version", action="version", version=f"emrs-env {__version__}")
     sub = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (summary, func, add_options) in COMMANDS.items():
+        if only in COMMANDS and name != only:
+            continue
         command = _command(sub, name, summary, func)
         if only is None or only == name:
             add_options(command)

@@ -452,9 +452,9 @@ def _implied(clause: str, known: set[str]) -> bool:
     )
 
 
-def mermaid(template: dict[str, Any]) -> str:
-    """The picture as a Mermaid flowchart."""
-    drawn = picture(template)
+def mermaid(template: dict[str, Any] | Picture) -> str:
+    """The picture (of a template) as a Mermaid flowchart."""
+    drawn = template if isinstance(template, Picture) else picture(template)
     lines = ["flowchart LR"]
     for group in drawn.groups:
         title = group.title
@@ -542,10 +542,10 @@ def _html_label(lines: Sequence[str], when: str) -> str:
     return "<" + "<BR/>".join(parts) + ">"
 
 
-def dot(template: dict[str, Any]) -> str:
+def dot(template: dict[str, Any] | Picture) -> str:
     """The picture as Graphviz DOT source: clusters for the groups, dashed boxes
     and clusters for what a parameter can remove."""
-    drawn = picture(template)
+    drawn = template if isinstance(template, Picture) else picture(template)
     lines = list(DOT_HEAD)
     for group in drawn.groups:
         style = "rounded,filled" + (",dashed" if group.when else "")
@@ -670,13 +670,16 @@ def pictures(template: dict[str, Any], folder: Path | None = None) -> dict[str, 
     """ARCHITECTURE.md and ARCHITECTURE.svg; the SVG already in `folder` is kept
     when it was drawn from the same source."""
     previous = None if folder is None else _previous(folder / ARCHITECTURE_SVG)
+    drawn = picture(template)
     return {
-        ARCHITECTURE_MD: architecture_markdown(template),
-        ARCHITECTURE_SVG: svg(dot(template), previous),
+        ARCHITECTURE_MD: architecture_markdown(template, drawn),
+        ARCHITECTURE_SVG: svg(dot(drawn), previous),
     }
 
 
-def architecture_markdown(template: dict[str, Any]) -> str:
+def architecture_markdown(
+    template: dict[str, Any], drawn: Picture | None = None
+) -> str:
     """build/ARCHITECTURE.md: the diagram with a short legend."""
     count = len(template["Resources"])
     return "\n".join(
@@ -695,7 +698,7 @@ def architecture_markdown(template: dict[str, Any]) -> str:
             f"[{ARCHITECTURE_SVG}]({ARCHITECTURE_SVG}).",
             "",
             "```mermaid",
-            mermaid(template),
+            mermaid(drawn or template),
             "```",
             "",
         ]

@@ -747,11 +747,15 @@ def test_the_parser_of_one_command_is_that_command_of_the_whole() -> None:
     whole = subcommands()
     for name in whole:
         (action,) = [a for a in cli.parser(only=name)._actions if a.dest == "command"]
-        assert list(action.choices) == list(whole), "every command is still listed"
+        assert list(action.choices) == [name]
         assert _options(action.choices[name]) == _options(whole[name]), name
-        others = [c for n, c in action.choices.items() if n != name]
+    for unknown in ("", "bogus"):
+        (action,) = [
+            a for a in cli.parser(only=unknown)._actions if a.dest == "command"
+        ]
+        assert list(action.choices) == list(whole), "every command is listed"
         assert all(_options(c) == [(("-h", "--help"), "help", "==SUPPRESS==")]
-                   for c in others)  # fmt: skip
+                   for c in action.choices.values())  # fmt: skip
 
 
 def test_main_parses_with_the_named_commands_options(capsys) -> None:
@@ -764,6 +768,12 @@ def test_main_parses_with_the_named_commands_options(capsys) -> None:
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "credentials" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        cli.main(["biuld"])
+    assert "invalid choice: 'biuld' (choose from" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cli.main(["build", "--bogus"])
+    assert "unrecognized arguments: --bogus" in capsys.readouterr().err
 
 
 def test_change_table_fits_long_names_and_says_replacement_in_words() -> None:
