@@ -31,10 +31,17 @@ PUBLIC_IPV4_HOUR = 0.005
 INTERFACE_ENDPOINT_AZ_HOUR = 0.01
 INTERFACE_ENDPOINT_GB = 0.01
 KMS_KEY_MONTH = 1.00
+# Each automatic rotation adds a key version at $1 a month, for the first two
+# rotations only (AWS Security Blog, "The curious case of faster AWS KMS symmetric
+# key rotation", April 2024); the key rotates yearly.
+KMS_ROTATIONS_CHARGED = 2
 LOGS_INGEST_GB = 0.50
 LOGS_STORE_GB_MONTH = 0.03
 EMR_VCPU_HOUR = {"X86_64": 0.052624, "ARM64": 0.042094}
 EMR_GB_HOUR = {"X86_64": 0.0057785, "ARM64": 0.004628}
+# The ARM64 figures are 80% of the x86 ones, the 20% AWS's Graviton announcement
+# for EMR Serverless states; no stored copy of the pricing page showed them.
+EMR_STORAGE_GB_HOUR = 0.000111  # worker disk beyond the 20 GB each worker gets free
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,8 @@ def usage_rates(architecture: str) -> list[tuple[str, str]]:
          f"${EMR_VCPU_HOUR[architecture]} per vCPU-hour"),
         ("EMR Serverless memory, while the application runs",
          f"${EMR_GB_HOUR[architecture]} per GB-hour"),
+        ("EMR Serverless worker disk beyond 20 GB (the application keeps the "
+         "20 GB default)", f"${EMR_STORAGE_GB_HOUR} per GB-hour"),
         ("NAT gateway data processed", f"${NAT_GATEWAY_GB} per GB"),
         ("Interface endpoint data processed", f"${INTERFACE_ENDPOINT_GB} per GB"),
         ("Flow logs and function logs ingested (CloudWatch Logs)",

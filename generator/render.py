@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from generator import pricing
 from generator.names import CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT, SERVICE_DEFAULT, P
 
 if TYPE_CHECKING:
@@ -365,8 +366,6 @@ def parameters_markdown(template: dict[str, Any]) -> str:
 
 
 def _costs(template: dict[str, Any]) -> list[str]:
-    from generator import pricing
-
     def money(value: float, places: int = 2) -> str:
         return f"${value:,.{places}f}"
 
@@ -431,7 +430,10 @@ def _costs(template: dict[str, Any]) -> list[str]:
 
 COST_CHOICES = [
     ("`NatGateways` = `single`", {P.NAT_GATEWAYS: "single"}),
-    ("`EncryptionKey` = `customer-managed`", {P.ENCRYPTION_KEY: CUSTOMER_MANAGED}),
+    ("`EncryptionKey` = `customer-managed` (each of the key's first "
+     f"{pricing.KMS_ROTATIONS_CHARGED} yearly rotations adds "
+     f"${pricing.KMS_KEY_MONTH:.2f} a month)",
+     {P.ENCRYPTION_KEY: CUSTOMER_MANAGED}),
     ("`NumberOfAZs` = `3`", {P.NUMBER_OF_AZS: "3"}),
     ("`NatGateways` = `none` (Glue and STS interface endpoints)",
      {P.NAT_GATEWAYS: "none"}),

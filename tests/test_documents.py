@@ -183,6 +183,9 @@ def test_reference_costs_the_default_configuration() -> None:
     assert "| `NatGateways` = `single` | $36.50 |" in costs
     assert "$0.052624 per vCPU-hour" in costs and "$0.042094 per vCPU-hour" in costs
     assert "us-east-1" in costs and "aws.amazon.com/vpc/pricing" in costs
+    assert "| `EncryptionKey` = `customer-managed` (each of the key's first 2 " in costs
+    assert "| $74.00 |" in costs, "the key's $1 on top of the default $73"
+    assert "worker disk beyond 20 GB" in costs and "$0.000111 per GB-hour" in costs
 
 
 def test_diagram_command_writes_only_the_pictures(tmp_path: Path, capsys) -> None:
