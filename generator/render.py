@@ -33,25 +33,46 @@ class TemplateSyntaxError(ValueError):
 def parse_template(text: str) -> Any:
     """A template's text, JSON or YAML with short-form intrinsic functions
     (`!Ref`), as plain data in the long form (`{"Ref": ...}`)."""
-    import yaml
-    from cfn_tools import dump_json, load_json, load_yaml
+    from cfn_tools import dump_json, load_json
 
     try:
         if text.lstrip().startswith(("{", "[")):
-            data = load_json(text)
+            try:
+                data = load_json(text)
+            except json.JSONDecodeError as exc:
+                data = _yaml_or(text, exc)  # flow-style YAML starts so too
         else:
-            data = load_yaml(text)
-    except json.JSONDecodeError as exc:
-        raise TemplateSyntaxError(
-            f"{exc.msg} (line {exc.lineno}, column {exc.colno})"
-        ) from exc
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        raise TemplateSyntaxError(f"{exc.problem or exc.context}{where}") from exc
+            data = _yaml_or(text, None)
+        return json.loads(dump_json(data))
+    except TemplateSyntaxError:
+        raise
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+        # what the YAML constructors raise for tags, keys and aliases that no
+        # template holds (!GetAtt {a: b}, a list as a key, a recursive alias)
+        said = str(exc).strip().splitlines()
+        raise TemplateSyntaxError(said[0] if said else type(exc).__name__) from exc
+
+
+def _yaml_or(text: str, json_error: json.JSONDecodeError | None) -> Any:
+    """The text as YAML; a TemplateSyntaxError with YAML's words, or with the
+    JSON parser's for text that JSON tried first."""
+    import yaml
+    from cfn_tools import load_yaml
+
+    try:
+        return load_yaml(text)
     except yaml.YAMLError as exc:
-        raise TemplateSyntaxError(str(exc).splitlines()[0]) from exc
-    return json.loads(dump_json(data))
+        if json_error is not None:
+            raise TemplateSyntaxError(
+                f"{json_error.msg} (line {json_error.lineno}, column "
+                f"{json_error.colno})"
+            ) from json_error
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or getattr(exc, "context", None)
+        raise TemplateSyntaxError(
+            f"{problem or str(exc).splitlines()[0]}{where}"
+        ) from exc
 
 
 def write_atomic(path: Path, text: str) -> None:

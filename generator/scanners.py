@@ -238,9 +238,12 @@ def identity_policies(template: dict) -> list[tuple[str, dict]]:
 
 
 def _load(path: Path) -> dict:
-    from generator.render import parse_template
+    from generator.render import TemplateSyntaxError, parse_template
 
-    return parse_template(path.read_text(encoding="utf-8"))
+    try:
+        return parse_template(path.read_text(encoding="utf-8"))
+    except TemplateSyntaxError as exc:
+        raise ScannerError(f"{path} is not a CloudFormation template: {exc}") from exc
 
 
 def _newer_than_parliament(issue: str, detail: object) -> bool:

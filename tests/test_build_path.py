@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 import yaml
@@ -108,3 +109,62 @@ def test_a_count_past_the_resource_quota_is_refused_before_building(
     names = tuple(f"dev{i}" for i in range(MAX_RESOURCES + 1))
     with pytest.raises(ConfigError, match="at most 90 developers"):
         template.build_within_limits(Options(developers=names))
+
+
+@pytest.mark.parametrize(
+    ("raised", "said"),
+    [
+        ("Maximum number of resources 500 reached", "more than 500 resources, Cloud"),
+        ("Maximum outputs 200 reached", "more than 200 outputs, CloudFormation's"),
+        ("Maximum parameters 200 reached", "more than 200 parameters, Cloud"),
+    ],
+)
+def test_troposphere_quota_errors_read_as_sentences(
+    monkeypatch, raised: str, said: str
+) -> None:
+    from generator import template
+    from generator.config import ConfigError, Options
+
+    def full(_options: Options) -> None:
+        raise ValueError(raised)
+
+    monkeypatch.setattr(template, "build_template", full)
+    monkeypatch.setattr(template, "max_developers", lambda: 89)
+    with pytest.raises(ConfigError, match=f"1 developers are too many: {said}"):
+        template.build_within_limits(Options())
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("Resources:\n  A: [\n", "expected the node content, but found '<stream end>'"),
+        ('{"Resources": {\n', "Expecting property name enclosed in double quotes"),
+        ("A: !GetAtt {a: b}\n", "'tuple' object has no attribute"),
+        ("? [a, b]\n: c\n", "unhashable type: 'list'"),
+        ("a: &x [*x]\n", "Circular reference detected"),
+        ("[" * 100_000, "maximum recursion depth exceeded"),
+    ],
+    ids=["yaml", "json", "tag", "list key", "recursive alias", "deep"],
+)
+def test_a_template_that_does_not_parse_is_one_error(text: str, said: str) -> None:
+    with pytest.raises(render.TemplateSyntaxError, match=re.escape(said)):
+        render.parse_template(text)
+
+
+def test_flow_style_yaml_and_short_forms_parse() -> None:
+    assert render.parse_template('{Resources: {B: {Type: "AWS::S3::Bucket"}}}') == {
+        "Resources": {"B": {"Type": "AWS::S3::Bucket"}}
+    }
+    assert render.parse_template("A: !GetAtt B.Arn\nC: !Ref D\n") == {
+        "A": {"Fn::GetAtt": ["B", "Arn"]},
+        "C": {"Ref": "D"},
+    }
+
+
+def test_a_scanner_given_a_broken_template_says_so(tmp_path) -> None:
+    from generator import scanners
+
+    broken = tmp_path / "flow.yaml"
+    broken.write_text("{Resources: [\n")
+    with pytest.raises(scanners.ScannerError, match="flow.yaml is not a Cloud"):
+        scanners._load(broken)
