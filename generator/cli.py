@@ -54,12 +54,13 @@ def _built(config_path: str | None, make: Callable[[Options], Made]) -> Made:
     that cannot be drawn 1."""
     from generator import config
     from generator.diagram import PictureError
+    from generator.service_catalog import MissingActions
 
     try:
         return make(config.load(config_path))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    except PictureError as exc:
+    except (PictureError, MissingActions) as exc:
         raise CommandError(str(exc)) from exc
 
 
@@ -83,11 +84,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     # A build makes some hundred thousand short-lived objects and no garbage
     # cycles worth collecting; the collector's passes over them cost 5-10% of the
     # command's time in whole-process timings.
-    gc.disable()
     folder = _out_folder(args)
-    files, template = _built(
-        args.config, lambda options: build_artifacts(options, folder)
-    )
+    gc.disable()
+    try:
+        files, template = _built(
+            args.config, lambda options: build_artifacts(options, folder)
+        )
+    finally:
+        gc.enable()
     code = _write(folder, files)
     print(fixed_summary(template))
     return code
@@ -784,9 +788,10 @@ def parser(only: str | None = None) -> argparse.ArgumentParser:
     return top
 
 
-def _named_command(argv: Sequence[str]) -> str:
-    """The command argv names (its first word not an option), or ""."""
-    return next((word for word in argv if not word.startswith("-")), "")
+def _named_command(argv: Sequence[str]) -> str | None:
+    """The command argv starts with, or None (no command, an option such as -h
+    before it, or a misspelt one: the whole parser answers those)."""
+    return argv[0] if argv and argv[0] in COMMANDS else None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -251,7 +251,9 @@ def boxes(template: dict[str, Any]) -> list[Box]:
     fallback = {c: g for g, c in zip(GROUPS, GROUP_OF_CONCERN, strict=True)}
     for logical, res in left.items():  # anything new gets its own box
         group = fallback.get(concern(logical, res["Type"]), "emr")
-        found.append(Box(logical, group, logical, (logical,)))
+        # "resource_" keeps a logical ID such as End or Subgraph off the
+        # keywords of Mermaid and DOT
+        found.append(Box(f"resource_{logical}", group, logical, (logical,)))
     return found
 
 
@@ -417,10 +419,18 @@ def picture(template: dict[str, Any]) -> Picture:
     return Picture(
         tuple(groups),
         tuple(
-            (a, b, label, "" if "" in whens else " or ".join(sorted(set(whens))))
+            (a, b, label, "" if "" in whens else _any_of(whens))
             for (a, b), (label, whens) in sorted(arrows.items())
         ),
     )
+
+
+def _any_of(whens: list[str]) -> str:
+    """Conditions joined by "or", each in parentheses when it has an "and"."""
+    distinct = sorted(set(whens))
+    if len(distinct) == 1:
+        return distinct[0]
+    return " or ".join(f"({w})" if " and " in w else w for w in distinct)
 
 
 def _when(context: Context, template: dict[str, Any], known: set[str]) -> str:
@@ -446,10 +456,19 @@ def _implied(clause: str, known: set[str]) -> bool:
     """Whether the known clauses say the clause: itself, or "P = a" for "P ≠ b"."""
     if clause in known:
         return True
-    name, sep, value = clause.partition(" ≠ ")
-    return bool(sep) and any(
-        k.startswith(f"{name} = ") and k != f"{name} = {value}" for k in known
+    unequal = re.fullmatch(r"(\w+) ≠ ([^\s()]+)", clause)
+    if unequal is None:
+        return False
+    name, value = unequal.groups()
+    return any(
+        (equal := re.fullmatch(rf"{name} = ([^\s()]+)", k)) and equal[1] != value
+        for k in known
     )
+
+
+def _quoted(text: str) -> str:
+    """Text for inside a Mermaid "..." label: its quotes as Mermaid's entity."""
+    return text.replace('"', "#quot;")
 
 
 def mermaid(template: dict[str, Any] | Picture) -> str:
@@ -460,16 +479,16 @@ def mermaid(template: dict[str, Any] | Picture) -> str:
         title = group.title
         if group.when:
             title += f"<br/><i>when {group.when}</i>"
-        lines.append(f'  subgraph {group.key}_group["{title}"]')
+        lines.append(f'  subgraph {group.key}_group["{_quoted(title)}"]')
         for node in group.nodes:
             label = "<br/>".join(node.lines)
             if node.when:
                 label += f"<br/><i>when {node.when}</i>"
-            lines.append(f'    {node.key}["{label}"]')
+            lines.append(f'    {node.key}["{_quoted(label)}"]')
         lines.append("  end")
     for a, b, label, when in drawn.arrows:
         if when:
-            lines.append(f'  {a} -.->|"{label}, when {when}"| {b}')
+            lines.append(f'  {a} -.->|"{_quoted(f"{label}, when {when}")}"| {b}')
         else:
             lines.append(f"  {a} -->|{label}| {b}")
     dashed = [n.key for g in drawn.groups for n in g.nodes if n.when]
@@ -558,16 +577,16 @@ def dot(template: dict[str, Any] | Picture) -> str:
         for node in group.nodes:
             style = "rounded,filled" + (",dashed" if node.when else "")
             lines.append(
-                f"    {node.key} [label={_html_label(node.lines, node.when)}, "
+                f'    "{node.key}" [label={_html_label(node.lines, node.when)}, '
                 f'style="{style}"];'
             )
         lines.append("  }")
     for a, b, label, when in drawn.arrows:
         if when:
             text = _html_label([label], when)
-            lines.append(f"  {a} -> {b} [label={text}, style=dashed];")
+            lines.append(f'  "{a}" -> "{b}" [label={text}, style=dashed];')
         else:
-            lines.append(f'  {a} -> {b} [label="{label}"];')
+            lines.append(f'  "{a}" -> "{b}" [label="{label}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -576,34 +595,36 @@ class PictureError(RuntimeError):
     """The SVG picture cannot be drawn here."""
 
 
-# The comment an SVG carries: the DOT source it was drawn from (an XML comment
-# cannot hold "--") and a checksum of everything else, so that a drawing cut short
-# or edited by hand is not taken for the picture of that source.
-SVG_MARK = "<!-- emrs-env: drawn by Graphviz (crc32 {crc:08x}) from this DOT source:\n"
-SVG_MARK_RE = re.compile(
-    r"<!-- emrs-env: drawn by Graphviz \(crc32 ([0-9a-f]{8})\) from this DOT "
-    r"source:\n(.*?)-->\n",
-    re.DOTALL,
+# An SVG of ours carries the DOT source it was drawn from (SVG metadata, so anyone
+# can redraw it) and, in a comment, a checksum of everything else, so that a
+# drawing cut short or edited by hand is not taken for the picture of its source.
+SVG_MARK = (
+    "<!-- emrs-env: drawn by Graphviz from the DOT source in its metadata "
+    "(crc32 {crc:08x} of the rest) -->\n"
 )
-
-
-def _comment_text(dot_text: str) -> str:
-    return dot_text.replace("--", "- -")
+SVG_MARK_RE = re.compile(
+    r"<!-- emrs-env: drawn by Graphviz from the DOT source in its metadata "
+    r"\(crc32 ([0-9a-f]{8}) of the rest\) -->\n"
+)
+SOURCE_ID = "emrs-env-dot-source"
+SOURCE_RE = re.compile(rf'<metadata id="{SOURCE_ID}">(.*?)</metadata>', re.DOTALL)
 
 
 def marked(drawing: str, dot_text: str) -> str:
-    """Graphviz's SVG with the comment naming its source and checksum."""
+    """Graphviz's SVG with its DOT source and the checksum comment."""
     import zlib
 
     head, svg_tag, body = drawing.partition("<svg")
-    crc = zlib.crc32((head + svg_tag + body).encode("utf-8"))
-    mark = SVG_MARK.format(crc=crc) + _comment_text(dot_text) + "-->\n"
-    return f"{head}{mark}{svg_tag}{body}"
+    opened = body.index(">") + 1
+    source = f'\n<metadata id="{SOURCE_ID}">{_html(dot_text)}</metadata>'
+    rest = f"{head}{svg_tag}{body[:opened]}{source}{body[opened:]}"
+    mark = SVG_MARK.format(crc=zlib.crc32(rest.encode("utf-8")))
+    return f"{head}{mark}{svg_tag}{body[:opened]}{source}{body[opened:]}"
 
 
 def drawn_from(svg_text: str) -> str | None:
-    """The DOT source (as the comment holds it) of an intact SVG of ours, or None
-    for any other file, one cut short, or one edited since it was drawn."""
+    """The DOT source of an intact SVG of ours, or None for any other file, one
+    cut short, or one edited since it was drawn."""
     import zlib
 
     found = SVG_MARK_RE.search(svg_text)
@@ -612,7 +633,11 @@ def drawn_from(svg_text: str) -> str | None:
     rest = svg_text[: found.start()] + svg_text[found.end() :]
     if f"{zlib.crc32(rest.encode('utf-8')):08x}" != found[1]:
         return None
-    return found[2]
+    source = SOURCE_RE.search(rest)
+    if source is None:
+        return None
+    text = source[1].replace("&lt;", "<").replace("&gt;", ">")
+    return text.replace("&amp;", "&")
 
 
 def svg(dot_text: str, previous: str | None = None) -> str:
@@ -622,7 +647,7 @@ def svg(dot_text: str, previous: str | None = None) -> str:
     place boxes a few points apart: an intact previous drawing of the same source
     is kept as it is, and `make template` redraws only when the picture changes.
     """
-    if previous is not None and drawn_from(previous) == _comment_text(dot_text):
+    if previous is not None and drawn_from(previous) == dot_text:
         return previous
     try:
         import pygraphviz
@@ -631,8 +656,14 @@ def svg(dot_text: str, previous: str | None = None) -> str:
             f"pygraphviz is needed to draw {ARCHITECTURE_SVG}: run 'make install' "
             "(or pip install pygraphviz)"
         ) from exc
-    graph = pygraphviz.AGraph(string=dot_text)
-    drawn = _without_font_warnings(lambda: graph.draw(format="svg", prog="dot"))
+    try:
+        graph = pygraphviz.AGraph(string=dot_text)
+        drawn = _without_font_warnings(lambda: graph.draw(format="svg", prog="dot"))
+    except ValueError as exc:  # pygraphviz's DotError is one
+        said = str(exc).strip().splitlines() or [type(exc).__name__]
+        raise PictureError(
+            f"Graphviz could not draw {ARCHITECTURE_SVG}: {said[0]}"
+        ) from exc
     return marked(drawn.decode("utf-8"), dot_text)
 
 
@@ -644,8 +675,12 @@ def _without_font_warnings(draw: Callable[[], bytes]) -> bytes:
     import sys
     import tempfile
 
-    sys.stderr.flush()
-    saved = os.dup(2)
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no standard error to catch (closed): nothing to pass on
+        return draw()
     with tempfile.TemporaryFile() as caught:
         os.dup2(caught.fileno(), 2)
         try:
@@ -655,7 +690,8 @@ def _without_font_warnings(draw: Callable[[], bytes]) -> bytes:
             os.close(saved)
             caught.seek(0)
             for line in caught.read().decode("utf-8", "replace").splitlines():
-                if line.strip() and not line.startswith("Fontconfig warning"):
+                shown = line.strip() and not line.startswith("Fontconfig warning")
+                if shown and sys.stderr is not None:
                     print(line, file=sys.stderr)
 
 

@@ -144,7 +144,7 @@ def build_within_limits(options: Options) -> tuple[Template, dict, str]:
     except ValueError as exc:  # troposphere's own count quotas, e.g. outputs
         if not str(exc).startswith("Maximum"):
             raise
-        found = re.fullmatch(r"Maximum (\w+) (\d+) reached", str(exc))
+        found = re.fullmatch(r"Maximum (?:number of )?(\w+) (\d+) reached", str(exc))
         raise _too_many(
             options,
             (

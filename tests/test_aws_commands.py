@@ -759,8 +759,13 @@ def test_the_parser_of_one_command_is_that_command_of_the_whole() -> None:
 
 
 def test_main_parses_with_the_named_commands_options(capsys) -> None:
-    assert cli._named_command(["-h"]) == ""
+    assert cli._named_command(["-h"]) is None
+    assert cli._named_command(["-h", "build"]) is None
+    assert cli._named_command(["biuld"]) is None
     assert cli._named_command(["stackset", "deploy", "--name", "n"]) == "stackset"
+    with pytest.raises(SystemExit):
+        cli.main(["-h", "build"])
+    assert "credentials" in capsys.readouterr().out, "-h first: every command"
     with pytest.raises(SystemExit):
         cli.main(["plan", "--help"])
     out = capsys.readouterr().out

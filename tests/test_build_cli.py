@@ -193,3 +193,30 @@ def test_make_help_lists_every_documented_target() -> None:
     ).stdout  # fmt: skip
     listed = re.findall(r"^  make (\S+)", shown, re.MULTILINE)
     assert "e2e" in documented and listed == documented
+
+
+def test_a_build_leaves_the_collector_on(tmp_path: Path) -> None:
+    import gc
+
+    assert cli.main(["build", "--out", str(tmp_path)]) == 0
+    assert gc.isenabled()
+
+
+def test_a_stale_action_table_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
+    from generator import service_catalog
+
+    monkeypatch.setattr(service_catalog, "_recorded", lambda: {})
+    assert cli.main(["build", "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "has no actions for AWS::" in err and "run 'make actions'" in err
+    assert "\n" not in err and not (tmp_path / "out").exists()
+
+
+def test_a_build_with_standard_error_closed_still_draws(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = subprocess.run(
+        f'"{sys.executable}" -m generator build --out "{out}" 2>&-',
+        shell=True, cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout
+    assert (out / "ARCHITECTURE.svg").read_text().startswith("<?xml")

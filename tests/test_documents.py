@@ -262,7 +262,7 @@ def test_a_picture_of_the_same_source_is_kept_without_drawing(monkeypatch) -> No
     monkeypatch.setitem(sys.modules, "pygraphviz", None)  # drawing fails
     assert svg(source, kept) is kept
     redraws = {
-        "another source": marked(kept.split("<!--")[0] + "<svg/>\n", source + " "),
+        "another source": marked(kept.split("<!--")[0] + "<svg></svg>\n", source + "#"),
         "cut short": kept[:-8],
         "edited by hand": kept.replace(">box<", ">bux<"),
         "not ours": "<svg/>",
@@ -372,3 +372,27 @@ def test_every_change_that_reaches_the_application_says_it_stops_it() -> None:
     assert "true to false deletes the users" in users
     regional = text.split("(`RegionalIamNames`)")[1].split("\n### ")[0]
     assert "On an existing stack: Replaces the roles" in regional
+
+
+def test_any_source_round_trips_through_a_well_formed_svg() -> None:
+    from xml.dom import minidom
+
+    source = "digraph g { a [label=<x---y &amp; <B>z</B>>]; b -> a; }\n"
+    drawn_svg = svg(source)
+    minidom.parseString(drawn_svg.encode("utf-8"))  # no "--" in a comment
+    assert drawn_from(drawn_svg) == source
+    with pytest.raises(PictureError, match="Graphviz could not draw"):
+        svg("digraph {")
+
+
+def test_unknown_resources_and_odd_values_keep_both_pictures_valid() -> None:
+    import copy
+
+    odd = copy.deepcopy(TEMPLATE)
+    odd["Conditions"]["Odd"] = {"Fn::Equals": [{"Ref": "NamePrefix"}, 'a"b']}
+    odd["Resources"]["End"] = {"Type": "AWS::SNS::Topic", "Condition": "Odd"}
+    odd["Resources"]["Subgraph"] = {"Type": "AWS::SNS::Topic"}
+    chart = mermaid(odd)
+    assert 'resource_End["End<br/><i>when NamePrefix = a#quot;b</i>"]' in chart
+    assert "resource_Subgraph[" in chart
+    assert drawn_from(svg(dot(odd))) == dot(odd)
