@@ -90,8 +90,9 @@ def write_atomic(path: Path, text: str) -> None:
 
 
 def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file into a temporary folder beside out_dir, then move each in:
-    a failure leaves out_dir as it was. Returns the written paths."""
+    """Write every file into a temporary folder beside out_dir, then move each in
+    by rename: a failure while writing (a full disk, say) leaves out_dir as it
+    was, and each file in it is always whole, old or new. Returns the paths."""
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(20, "is a file, not a folder", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
