@@ -440,16 +440,23 @@ STACKSET_EXAMPLES = {
 EXAMPLES["stackset"] = "\n  ".join(STACKSET_EXAMPLES.values())
 
 
-def _command(
-    sub: argparse._SubParsersAction, name: str, summary: str, func: Callable
+def _subcommand(
+    sub: argparse._SubParsersAction, name: str, summary: str, example: str
 ) -> argparse.ArgumentParser:
-    command = sub.add_parser(
+    """A subcommand whose help is its summary, as a sentence, and an example."""
+    return sub.add_parser(
         name,
         help=summary,
         description=summary[0].upper() + summary[1:] + ".",
-        epilog=f"example:\n  {EXAMPLES[name]}",
+        epilog=f"example:\n  {example}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+
+
+def _command(
+    sub: argparse._SubParsersAction, name: str, summary: str, func: Callable
+) -> argparse.ArgumentParser:
+    command = _subcommand(sub, name, summary, EXAMPLES[name])
     command.set_defaults(func=func, uses_aws=False)
     return command
 
@@ -660,13 +667,7 @@ def _stackset_options(group: argparse.ArgumentParser) -> None:
         "destroy": "delete the stack instances, then the StackSet",
     }
     for action, summary in summaries.items():
-        command = actions.add_parser(
-            action,
-            help=summary,
-            description=summary[0].upper() + summary[1:] + ".",
-            epilog=f"example:\n  {STACKSET_EXAMPLES[action]}",
-            formatter_class=argparse.RawDescriptionHelpFormatter,
-        )
+        command = _subcommand(actions, action, summary, STACKSET_EXAMPLES[action])
         _aws_options(command, stack=False)
         command.add_argument("--name", required=True, help="the StackSet's name")
         command.add_argument(
