@@ -78,19 +78,7 @@ def answer(
     millis: int = 8_000,
 ) -> dict:
     """Send one event through the Lambda entry point; return its one answer."""
-    event = {
-        "RequestType": kind,
-        "ResponseURL": cfn.url,
-        "StackId": STACK,
-        "RequestId": f"req-{len(cfn.bodies)}",
-        "LogicalResourceId": "Guard",
-        "ResourceType": resource_type,
-        "ResourceProperties": {"ServiceToken": "x", **props},
-    }
-    if old is not None:
-        event["OldResourceProperties"] = {"ServiceToken": "x", **old}
-    if physical is not None:
-        event["PhysicalResourceId"] = physical
+    event = base.function_event(cfn, kind, "Guard", resource_type, props, old, physical)
     before = len(cfn.bodies)
     cc.handler(event, Context(millis))
     assert len(cfn.bodies) == before + 1, "exactly one answer per event"

@@ -385,20 +385,39 @@ def test_sign_in_url_is_partition_correct(aws, partition: str, domain: str) -> N
     assert cc.sign_in_url(arn, iam) == f"https://analytics.{domain}/console"
 
 
-def lockdown_event(
-    cfn: Any, kind: str, group: str, physical: str | None = None
+def function_event(
+    cfn: Any,
+    kind: str,
+    logical: str,
+    resource_type: str,
+    props: dict,
+    old: dict | None = None,
+    physical: str | None = None,
 ) -> dict:
+    """A CloudFormation request to the stack function, answered to `cfn`."""
     event = {
         "RequestType": kind,
         "ResponseURL": cfn.url,
         "StackId": STACK,
         "RequestId": f"req-{len(cfn.bodies)}",
-        "LogicalResourceId": "DefaultSecurityGroupRules",
-        "ResourceType": "Custom::DefaultSecurityGroup",
-        "ResourceProperties": {"ServiceToken": "x", "GroupId": group},
+        "LogicalResourceId": logical,
+        "ResourceType": resource_type,
+        "ResourceProperties": {"ServiceToken": "x", **props},
     }
-    if physical:
+    if old is not None:
+        event["OldResourceProperties"] = {"ServiceToken": "x", **old}
+    if physical is not None:
         event["PhysicalResourceId"] = physical
+    return event
+
+
+def lockdown_event(
+    cfn: Any, kind: str, group: str, physical: str | None = None
+) -> dict:
+    event = function_event(
+        cfn, kind, "DefaultSecurityGroupRules", "Custom::DefaultSecurityGroup",
+        {"GroupId": group}, physical=physical,
+    )  # fmt: skip
     cc.handler(event, Context())
     return cfn.bodies[-1]
 
