@@ -29,19 +29,21 @@ def build_artifacts(
     from generator import render
     from generator.adopt import import_template
     from generator.diagram import pictures
-    from generator.service_catalog import build_portfolio_template
+    from generator.service_catalog import MissingActions, build_portfolio_template
     from generator.template import build_within_limits
 
     _template, as_dict, yaml_text = build_within_limits(options)
+    try:
+        portfolio = build_portfolio_template(as_dict).to_dict()
+    except MissingActions as exc:  # the recorded table predates a resource type
+        raise CommandError(str(exc)) from exc
     files = {
         render.IMPORT_YAML: render.to_yaml(import_template(as_dict)),
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
         render.PARAMETERS_MD: render.parameters_markdown(as_dict),
         **pictures(as_dict, folder),
-        render.PORTFOLIO_YAML: render.to_yaml(
-            build_portfolio_template(as_dict).to_dict()
-        ),
+        render.PORTFOLIO_YAML: render.to_yaml(portfolio),
     }
     return files, as_dict
 
@@ -54,13 +56,12 @@ def _built(config_path: str | None, make: Callable[[Options], Made]) -> Made:
     that cannot be drawn 1."""
     from generator import config
     from generator.diagram import PictureError
-    from generator.service_catalog import MissingActions
 
     try:
         return make(config.load(config_path))
     except config.ConfigError as exc:
         raise CommandError(str(exc), EXIT_USAGE) from exc
-    except (PictureError, MissingActions) as exc:
+    except PictureError as exc:
         raise CommandError(str(exc)) from exc
 
 
