@@ -12,12 +12,14 @@ help: ## List the targets
 
 install: $(STAMP) ## Create .venv and install the package with its test tools
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	# cfn-guard and the AWS Control Tower rules; the wheel's CDK dependencies are not needed
 	$(BIN)/python -m pip install --quiet --no-deps 'cdklabs.cdk-validator-cfnguard==0.0.62'
+	# botocore's models as old as any Lambda Python runtime's, for the contract test
+	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(VENV)/lambda-sdk 'botocore==1.34.0'
 	touch $(STAMP)
 
 template: install ## Write every artifact under build/ (CONFIG=team.toml: build/team/)

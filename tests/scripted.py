@@ -18,9 +18,9 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+from botocore import xform_name
 from botocore.exceptions import ClientError, ParamValidationError
 from botocore.validate import validate_parameters
-from botocore import xform_name
 
 Answer = dict[str, Any] | Exception | Callable[..., Any]
 
@@ -98,9 +98,7 @@ class Status:
         self.headers: dict[str, str] = {}
 
 
-def scripted(
-    service: str, region: str = "us-east-1", **scripts: list[Answer]
-) -> Any:
+def scripted(service: str, region: str = "us-east-1", **scripts: list[Answer]) -> Any:
     """A real client of the service answering from `scripts`; see the module."""
     client = boto3.session.Session(
         aws_access_key_id="testing",

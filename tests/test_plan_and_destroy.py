@@ -21,6 +21,7 @@ from generator.aws.destroy import Destroy, Resource, stop_application
 from generator.aws.plan import plan
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import TemplateFile, change_rows, warnings
+from tests.scripted import scripted
 
 BUCKET = "emrs-notebooks-test"
 STACK = f"""
@@ -111,26 +112,19 @@ STUDIO_REPLACED = {
 }  # fmt: skip
 
 
-class PlannedCfn:
+NOW = "2026-01-01T00:00:00Z"
+
+
+def planned(as_json: bool) -> tuple[Any, str]:
     """CloudFormation computing an update that replaces the Studio."""
-
-    def __init__(self) -> None:
-        self.created: dict = {}
-
-    def describe_stacks(self, **_kwargs: Any) -> dict:
-        return {"Stacks": [{"StackName": "emrs", "StackStatus": "UPDATE_COMPLETE",
-                            "Parameters": [{"ParameterKey": "Name"}]}]}  # fmt: skip
-
-    def create_change_set(self, **kwargs: Any) -> dict:
-        self.created = kwargs
-        return {"Id": "cs-1"}
-
-    def describe_change_set(self, **_kwargs: Any) -> dict:
-        return STUDIO_REPLACED
-
-
-def planned(as_json: bool) -> tuple[PlannedCfn, str]:
-    cfn = PlannedCfn()
+    cfn = scripted(
+        "cloudformation",
+        describe_stacks=[{"Stacks": [{
+            "StackName": "emrs", "StackStatus": "UPDATE_COMPLETE",
+            "CreationTime": NOW, "Parameters": [{"ParameterKey": "Name"}]}]}],
+        create_change_set=[{"Id": "cs-1"}],
+        describe_change_set=[STUDIO_REPLACED],
+    )  # fmt: skip
     out = io.StringIO()
     aws = Aws("eu-west-1", None, "emrs", _session=object(),
               _clients={"cloudformation": cfn})  # fmt: skip
@@ -142,8 +136,10 @@ def planned(as_json: bool) -> tuple[PlannedCfn, str]:
 
 def test_plan_of_an_update_that_replaces_the_studio_warns_in_words() -> None:
     cfn, out = planned(as_json=False)
-    assert cfn.created["ChangeSetType"] == "UPDATE"
-    assert cfn.created["IncludePropertyValues"] is True
+    [created] = cfn.script.called("create_change_set")
+    assert created["ChangeSetType"] == "UPDATE"
+    # property values are DescribeChangeSet's to give, when the changes are read
+    assert cfn.script.called("describe_change_set")[-1]["IncludePropertyValues"]
     lines = out.splitlines()
     assert lines[0].startswith("Plan to update stack emrs: change set emrs-env-")
     studio = next(line for line in lines if " Studio " in line)
@@ -398,20 +394,17 @@ def test_an_application_already_stopping_is_waited_for_and_a_gone_one_skipped() 
 
 
 def test_emptying_a_bucket_reports_refused_objects() -> None:
-    class Refusing:
-        def get_paginator(self, _name: str) -> Any:
-            class Pages:
-                def paginate(self, **_kwargs: Any) -> list[dict]:
-                    return [{"Versions": [{"Key": "k", "VersionId": "1"}]}]
-
-            return Pages()
-
-        def delete_objects(self, **_kwargs: Any) -> dict:
-            return {"Errors": [{"Key": "k", "Code": "AccessDenied",
-                                "Message": "Access Denied"}]}  # fmt: skip
-
+    s3 = scripted(
+        "s3",
+        list_object_versions=[{"Versions": [{"Key": "k", "VersionId": "1"}]}],
+        delete_objects=[{"Errors": [{"Key": "k", "Code": "AccessDenied",
+                                     "Message": "Access Denied"}]}],
+    )  # fmt: skip
     with pytest.raises(CommandError, match="1 objects refused, first k: AccessDenied"):
-        destroy_module.empty_bucket(Refusing(), "b")
+        destroy_module.empty_bucket(s3, "b")
+    [deleted] = s3.script.called("delete_objects")
+    assert deleted["Delete"] == {"Objects": [{"Key": "k", "VersionId": "1"}],
+                                 "Quiet": True}  # fmt: skip
 
 
 def test_recreate_command_names_the_settings_that_differ_from_defaults() -> None:

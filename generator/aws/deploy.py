@@ -122,8 +122,6 @@ class Deployment:
         extra: dict[str, Any] = {"Tags": self.tags} if self.tags else {}
         if self.role_arn:
             extra["RoleARN"] = self.role_arn
-        if include_values:
-            extra["IncludePropertyValues"] = True
         from botocore.exceptions import ClientError
 
         try:
@@ -143,7 +141,7 @@ class Deployment:
                 return None
             raise
         change_set = wait_for_change_set(
-            cfn, created["Id"], self.sleep, self.poll_seconds
+            cfn, created["Id"], self.poll_seconds, include_values
         )
         if change_set["Status"] == "FAILED":
             reason = change_set.get("StatusReason", "")
@@ -222,9 +220,7 @@ class Deployment:
             Parameters=adopt.import_parameters(retained, self.values, declared),
             Capabilities=CAPABILITIES,
         )
-        change_set = wait_for_change_set(
-            cfn, created["Id"], self.sleep, self.poll_seconds
-        )
+        change_set = wait_for_change_set(cfn, created["Id"], self.poll_seconds)
         if change_set["Status"] == "FAILED":
             self._discard(cfn, created["Id"], first=True)
             raise CommandError(
@@ -244,7 +240,7 @@ class Deployment:
             StackName=self.name, ChangeSetName=change_set_name
         )
         described = wait_for_change_set(
-            cfn, described["ChangeSetId"], self.sleep, self.poll_seconds
+            cfn, described["ChangeSetId"], self.poll_seconds
         )
         usable = described.get("ExecutionStatus") == "AVAILABLE"
         if described["Status"] != "CREATE_COMPLETE" or not usable:

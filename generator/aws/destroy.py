@@ -119,7 +119,7 @@ def empty_bucket(s3: Any, bucket: str) -> int:
 
 
 def stop_application(
-    emr: Any,
+    emrs: Any,
     application_id: str,
     say: Callable[[str], None],
     sleep: Callable[[float], None] = time.sleep,
@@ -131,7 +131,7 @@ def stop_application(
     from botocore.exceptions import ClientError
 
     try:
-        state = emr.get_application(applicationId=application_id)["application"][
+        state = emrs.get_application(applicationId=application_id)["application"][
             "state"
         ]
     except ClientError as error:
@@ -142,10 +142,10 @@ def stop_application(
         return
     if state != "STOPPING":
         say(f"Stopping application {application_id} ({state}); running sessions end.")
-        emr.stop_application(applicationId=application_id)
+        emrs.stop_application(applicationId=application_id)
     start = clock()
     while True:
-        state = emr.get_application(applicationId=application_id)["application"][
+        state = emrs.get_application(applicationId=application_id)["application"][
             "state"
         ]
         if state in STOPPED:

@@ -28,6 +28,9 @@ REPLACEMENT_WORDS = {
     "Conditional": "may be replaced",
     "False": "in place",
 }
+# CloudFormation computes a change set in seconds to minutes; give up after an hour
+# of polls, as botocore's own ChangeSetCreateComplete waiter does at its default pace.
+CHANGE_SET_POLLS = 720
 QUIET_SECONDS = 60.0  # a wait with no new event says so after this long
 
 
@@ -219,20 +222,25 @@ def _replacement(row: Change) -> str:
 
 
 def wait_for_change_set(
-    cfn: Any, change_set_id: str, sleep: Callable[[float], None], poll: float
+    cfn: Any, change_set_id: str, poll: float, include_values: bool = False
 ) -> dict[str, Any]:
-    """The change set once CloudFormation has computed it (or failed to)."""
-    while True:
-        described = cfn.describe_change_set(ChangeSetName=change_set_id)
-        if described["Status"] in ("CREATE_COMPLETE", "FAILED"):
-            while described.get("NextToken"):  # change sets page at 100 changes
-                more = cfn.describe_change_set(
-                    ChangeSetName=change_set_id, NextToken=described["NextToken"]
-                )
-                described["Changes"] += more.get("Changes", [])
-                described["NextToken"] = more.get("NextToken")
-            return described
-        sleep(poll)
+    """The change set once CloudFormation has computed it (or failed to), with
+    every page of its changes; property values only when asked (DescribeChangeSet's
+    IncludePropertyValues: CreateChangeSet has no such parameter)."""
+    from botocore.exceptions import WaiterError
+
+    try:
+        cfn.get_waiter("change_set_create_complete").wait(
+            ChangeSetName=change_set_id,
+            WaiterConfig={"Delay": poll, "MaxAttempts": CHANGE_SET_POLLS},
+        )
+    except WaiterError as error:
+        if (error.last_response or {}).get("Status") != "FAILED":
+            raise  # timed out, or DescribeChangeSet itself failed
+    pages = cfn.get_paginator("describe_change_set").paginate(
+        ChangeSetName=change_set_id, IncludePropertyValues=include_values
+    )
+    return dict(pages.build_full_result())
 
 
 def _elapsed(seconds: float) -> str:
