@@ -28,14 +28,19 @@ import traceback
 import urllib.request
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 
-THROTTLED = {"Throttling", "ThrottlingException", "TooManyRequestsException"}
 GUARD_SECONDS = 5.0
 ATTEMPTS = 6
+# Only botocore retries throttling and transient errors: standard mode, jittered
+# backoff and a retry quota. max_attempts counts retries: 5, so 6 attempts, whose 5
+# waits on throttling take at most 1+2+4+8+16 = 31 s, far inside the timeout: enough
+# for the bursts of the few runs at once without hiding a lasting failure.
+RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 # Longest wait for an application to stop or interfaces to detach in one run; the
 # function's timeout (generator/credentials.py) leaves room for it.
@@ -82,16 +87,19 @@ def describe(error):
     return redact(f"{reason}: {message}" if message else reason)
 
 
+def client(name):
+    """A client of the service that retries as RETRIES says."""
+    return boto3.client(name, config=RETRIES)
+
+
 def call(fn, retry_codes=(), sleep=time.sleep, **kwargs):
-    """Call an AWS API, retrying throttling (and retry_codes) with backoff."""
+    """Call an AWS API, retrying retry_codes (eventual consistency) with backoff;
+    the client's botocore retries throttling, so it is not retried again here."""
     for attempt in range(ATTEMPTS):
         try:
             return fn(**kwargs)
         except ClientError as error:
-            code = code_of(error)
-            if attempt + 1 == ATTEMPTS or (
-                code not in THROTTLED and code not in retry_codes
-            ):
+            if attempt + 1 == ATTEMPTS or code_of(error) not in retry_codes:
                 raise
             sleep(min(0.25 * 2**attempt, 4.0))
     raise AssertionError("unreachable")
@@ -691,7 +699,7 @@ HANDLERS = {
 
 def dispatch(event, clients=None):
     """Route the event to its resource type's operation; return (physical, data)."""
-    clients = clients or boto3.client
+    clients = clients or client
     kind = event.get("RequestType")
     operations = HANDLERS.get(event.get("ResourceType"))
     if operations is None:

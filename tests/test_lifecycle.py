@@ -3,19 +3,22 @@ on delete, and the delete order of the whole template.
 
 The AWS behaviour each test relies on is modelled from its documentation page
 (DOCS below); none of it was observed in a real account. moto plays EMR Serverless
-and EC2; botocore's Stubber plays CloudFormation's DescribeStackResource, and small
-wrappers play what moto cannot (an application that will not stop).
+and EC2; a scripted client (tests/scripted.py) plays CloudFormation's
+DescribeStackResource and an application that stays STOPPING, and botocore event
+handlers on the moto clients play what moto cannot (an application that will not
+stop). Every client is a real botocore client: the service model judges each request.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.stub import Stubber
 from moto.emrserverless.models import emrserverless_backends
 
 from custom_resources import stack_function as cc
@@ -26,7 +29,8 @@ from generator.parameters import SPECS
 from tests import test_stack_function as base
 from tests.helpers import ACCOUNT as RADAR_ACCOUNT
 from tests.helpers import as_list, clean, of_type, render, resolve_arns, template_dict
-from tests.test_stack_function import ACCOUNT, STACK, Context, Denying
+from tests.scripted import error, scripted
+from tests.test_stack_function import ACCOUNT, STACK, Context, refuse
 
 cfn = base.cfn  # the local response server, a fixture of this module too
 
@@ -110,45 +114,37 @@ def running_job(emrs: Any, app_id: str) -> str:
 def clients(
     monkeypatch: pytest.MonkeyPatch,
     physical: str | None = None,
-    wrap: dict[str, Any] | None = None,
-) -> list[dict]:
-    """Real (moto) clients, CloudFormation stubbed, some wrapped; returns the
-    parameters of every DescribeStackResource call."""
+    adjust: dict[str, Callable[[Any], Any]] | None = None,
+) -> Any:
+    """The function's clients: moto's, some adjusted per service, and CloudFormation
+    scripted (the application's physical ID, or ValidationError before it exists).
+    Returns the CloudFormation client; its `script` holds the calls it received."""
+    described: Any = error(
+        "ValidationError",
+        "Resource Application does not exist for stack",
+        "DescribeStackResource",
+    )
+    if physical is not None:
+        described = {
+            "StackResourceDetail": {
+                "LogicalResourceId": "Application",
+                "PhysicalResourceId": physical,
+                "ResourceType": "AWS::EMRServerless::Application",
+                "LastUpdatedTimestamp": datetime(2026, 1, 1, tzinfo=UTC),
+                "ResourceStatus": "UPDATE_COMPLETE",
+            }
+        }
+    stack_api = scripted("cloudformation", describe_stack_resource=[described])
     real = boto3.client
-    asked: list[dict] = []
 
     def make(name: str, **kwargs: Any) -> Any:
-        client = real(name, **kwargs)
         if name == "cloudformation":
-            stub = Stubber(client)
-            if physical is None:
-                stub.add_client_error(
-                    "describe_stack_resource",
-                    service_error_code="ValidationError",
-                    service_message="Resource Application does not exist for stack",
-                )
-            else:
-                stub.add_response(
-                    "describe_stack_resource",
-                    {
-                        "StackResourceDetail": {
-                            "LogicalResourceId": "Application",
-                            "PhysicalResourceId": physical,
-                            "ResourceType": "AWS::EMRServerless::Application",
-                            "LastUpdatedTimestamp": "2026-01-01T00:00:00Z",
-                            "ResourceStatus": "UPDATE_COMPLETE",
-                        }
-                    },
-                )
-            client.meta.events.register(
-                "provide-client-params.cloudformation.DescribeStackResource",
-                lambda params, **_: asked.append(dict(params)),
-            )
-            stub.activate()
-        return (wrap or {}).get(name, lambda c: c)(client)
+            return stack_api
+        client = real(name, **kwargs)
+        return (adjust or {}).get(name, lambda made: made)(client)
 
     monkeypatch.setattr(cc.boto3, "client", make)
-    return asked
+    return stack_api
 
 
 def guard_props(release: str = "emr-7.13.0") -> dict:
@@ -175,7 +171,7 @@ def test_update_stops_a_started_application_so_the_update_succeeds(
     assert state(emrs, app_id) == "STARTED"
     with pytest.raises(ClientError, match="STOPPED, CREATED|CREATED, STOPPED"):
         emrs.update_application(applicationId=app_id, clientToken="t")
-    asked = clients(monkeypatch, physical=app_id)
+    stack_api = clients(monkeypatch, physical=app_id)
     result = answer(
         cfn,
         "Update",
@@ -186,7 +182,9 @@ def test_update_stops_a_started_application_so_the_update_succeeds(
     )
     assert result["Status"] == "SUCCESS", result["Reason"]
     assert result["PhysicalResourceId"] == "stop-before-update-Application"
-    assert asked == [{"StackName": STACK, "LogicalResourceId": "Application"}]
+    assert stack_api.script.called("describe_stack_resource") == [
+        {"StackName": STACK, "LogicalResourceId": "Application"}
+    ]
     assert state(emrs, app_id) == "STOPPED"
     job = emrs.get_job_run(applicationId=app_id, jobRunId=run)["jobRun"]
     assert job["state"] == "CANCELLED", "the notebook's session was ended"
@@ -198,14 +196,14 @@ def test_an_update_that_leaves_the_application_alone_does_not_stop_it(
 ) -> None:
     emrs = boto3.client("emr-serverless")
     app_id = new_application(emrs)
-    asked = clients(monkeypatch, physical=app_id)
+    stack_api = clients(monkeypatch, physical=app_id)
     props = guard_props() | {"RunsAfter": "new"}
     result = answer(
         cfn, "Update", "Custom::StopApplicationBeforeUpdate", props,
         old=guard_props() | {"RunsAfter": "old"},
         physical="stop-before-update-Application",
     )  # fmt: skip
-    assert result["Status"] == "SUCCESS" and asked == []
+    assert result["Status"] == "SUCCESS" and stack_api.script.calls == []
     assert state(emrs, app_id) == "STARTED"
 
 
@@ -213,16 +211,17 @@ def test_create_and_a_missing_application_need_nothing(
     mocked_aws, cfn, monkeypatch
 ) -> None:
     # DOCS stack-resource: before the application exists there is nothing to stop.
-    asked = clients(monkeypatch, physical=None)
+    stack_api = clients(monkeypatch, physical=None)
     created = answer(
         cfn, "Create", "Custom::StopApplicationBeforeUpdate", guard_props()
     )
-    assert created["Status"] == "SUCCESS" and asked == []
+    assert created["Status"] == "SUCCESS" and stack_api.script.calls == []
     updated = answer(
         cfn, "Update", "Custom::StopApplicationBeforeUpdate", guard_props("x"),
         old=guard_props(), physical=created["PhysicalResourceId"],
     )  # fmt: skip
-    assert updated["Status"] == "SUCCESS" and len(asked) == 1
+    assert updated["Status"] == "SUCCESS"
+    assert stack_api.script.names() == ["describe_stack_resource"]
     deleted = answer(
         cfn, "Delete", "Custom::StopApplicationBeforeUpdate", guard_props(),
         physical=created["PhysicalResourceId"],
@@ -231,7 +230,7 @@ def test_create_and_a_missing_application_need_nothing(
 
 
 def refusing_stop(client: Any) -> Any:
-    return Denying(client, "ValidationException", "stop_application")
+    return refuse(client, "ValidationException", "stop_application")
 
 
 def test_an_application_that_will_not_stop_fails_with_a_reason(
@@ -240,7 +239,7 @@ def test_an_application_that_will_not_stop_fails_with_a_reason(
     # DOCS stop: StopApplication refuses while runs are still ending.
     emrs = boto3.client("emr-serverless")
     app_id = new_application(emrs)
-    clients(monkeypatch, physical=app_id, wrap={"emr-serverless": refusing_stop})
+    clients(monkeypatch, physical=app_id, adjust={"emr-serverless": refusing_stop})
     millis = int((cc.GUARD_SECONDS + 1.0) * 1000)
     started = time.monotonic()
     result = answer(
@@ -258,19 +257,16 @@ def test_an_application_that_will_not_stop_fails_with_a_reason(
     assert state(emrs, app_id) == "STARTED"
 
 
-class Stopping:
-    """An application that stays STOPPING (moto stops at once)."""
-
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    def get_application(self, **kwargs: Any) -> dict:
-        found = self.client.get_application(**kwargs)
-        found["application"]["state"] = "STOPPING"
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
+def stopping(emrs: Any, app_id: str) -> Any:
+    """An EMR Serverless client on which moto's application stays STOPPING (moto
+    stops at once)."""
+    found = emrs.get_application(applicationId=app_id)
+    del found["ResponseMetadata"]
+    application = found["application"]
+    application["state"] = "STOPPING"
+    if not application.get("stateDetails"):  # moto's "", which AWS never answers
+        application.pop("stateDetails", None)
+    return scripted("emr-serverless", get_application=[found])
 
 
 def test_the_wait_ends_before_the_lambda_deadline(
@@ -279,7 +275,8 @@ def test_the_wait_ends_before_the_lambda_deadline(
     # DOCS states: STOPPING releases capacity; it can take longer than one run.
     emrs = boto3.client("emr-serverless")
     app_id = new_application(emrs)
-    clients(monkeypatch, wrap={"emr-serverless": Stopping})
+    stuck = stopping(emrs, app_id)
+    clients(monkeypatch, adjust={"emr-serverless": lambda _moto: stuck})
     millis = int((cc.GUARD_SECONDS + 1.5) * 1000)
     started = time.monotonic()
     result = answer(
@@ -292,6 +289,9 @@ def test_the_wait_ends_before_the_lambda_deadline(
     assert f"{app_id} is still STOPPING after waiting 1 s" in result["Reason"]
     assert "cannot delete it" in result["Reason"]
     assert 1.0 < elapsed < millis / 1000 - cc.GUARD_SECONDS
+    polls = stuck.script.called("get_application")
+    assert len(polls) > 1 and set(stuck.script.names()) == {"get_application"}
+    assert all(poll == {"applicationId": app_id} for poll in polls)
 
 
 def test_every_wait_fits_in_one_run_of_the_function() -> None:
@@ -397,9 +397,9 @@ def test_access_denied_is_failed_with_the_aws_reason(
     app_id = new_application(emrs)
 
     def deny(client: Any) -> Any:
-        return Denying(client, "AccessDeniedException", "stop_application")
+        return refuse(client, "AccessDeniedException", "stop_application")
 
-    clients(monkeypatch, wrap={"emr-serverless": deny})
+    clients(monkeypatch, adjust={"emr-serverless": deny})
     result = answer(
         cfn, "Delete", "Custom::StopApplicationBeforeDelete",
         {"ApplicationId": app_id}, physical=f"stop-before-delete-{app_id}",

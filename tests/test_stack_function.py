@@ -7,14 +7,17 @@ import string
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import boto3
 import pytest
+from botocore import xform_name
 from botocore.exceptions import ClientError
 
 from custom_resources import stack_function as cc
+from tests.scripted import Status
 
 ACCOUNT = "123456789012"
 STACK = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/emrs/0a1b2c3d"
@@ -348,25 +351,13 @@ def test_unexpected_exception_is_answered(aws, cfn, monkeypatch) -> None:
     assert answer["Status"] == "FAILED" and answer["Reason"] == "Unexpected KeyError"
 
 
-def test_throttling_is_retried_with_backoff() -> None:
-    calls, sleeps = [], []
-
-    def flaky(**kwargs: str) -> str:
-        calls.append(kwargs)
-        if len(calls) < 3:
-            raise ClientError({"Error": {"Code": "Throttling"}}, "GetUser")
-        return "ok"
-
-    assert cc.call(flaky, sleep=sleeps.append, UserName="ana") == "ok"
-    assert len(calls) == 3 and sleeps == [0.25, 0.5]
-
-    def denied() -> None:
-        calls.append({})
-        raise ClientError({"Error": {"Code": "AccessDenied"}}, "GetUser")
-
-    with pytest.raises(ClientError):
-        cc.call(denied, sleep=sleeps.append)
-    assert len(calls) == 4 and len(sleeps) == 2, "other errors are not retried"
+USER = {
+    "Path": "/",
+    "UserName": "ana",
+    "UserId": "AIDAEXAMPLEANA0000000",
+    "Arn": f"arn:aws:iam::{ACCOUNT}:user/ana",
+    "CreateDate": datetime(2026, 1, 1, tzinfo=UTC),
+}
 
 
 @pytest.mark.parametrize(
@@ -460,23 +451,27 @@ def test_default_security_group_bad_id(aws, cfn) -> None:
 # --- no untracked access keys, whatever fails ---------------------------------------
 
 
-class Denying:
-    """A client whose named operations fail with an AWS error; the rest pass."""
+def refuse(client: Any, code: str, *operations: str) -> Any:
+    """The real client, whose named operations (snake_case) AWS answers with the
+    error `code`; botocore still builds and validates every request, and raises the
+    modelled exception class. The rest go on to moto."""
+    service_model = client.meta.service_model
+    names = {xform_name(op): op for op in service_model.operation_names}
+    unknown = sorted(set(operations) - set(names))
+    assert not unknown, f"{service_model.service_name} has no operation {unknown}"
 
-    def __init__(self, client: Any, code: str, *operations: str) -> None:
-        self.client, self.code, self.operations = client, code, set(operations)
+    def refused(model: Any, **_kwargs: Any) -> tuple[Status, dict]:
+        return Status(400), {
+            "Error": {"Code": code, "Message": f"{model.name} denied"},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
 
-    def __getattr__(self, name: str) -> Any:
-        if name in self.operations:
-
-            def denied(**_kwargs: Any) -> None:
-                raise ClientError(
-                    {"Error": {"Code": self.code, "Message": f"{name} denied"}},
-                    "".join(p.title() for p in name.split("_")),
-                )
-
-            return denied
-        return getattr(self.client, name)
+    service = service_model.service_id.hyphenize()
+    for operation in operations:
+        client.meta.events.register_first(
+            f"before-call.{service}.{names[operation]}", refused
+        )
+    return client
 
 
 def deny(monkeypatch, service: str, code: str, *operations: str) -> None:
@@ -484,7 +479,7 @@ def deny(monkeypatch, service: str, code: str, *operations: str) -> None:
 
     def client(name: str, **kwargs: Any) -> Any:
         made = real(name, **kwargs)
-        return Denying(made, code, *operations) if name == service else made
+        return refuse(made, code, *operations) if name == service else made
 
     monkeypatch.setattr(cc.boto3, "client", client)
 
@@ -717,17 +712,6 @@ def test_errors_are_logged_with_code_message_and_trace_without_account(
     record = json.loads(caplog.records[-2].getMessage())
     assert "Traceback" in record["trace"] and "crash" in record["trace"]
     assert ACCOUNT not in caplog.text
-
-
-def test_retries_six_times_with_capped_backoff() -> None:
-    sleeps: list[float] = []
-
-    def throttled() -> None:
-        raise ClientError({"Error": {"Code": "ThrottlingException"}}, "X")
-
-    with pytest.raises(ClientError):
-        cc.call(throttled, sleep=sleeps.append)
-    assert sleeps == [0.25, 0.5, 1.0, 2.0, 4.0]
 
 
 def test_deadline_guard_leaves_five_seconds(aws, cfn, monkeypatch) -> None:

@@ -6,46 +6,24 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
+from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from custom_resources import stack_function as cc
+from tests.scripted import error, scripted
 
-
-def error(code: str, message: str = "", operation: str = "Op") -> ClientError:
-    body: dict[str, Any] = {"Error": {"Code": code}}
-    if message:
-        body["Error"]["Message"] = message
-    return ClientError(body, operation)
-
-
-class Fake:
-    """A client whose methods answer from scripts: a list of results or errors per
-    method (the last one repeats), recording every call's arguments."""
-
-    def __init__(self, **scripts: list[Any]) -> None:
-        self.scripts = scripts
-        self.calls: list[tuple[str, dict]] = []
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name not in self.scripts:
-            raise AttributeError(name)
-
-        def method(**kwargs: Any) -> Any:
-            self.calls.append((name, kwargs))
-            script = self.scripts[name]
-            result = script.pop(0) if len(script) > 1 else script[0]
-            if isinstance(result, Exception):
-                raise result
-            return result
-
-        return method
-
-    def called(self, name: str) -> list[dict]:
-        return [kwargs for called, kwargs in self.calls if called == name]
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+# IAM access key IDs are 16 to 128 characters (the service model's minimum).
+KEY_1, KEY_2, KEY_9 = "AKIAEXAMPLEKEY0001", "AKIAEXAMPLEKEY0002", "AKIAEXAMPLEKEY0009"
+SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf"
+PROFILE = {"LoginProfile": {"UserName": "ana", "CreateDate": WHEN,
+                            "PasswordResetRequired": True}}  # fmt: skip
 
 
 @pytest.fixture(autouse=True)
@@ -76,43 +54,109 @@ def test_describe_names_operation_code_and_message_or_what_is_known() -> None:
     )
 
 
+def test_the_functions_clients_retry_in_botocore_standard_mode(monkeypatch) -> None:
+    made: list[tuple[str, dict]] = []
+
+    def make(name: str, **kwargs: Any) -> Any:
+        made.append((name, kwargs))
+        return scripted(name, describe_security_groups=[{"SecurityGroups": [{}]}])
+
+    monkeypatch.setattr(cc.boto3, "client", make)
+    event = {"RequestType": "Create", "ResourceType": "Custom::DefaultSecurityGroup",
+             "ResourceProperties": {"GroupId": "sg-0123abcd"}}  # fmt: skip
+    assert cc.dispatch(event)[0] == "default-security-group-sg-0123abcd"
+    ((name, kwargs),) = made
+    assert name == "ec2" and list(kwargs) == ["config"]
+    # botocore reads the config's max_attempts as retries (and rewrites it in place)
+    real = boto3.session.Session(region_name="us-east-1").client("ec2", **kwargs)
+    assert real.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}
+
+
+class Raw:
+    """The raw body of a botocore response played by a hook."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+def iam_error(code: str) -> bytes:
+    return (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code>"
+        "<Message>m</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+    ).encode()
+
+
+def test_botocore_alone_retries_throttling_and_call_only_its_retry_codes(
+    mocked_aws: None,
+) -> None:
+    iam = cc.client("iam")
+    answers = [iam_error("Throttling")] * 7 + [iam_error("NoSuchEntity")] * 6
+    sent: list[str] = []
+
+    def answer(request: Any, **_kwargs: Any) -> AWSResponse:
+        sent.append(request.url)
+        return AWSResponse(request.url, 400, {}, Raw(answers.pop(0)))
+
+    iam.meta.events.register_first("before-send.iam.CreateLoginProfile", answer)
+    slept: list[float] = []
+    kwargs = {"UserName": "ana", "Password": "pw", "PasswordResetRequired": True}
+    with pytest.raises(ClientError, match="Throttling"):
+        cc.call(iam.create_login_profile, ("NoSuchEntity",), slept.append, **kwargs)
+    assert len(sent) == 6 and slept == [], "one attempt of call(), six of botocore"
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        cc.call(iam.create_login_profile, ("NoSuchEntity",), slept.append, **kwargs)
+    assert slept == [0.25, 0.5, 1.0, 2.0, 4.0], "a retry code: a bounded six tries"
+    assert len(sent) == 13, "the first try's throttling retried by botocore once"
+    assert answers == []
+
+
 # --- credentials ----------------------------------------------------------------
 
 
 def test_a_user_iam_has_not_propagated_yet_gets_its_password_on_retry() -> None:
-    iam = Fake(create_login_profile=[error("NoSuchEntity"), error("NoSuchEntity"), {}])
+    iam = scripted(
+        "iam",
+        create_login_profile=[error("NoSuchEntity"), error("NoSuchEntity"), PROFILE],
+    )
     assert cc.set_password(iam, "ana", "pw") is True
-    assert len(iam.called("create_login_profile")) == 3
-    assert iam.called("create_login_profile")[-1] == {
+    assert len(iam.script.called("create_login_profile")) == 3
+    assert iam.script.called("create_login_profile")[-1] == {
         "UserName": "ana", "Password": "pw", "PasswordResetRequired": True
     }  # fmt: skip
 
 
 def test_an_existing_login_profile_gets_the_new_password() -> None:
-    iam = Fake(
-        create_login_profile=[error("EntityAlreadyExists")], update_login_profile=[{}]
+    iam = scripted(
+        "iam",
+        create_login_profile=[error("EntityAlreadyExists")],
+        update_login_profile=[{}],
     )
     assert cc.set_password(iam, "ana", "pw") is False
-    assert iam.called("update_login_profile") == [
+    assert iam.script.called("update_login_profile") == [
         {"UserName": "ana", "Password": "pw", "PasswordResetRequired": True}
     ]
 
 
 def test_access_keys_of_a_user_with_none_and_their_removal(caplog) -> None:
     caplog.set_level(logging.INFO)
-    assert cc.access_keys(Fake(list_access_keys=[{}]), "ana") == []
-    iam = Fake(
-        list_access_keys=[{"AccessKeyMetadata": [{"AccessKeyId": "AKIA1"},
-                                                 {"AccessKeyId": "AKIA2"}]}],
+    none = scripted("iam", list_access_keys=[{"AccessKeyMetadata": []}])
+    assert cc.access_keys(none, "ana") == []
+    iam = scripted(
+        "iam",
+        list_access_keys=[{"AccessKeyMetadata": [{"AccessKeyId": KEY_1},
+                                                 {"AccessKeyId": KEY_2}]}],
         delete_access_key=[{}, error("NoSuchEntity")],
         delete_login_profile=[error("NoSuchEntity")],
     )  # fmt: skip
     cc.remove(iam, {"user": "ana"})
-    assert iam.called("delete_access_key") == [
-        {"UserName": "ana", "AccessKeyId": "AKIA1"},
-        {"UserName": "ana", "AccessKeyId": "AKIA2"},
+    assert iam.script.called("delete_access_key") == [
+        {"UserName": "ana", "AccessKeyId": KEY_1},
+        {"UserName": "ana", "AccessKeyId": KEY_2},
     ]
-    assert iam.called("delete_login_profile") == [{"UserName": "ana"}]
+    assert iam.script.called("delete_login_profile") == [{"UserName": "ana"}]
     assert logged(caplog) == [
         {"event": "access-key-deleted", "user": "ana"},
         {"event": "access-key-deleted", "user": "ana"},
@@ -127,7 +171,7 @@ def delete_event(**extra: Any) -> dict:
 def test_deletes_without_properties_or_physical_id_answer_what_they_were_given() -> (
     None
 ):
-    untouched = Fake()
+    untouched = scripted("iam")
     assert cc.credentials_delete(delete_event(), lambda _n: untouched) == ("none", {})
     assert cc.credentials_delete(
         delete_event(PhysicalResourceId="failed-x"), lambda _n: untouched
@@ -141,7 +185,7 @@ def test_deletes_without_properties_or_physical_id_answer_what_they_were_given()
     assert cc.nothing_before_delete(
         delete_event(PhysicalResourceId="stop-before-update-App"), None
     ) == ("stop-before-update-App", {})
-    assert untouched.calls == []
+    assert untouched.script.calls == []
 
 
 # --- the default security group -----------------------------------------------------
@@ -164,7 +208,8 @@ def test_closing_the_default_group_revokes_exactly_what_it_holds(caplog) -> None
     caplog.set_level(logging.INFO)
     rule = {"IpProtocol": "-1", "UserIdGroupPairs": [{"GroupId": "sg-0123abcd"}]}
     out = {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
-    ec2 = Fake(
+    ec2 = scripted(
+        "ec2",
         describe_security_groups=[
             {
                 "SecurityGroups": [
@@ -179,80 +224,116 @@ def test_closing_the_default_group_revokes_exactly_what_it_holds(caplog) -> None
     assert cc.close_default_group(event, lambda _n: ec2)[0] == (
         "default-security-group-sg-0123abcd"
     )
-    assert ec2.called("revoke_security_group_ingress") == [
+    assert ec2.script.called("revoke_security_group_ingress") == [
         {"GroupId": "sg-0123abcd", "IpPermissions": [rule]}
     ]
-    assert ec2.called("revoke_security_group_egress") == [
+    assert ec2.script.called("revoke_security_group_egress") == [
         {"GroupId": "sg-0123abcd", "IpPermissions": [out]}
     ]
     assert logged(caplog)[-1] == {
         "event": "default-group-closed",
         "group": "sg-0123abcd",
     }
-    empty = Fake(describe_security_groups=[{"SecurityGroups": [{}]}])
+    empty = scripted("ec2", describe_security_groups=[{"SecurityGroups": [{}]}])
     cc.close_default_group(event, lambda _n: empty)
-    assert [name for name, _ in empty.calls] == ["describe_security_groups"]
+    assert empty.script.names() == ["describe_security_groups"]
 
 
 # --- stopping the application -------------------------------------------------------
 
 
+APP_ARN = "arn:aws:emr-serverless:us-east-1:123456789012:/applications/00app"
+ROLE = "arn:aws:iam::123456789012:role/emrs-run"
+
+
 def runs(*ids: str, token: str | None = None) -> dict:
-    page: dict[str, Any] = {"jobRuns": [{"id": i} for i in ids]}
+    """A ListJobRuns page of running job runs, as EMR Serverless lists them."""
+    page: dict[str, Any] = {"jobRuns": [
+        {"applicationId": "00app", "id": i, "arn": f"{APP_ARN}/jobruns/{i}",
+         "createdBy": ROLE, "createdAt": WHEN, "updatedAt": WHEN,
+         "executionRole": ROLE, "state": "RUNNING", "stateDetails": "running",
+         "releaseLabel": "emr-7.13.0"}
+        for i in ids
+    ]}  # fmt: skip
     if token:
         page["nextToken"] = token
     return page
 
 
+def cancelled(applicationId: str, jobRunId: str) -> dict:  # noqa: N803 - AWS's names
+    """CancelJobRun's answer to its request."""
+    return {"applicationId": applicationId, "jobRunId": jobRunId}
+
+
 def test_cancel_runs_pages_filters_and_counts() -> None:
-    emrs = Fake(
+    emrs = scripted(
+        "emr-serverless",
         list_job_runs=[runs("a", "b", token="t2"), runs("c")],
-        cancel_job_run=[{}, error("ValidationException"), {}],
+        cancel_job_run=[cancelled, error("ValidationException"), cancelled],
     )
     assert cc.cancel_runs(emrs, "00app") == 2, "a run that ended meanwhile is skipped"
-    assert emrs.called("list_job_runs") == [
+    assert emrs.script.called("list_job_runs") == [
         {"applicationId": "00app", "states": cc.ACTIVE_RUNS},
         {"applicationId": "00app", "states": cc.ACTIVE_RUNS, "nextToken": "t2"},
     ]
-    assert [c["jobRunId"] for c in emrs.called("cancel_job_run")] == ["a", "b", "c"]
+    cancels = emrs.script.called("cancel_job_run")
+    assert [c["jobRunId"] for c in cancels] == ["a", "b", "c"]
     assert set(cc.ACTIVE_RUNS) == {"SUBMITTED", "PENDING", "SCHEDULED", "RUNNING",
                                    "QUEUED"}  # fmt: skip
 
 
 def test_cancel_runs_of_a_page_without_runs_or_an_application_gone() -> None:
-    assert cc.cancel_runs(Fake(list_job_runs=[{}]), "00app") == 0
-    gone = Fake(list_job_runs=[error("ResourceNotFoundException")])
+    empty = scripted("emr-serverless", list_job_runs=[runs()])
+    assert cc.cancel_runs(empty, "00app") == 0
+    gone = scripted("emr-serverless",
+                    list_job_runs=[error("ResourceNotFoundException")])  # fmt: skip
     assert cc.cancel_runs(gone, "00app") == 0
+    denied = scripted("emr-serverless",
+                      list_job_runs=[error("AccessDeniedException")])  # fmt: skip
     with pytest.raises(ClientError, match="AccessDenied"):
-        cc.cancel_runs(Fake(list_job_runs=[error("AccessDeniedException")]), "00app")
-    refusing = Fake(list_job_runs=[runs("a")],
-                    cancel_job_run=[error("AccessDeniedException")])  # fmt: skip
+        cc.cancel_runs(denied, "00app")
+    refusing = scripted("emr-serverless", list_job_runs=[runs("a")],
+                        cancel_job_run=[error("AccessDeniedException")])  # fmt: skip
     with pytest.raises(ClientError, match="AccessDenied"):
         cc.cancel_runs(refusing, "00app")
 
 
 def app(state: str) -> dict:
-    return {"application": {"state": state}}
+    """GetApplication's answer for an application in this state."""
+    return {"application": {"applicationId": "00app", "arn": APP_ARN,
+                            "releaseLabel": "emr-7.13.0", "type": "SPARK",
+                            "state": state, "createdAt": WHEN,
+                            "updatedAt": WHEN}}  # fmt: skip
 
 
 def test_stop_and_wait_logs_what_it_does(caplog, monkeypatch) -> None:
     caplog.set_level(logging.INFO)
     monkeypatch.setattr(cc, "POLL_SECONDS", 0.0)
-    emrs = Fake(
+    emrs = scripted(
+        "emr-serverless",
         get_application=[app("STARTED"), app("STARTED"), app("STOPPED")],
         list_job_runs=[runs("a")],
-        cancel_job_run=[{}],
+        cancel_job_run=[cancelled],
         stop_application=[error("ValidationException", "runs still ending"), {}],
     )
     assert cc.stop_and_wait(emrs, "00app", "update") == "STOPPED"
     events = logged(caplog)
     assert events[0] == {"event": "application-stop-refused", "application": "00app",
-                         "reason": "Op failed: ValidationException: runs still "
-                                   "ending"}  # fmt: skip
+                         "reason": "StopApplication failed: ValidationException: "
+                                   "runs still ending"}  # fmt: skip
     assert events[1] == {"event": "application-stopping", "application": "00app",
                          "cancelled": 1}  # fmt: skip
     assert events[-1] == {"event": "application-settled", "application": "00app",
                           "state": "STOPPED"}  # fmt: skip
+
+
+def resource(physical: str) -> dict:
+    """DescribeStackResource's answer for the application resource."""
+    return {"StackResourceDetail": {
+        "LogicalResourceId": "App", "PhysicalResourceId": physical,
+        "ResourceType": "AWS::EMRServerless::Application",
+        "LastUpdatedTimestamp": WHEN, "ResourceStatus": "CREATE_COMPLETE",
+    }}  # fmt: skip
 
 
 @pytest.fixture
@@ -285,8 +366,7 @@ def test_guard_targets_must_be_ids() -> None:
 
 
 def test_stop_before_update_only_when_the_application_changes(stopped) -> None:
-    cfn = Fake(describe_stack_resource=[
-        {"StackResourceDetail": {"PhysicalResourceId": "00f1"}}])  # fmt: skip
+    cfn = scripted("cloudformation", describe_stack_resource=[resource("00f1")])
     made: list[str] = []
 
     def clients(name: str) -> Any:
@@ -305,7 +385,7 @@ def test_stop_before_update_only_when_the_application_changes(stopped) -> None:
     changed = same | {"OldResourceProperties": old}
     assert cc.stop_before_update(changed, clients) == ("stop-before-update-App", {})
     assert stopped == [("00f1", "update")]
-    assert cfn.called("describe_stack_resource") == [
+    assert cfn.script.called("describe_stack_resource") == [
         {"StackName": "s", "LogicalResourceId": "App"}
     ]
 
@@ -346,7 +426,7 @@ def enis(*pairs: tuple[str, str], token: str | None = None) -> dict:
 
 
 def test_interfaces_in_pages_through_every_interface() -> None:
-    ec2 = Fake(describe_network_interfaces=[
+    ec2 = scripted("ec2", describe_network_interfaces=[
         enis(("eni-1", "available"), token="t"),
         {"NetworkInterfaces": [{"NetworkInterfaceId": "eni-2"}]},
     ])  # fmt: skip
@@ -354,10 +434,11 @@ def test_interfaces_in_pages_through_every_interface() -> None:
         ("eni-1", "available"), ("eni-2", "")
     ]  # fmt: skip
     filters = [{"Name": "group-id", "Values": ["sg-0123abcd"]}]
-    assert ec2.called("describe_network_interfaces") == [
+    assert ec2.script.called("describe_network_interfaces") == [
         {"Filters": filters}, {"Filters": filters, "NextToken": "t"}
     ]  # fmt: skip
-    assert cc.interfaces_in(Fake(describe_network_interfaces=[{}]), ["sg-1"]) == []
+    bare = scripted("ec2", describe_network_interfaces=[{}])
+    assert cc.interfaces_in(bare, ["sg-1"]) == []
 
 
 def test_clear_interfaces_deletes_detached_and_waits_for_attached(
@@ -365,7 +446,8 @@ def test_clear_interfaces_deletes_detached_and_waits_for_attached(
 ) -> None:
     caplog.set_level(logging.INFO)
     monkeypatch.setattr(cc, "POLL_SECONDS", 0.0)
-    ec2 = Fake(
+    ec2 = scripted(
+        "ec2",
         describe_network_interfaces=[
             enis(("eni-1", "available"), ("eni-2", "in-use")),
             enis(("eni-2", "available")),
@@ -374,10 +456,11 @@ def test_clear_interfaces_deletes_detached_and_waits_for_attached(
         delete_network_interface=[{}, error("InvalidNetworkInterfaceID.NotFound")],
     )
     cc.clear_interfaces(ec2, ["sg-0123abcd"])
-    deleted = ec2.called("delete_network_interface")
+    deleted = ec2.script.called("delete_network_interface")
     assert [c["NetworkInterfaceId"] for c in deleted] == ["eni-1", "eni-2"]
     assert logged(caplog) == [{"event": "network-interface-deleted", "eni": "eni-1"}]
-    refusing = Fake(
+    refusing = scripted(
+        "ec2",
         describe_network_interfaces=[enis(("eni-3", "available"))],
         delete_network_interface=[error("UnauthorizedOperation")],
     )
@@ -388,8 +471,8 @@ def test_clear_interfaces_deletes_detached_and_waits_for_attached(
 def test_clear_interfaces_names_what_stays_attached(monkeypatch) -> None:
     monkeypatch.setattr(cc, "POLL_SECONDS", 0.0)
     monkeypatch.setattr(cc, "MAX_WAIT_SECONDS", 0.0)
-    ec2 = Fake(describe_network_interfaces=[enis(("eni-b", "in-use"),
-                                                 ("eni-a", "in-use"))])  # fmt: skip
+    ec2 = scripted("ec2", describe_network_interfaces=[
+        enis(("eni-b", "in-use"), ("eni-a", "in-use"))])  # fmt: skip
     with pytest.raises(cc.Failure) as raised:
         cc.clear_interfaces(ec2, ["sg-0123abcd"])
     assert str(raised.value).startswith(
@@ -433,7 +516,7 @@ def test_the_wait_gives_up_exactly_when_one_more_poll_would_pass_the_budget(
     monkeypatch.setattr(cc.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
     monkeypatch.setattr(cc, "POLL_SECONDS", 10.0)
     monkeypatch.setattr(cc, "MAX_WAIT_SECONDS", 540.0)
-    emrs = Fake(get_application=[app("STOPPING")])
+    emrs = scripted("emr-serverless", get_application=[app("STOPPING")])
     with pytest.raises(cc.Failure) as raised:
         cc.stop_and_wait(emrs, "00app", "update")
     assert now[0] == 540.0, "polls while a further poll still fits, not longer"
@@ -592,13 +675,13 @@ def test_optional_properties_take_their_defaults() -> None:
 
 def test_sign_in_url_by_partition_alias_and_fallbacks() -> None:
     arn = "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/s/1"
-    aliased = Fake(list_account_aliases=[{"AccountAliases": ["team"]}])
+    aliased = scripted("iam", list_account_aliases=[{"AccountAliases": ["team"]}])
     assert cc.sign_in_url(arn, aliased) == "https://team.signin.amazonaws.cn/console"
-    bare = Fake(list_account_aliases=[{}])
+    bare = scripted("iam", list_account_aliases=[{"AccountAliases": []}])
     assert cc.sign_in_url(arn, bare) == (
         "https://123456789012.signin.amazonaws.cn/console"
     )
-    denied = Fake(list_account_aliases=[error("AccessDenied")])
+    denied = scripted("iam", list_account_aliases=[error("AccessDenied")])
     other = "arn:aws-iso:cloudformation:us-iso-east-1:123456789012:stack/s/1"
     assert cc.sign_in_url(other, denied) == (
         "https://123456789012.signin.aws.amazon.com/console"
@@ -608,40 +691,44 @@ def test_sign_in_url_by_partition_alias_and_fallbacks() -> None:
 def test_password_length_follows_the_policy_within_24_to_128() -> None:
     def length(minimum: int | None) -> int:
         policy = {} if minimum is None else {"MinimumPasswordLength": minimum}
-        return len(cc.new_password(Fake(get_account_password_policy=[
+        return len(cc.new_password(scripted("iam", get_account_password_policy=[
             {"PasswordPolicy": policy}])))  # fmt: skip
 
     assert [length(None), length(8), length(40), length(200)] == [24, 24, 40, 128]
 
 
 def test_a_secret_without_text_or_with_other_json() -> None:
-    empty = Fake(get_secret_value=[{"ARN": "arn:s"}])
-    assert cc.stored(empty, "s") == ({}, "arn:s")
+    empty = scripted("secretsmanager", get_secret_value=[{"ARN": SECRET_ARN}])
+    assert cc.stored(empty, "s") == ({}, SECRET_ARN)
     for text in ("[1]", "not json"):
-        listed = Fake(get_secret_value=[{"ARN": "arn:s", "SecretString": text}])
+        listed = scripted("secretsmanager", get_secret_value=[
+            {"ARN": SECRET_ARN, "SecretString": text}])  # fmt: skip
         with pytest.raises(cc.Failure) as raised:
             cc.stored(listed, "s")
         assert str(raised.value) == "the secret does not hold credentials JSON"
 
 
 def test_a_failed_store_deletes_the_key_it_made_by_user_and_id(monkeypatch) -> None:
-    iam = Fake(
+    iam = scripted(
+        "iam",
         get_account_password_policy=[error("NoSuchEntity")],
-        create_login_profile=[{}],
+        create_login_profile=[PROFILE],
         list_access_keys=[{"AccessKeyMetadata": []}],
-        create_access_key=[{"AccessKey": {"AccessKeyId": "AKIA9",
+        create_access_key=[{"AccessKey": {"UserName": "ana", "AccessKeyId": KEY_9,
+                                          "Status": "Active",
                                           "SecretAccessKey": "s"}}],
         delete_access_key=[{}],
         delete_login_profile=[{}],
     )  # fmt: skip
-    sm = Fake(get_secret_value=[error("ResourceNotFoundException")])
+    sm = scripted("secretsmanager",
+                  get_secret_value=[error("ResourceNotFoundException")])  # fmt: skip
     monkeypatch.setattr(cc, "store", lambda *_a: (_ for _ in ()).throw(error("X")))
     with pytest.raises(ClientError):
         cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
-    assert iam.called("delete_access_key") == [
-        {"UserName": "ana", "AccessKeyId": "AKIA9"}
+    assert iam.script.called("delete_access_key") == [
+        {"UserName": "ana", "AccessKeyId": KEY_9}
     ]
-    assert iam.called("delete_login_profile") == [{"UserName": "ana"}]
+    assert iam.script.called("delete_login_profile") == [{"UserName": "ana"}]
 
 
 def test_events_without_properties_fail_with_a_reason_and_updates_without_old_ones(
@@ -659,8 +746,7 @@ def test_events_without_properties_fail_with_a_reason_and_updates_without_old_on
         "console-credentials-ana"
     )
     assert done == [None], "no old properties: rotate as for a new user"
-    cfn = Fake(describe_stack_resource=[
-        {"StackResourceDetail": {"PhysicalResourceId": "00f1"}}])  # fmt: skip
+    cfn = scripted("cloudformation", describe_stack_resource=[resource("00f1")])
     update = {
         "RequestType": "Update",
         "StackId": "s",
@@ -694,7 +780,7 @@ def test_the_interface_wait_gives_up_exactly_when_one_more_poll_would_pass(
     monkeypatch.setattr(cc.time, "sleep", lambda s: now.__setitem__(0, now[0] + s))
     monkeypatch.setattr(cc, "POLL_SECONDS", 10.0)
     monkeypatch.setattr(cc, "MAX_WAIT_SECONDS", 540.0)
-    ec2 = Fake(describe_network_interfaces=[enis(("eni-1", "in-use"))])
+    ec2 = scripted("ec2", describe_network_interfaces=[enis(("eni-1", "in-use"))])
     with pytest.raises(cc.Failure) as raised:
         cc.clear_interfaces(ec2, ["sg-0123abcd"])
     assert now[0] == 540.0
