@@ -1,11 +1,13 @@
 """Recreating the environment over what a deleted stack retained: the import
 template, and `emrs-env deploy` adopting the bucket and key (moto for S3, KMS and
-STS; a scripted CloudFormation for the IMPORT change set moto does not implement)."""
+STS; a real CloudFormation client with scripted answers, tests/scripted.py, for the
+IMPORT change set moto does not implement)."""
 
 from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,7 @@ from generator.aws.deploy import Deployment
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import TemplateFile
 from generator.names import R
+from tests.scripted import error, scripted
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = json.loads((ROOT / "build" / "emr-serverless-interactive.json").read_text())
@@ -90,54 +93,72 @@ def test_the_bucket_carries_the_environment_tag() -> None:
 # --- deploy adopting what was retained -----------------------------------------------
 
 
-class ImportingCfn:
-    """CloudFormation as the import documentation describes it: IMPORT, then UPDATE."""
+def importing_cfn(owner: str | None = None) -> Any:
+    """A real CloudFormation client answering as the import documentation describes
+    CloudFormation: IMPORT, then UPDATE. `owner` is the live stack that owns the
+    bucket (DescribeStackResources by PhysicalResourceId), if any."""
+    state: dict[str, Any] = {"status": None, "kind": None, "change_sets": 0}
+    created = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 
-    def __init__(self, owner: str | None = None) -> None:
-        self.owner = owner
-        self.status: str | None = None
-        self.change_sets: list[dict] = []
-
-    def describe_stacks(self, **_kwargs: Any) -> dict:
-        if self.status is None:
-            raise ClientError({"Error": {"Code": "ValidationError",
-                                         "Message": "Stack emrs does not exist"}},
-                              "DescribeStacks")  # fmt: skip
-        return {"Stacks": [{"StackName": "emrs", "StackStatus": self.status,
+    def describe_stacks(**_params: Any) -> Any:
+        if state["status"] is None:
+            return error("ValidationError", "Stack emrs does not exist",
+                         "DescribeStacks")  # fmt: skip
+        return {"Stacks": [{"StackName": "emrs", "CreationTime": created,
+                            "StackStatus": state["status"],
                             "Parameters": []}]}  # fmt: skip
 
-    def describe_stack_resources(self, **kwargs: Any) -> dict:
-        if self.owner:
-            return {"StackResources": [{"StackName": self.owner}]}
-        raise ClientError({"Error": {"Code": "ValidationError", "Message":
-                                     f"Stack for {kwargs} does not exist"}},
-                          "DescribeStackResources")  # fmt: skip
+    def describe_stack_resources(**params: Any) -> Any:
+        if owner:
+            resource = {
+                "StackName": owner,
+                "LogicalResourceId": R.BUCKET,
+                "ResourceType": "AWS::S3::Bucket",
+                "Timestamp": created,
+                "ResourceStatus": "CREATE_COMPLETE",
+            }
+            return {"StackResources": [resource]}
+        return error("ValidationError",
+                     f"Stack for {params['PhysicalResourceId']} does not exist",
+                     "DescribeStackResources")  # fmt: skip
 
-    def create_change_set(self, **kwargs: Any) -> dict:
-        self.change_sets.append(kwargs)
-        if self.status is None:
-            self.status = "REVIEW_IN_PROGRESS"
-        return {"Id": f"cs-{len(self.change_sets)}"}
+    def create_change_set(**params: Any) -> dict:
+        state["kind"] = params["ChangeSetType"]
+        state["change_sets"] += 1
+        if state["status"] is None:
+            state["status"] = "REVIEW_IN_PROGRESS"
+        return {"Id": f"cs-{state['change_sets']}"}
 
-    def describe_change_set(self, **_kwargs: Any) -> dict:
-        kind = self.change_sets[-1]["ChangeSetType"]
-        action = "Import" if kind == "IMPORT" else "Add"
+    def describe_change_set(**_params: Any) -> dict:
+        action = "Import" if state["kind"] == "IMPORT" else "Add"
         return {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": {
             "Action": action, "LogicalResourceId": R.BUCKET,
             "ResourceType": "AWS::S3::Bucket"}}]}  # fmt: skip
 
-    def execute_change_set(self, **_kwargs: Any) -> None:
-        kind = self.change_sets[-1]["ChangeSetType"]
-        self.status = f"{kind}_COMPLETE"
+    def execute_change_set(**_params: Any) -> dict:
+        state["status"] = f"{state['kind']}_COMPLETE"
+        return {}
 
-    def describe_stack_events(self, **_kwargs: Any) -> dict:
-        return {"StackEvents": []}
+    def delete_stack(**_params: Any) -> dict:
+        state["status"] = None
+        return {}
 
-    def delete_change_set(self, **_kwargs: Any) -> None:
-        pass
+    return scripted(
+        "cloudformation",
+        describe_stacks=[describe_stacks],
+        describe_stack_resources=[describe_stack_resources],
+        create_change_set=[create_change_set],
+        describe_change_set=[describe_change_set],
+        execute_change_set=[execute_change_set],
+        describe_stack_events=[{"StackEvents": []}],
+        delete_change_set=[{}],
+        delete_stack=[delete_stack],
+    )
 
-    def delete_stack(self, **_kwargs: Any) -> None:
-        self.status = None
+
+def change_sets(cfn: Any) -> list[dict]:
+    """The parameters of every CreateChangeSet the client received."""
+    return cfn.script.called("create_change_set")
 
 
 def retained_bucket(name: str = DEFAULT_BUCKET, ours: bool = True,
@@ -180,7 +201,7 @@ def retained_bucket(name: str = DEFAULT_BUCKET, ours: bool = True,
     return key_id
 
 
-def deploy(cfn: ImportingCfn, values: dict[str, str], adopt: bool = True,
+def deploy(cfn: Any, values: dict[str, str], adopt: bool = True,
            confirm: Any = None) -> tuple[int, str]:  # fmt: skip
     boto3.client("s3").create_bucket(Bucket="templates")
     text = (ROOT / "build" / "emr-serverless-interactive.yaml").read_text()
@@ -200,10 +221,10 @@ def versions(name: str = DEFAULT_BUCKET) -> list[tuple[str, str]]:
 def test_recreate_with_defaults_adopts_the_bucket_and_key(mocked_aws: None) -> None:
     key_id = retained_bucket()
     before = versions()
-    cfn = ImportingCfn()
+    cfn = importing_cfn()
     code, out = deploy(cfn, {"EncryptionKey": "customer-managed"})
     assert code == 0, out
-    imported, updated = cfn.change_sets
+    imported, updated = change_sets(cfn)
     assert imported["ChangeSetType"] == "IMPORT"
     assert imported["ResourcesToImport"] == [
         {"ResourceType": "AWS::S3::Bucket", "LogicalResourceId": R.BUCKET,
@@ -226,9 +247,9 @@ def test_a_retained_bucket_without_a_key_adopts_the_bucket_only(
     mocked_aws: None,
 ) -> None:
     retained_bucket(key_state="")
-    cfn = ImportingCfn()
+    cfn = importing_cfn()
     assert deploy(cfn, {"EncryptionKey": "customer-managed"})[0] == 0
-    imported = cfn.change_sets[0]
+    imported = change_sets(cfn)[0]
     assert [r["LogicalResourceId"] for r in imported["ResourcesToImport"]] == [R.BUCKET]
     assert imported["Parameters"] == [
         {"ParameterKey": "EncryptionKey", "ParameterValue": "service-default"}
@@ -236,9 +257,9 @@ def test_a_retained_bucket_without_a_key_adopts_the_bucket_only(
 
 
 def test_no_retained_bucket_creates_as_usual(mocked_aws: None) -> None:
-    cfn = ImportingCfn()
+    cfn = importing_cfn()
     assert deploy(cfn, {})[0] == 0
-    assert [c["ChangeSetType"] for c in cfn.change_sets] == ["CREATE"]
+    assert [c["ChangeSetType"] for c in change_sets(cfn)] == ["CREATE"]
 
 
 @pytest.mark.parametrize(
@@ -254,30 +275,30 @@ def test_what_is_never_adopted(
     mocked_aws: None, setup: dict, values: dict, message: str
 ) -> None:
     retained_bucket(**setup)
-    cfn = ImportingCfn()
+    cfn = importing_cfn()
     with pytest.raises(CommandError, match=message):
         deploy(cfn, values)
-    assert cfn.change_sets == [], "refused before any change"
+    assert change_sets(cfn) == [], "refused before any change"
 
 
 def test_a_bucket_a_live_stack_owns_is_refused(mocked_aws: None) -> None:
     retained_bucket(key_state="")
-    cfn = ImportingCfn(owner="other-env")
+    cfn = importing_cfn(owner="other-env")
     with pytest.raises(CommandError, match="belongs to stack other-env"):
         deploy(cfn, {})
 
 
 def test_adoption_needs_consent(mocked_aws: None) -> None:
     retained_bucket(key_state="")
-    cfn = ImportingCfn()
+    cfn = importing_cfn()
     with pytest.raises(CommandError, match="pass --adopt-retained") as raised:
         deploy(cfn, {}, adopt=False)
     assert raised.value.code == 2
     code, out = deploy(cfn, {}, adopt=False, confirm=lambda _q: False)
     assert code == 1 and out.strip().endswith("Nothing was changed.")
-    assert cfn.change_sets == []
+    assert change_sets(cfn) == []
     code, _out = deploy(cfn, {}, adopt=False, confirm=lambda _q: True)
-    assert code == 0 and cfn.change_sets[0]["ChangeSetType"] == "IMPORT"
+    assert code == 0 and change_sets(cfn)[0]["ChangeSetType"] == "IMPORT"
 
 
 def test_foreign_bucket_refused_over_http(server: str, capsys) -> None:

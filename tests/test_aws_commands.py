@@ -1,7 +1,8 @@
 """The AWS commands on bad input and AWS errors: one line each, never a traceback.
 
 moto's server mode serves AWS over HTTP on 127.0.0.1 (a real client-server path);
-scripted fakes play the errors moto cannot produce.
+real botocore clients with scripted answers (tests/scripted.py) play the errors moto
+cannot produce.
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ import io
 import json
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
+from botocore import xform_name
 from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
@@ -24,9 +27,11 @@ from generator.aws import parameters
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import Change, Follower, TemplateFile, format_changes
+from tests.scripted import Answer, error, scripted
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILT = ROOT / "build" / "emr-serverless-interactive.yaml"
+CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # when scripted stacks began
 V1 = """Parameters:
   Old: {Type: String, Default: o}
   Keep: {Type: String, Default: k}
@@ -175,17 +180,19 @@ def test_status_text_shows_outputs_protection_and_the_last_failure() -> None:
 def test_last_failure_is_the_newest_failed_event_with_a_reason() -> None:
     from generator.aws.status import last_failure
 
-    class Events:
-        def describe_stack_events(self, **_kwargs: Any) -> dict:
-            rows = [("emrs", "UPDATE_ROLLBACK_COMPLETE", ""),
-                    ("Bucket", "UPDATE_FAILED", ""),
-                    ("Studio", "UPDATE_FAILED", "newest"),
-                    ("Studio", "CREATE_FAILED", "older")]  # fmt: skip
-            return {"StackEvents": [
-                {"LogicalResourceId": r, "ResourceStatus": s,
-                 "ResourceStatusReason": why} for r, s, why in rows]}  # fmt: skip
+    rows = [("emrs", "UPDATE_ROLLBACK_COMPLETE", ""),
+            ("Bucket", "UPDATE_FAILED", ""),
+            ("Studio", "UPDATE_FAILED", "newest"),
+            ("Studio", "CREATE_FAILED", "older")]  # fmt: skip
+    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/emrs/1"
+    events = scripted("cloudformation", describe_stack_events=[{"StackEvents": [
+        {"StackId": stack_id, "StackName": "emrs", "EventId": str(i),
+         "Timestamp": CREATED, "LogicalResourceId": r, "ResourceStatus": s,
+         "ResourceStatusReason": why}
+        for i, (r, s, why) in enumerate(rows)]}])  # fmt: skip
 
-    found = last_failure(Events(), "emrs")
+    found = last_failure(events, "emrs")
+    assert events.script.called("describe_stack_events") == [{"StackName": "emrs"}]
     assert found is not None and found["Reason"] == "newest"
 
 
@@ -243,69 +250,61 @@ def test_throttling_while_polling_is_retried_not_fatal(
 PRINCIPAL_MESSAGE = "Policy document should not specify a principal"
 
 
-class Cfn:
-    """A CloudFormation client scripted to fail where moto cannot."""
+def stack(status: str) -> dict[str, Any]:
+    """A stack as DescribeStacks describes it (the members AWS always gives)."""
+    return {"StackName": "emrs", "CreationTime": CREATED, "StackStatus": status}
 
-    def __init__(self, fail_at: str = "", final: str = "CREATE_COMPLETE") -> None:
-        self.fail_at, self.final = fail_at, final
-        self.calls: list[tuple[str, dict]] = []
-        self.executed = False
 
-    def _call(self, name: str, kwargs: dict) -> None:
-        self.calls.append((name, kwargs))
-        if name == self.fail_at:
-            raise ClientError(
-                {"Error": {"Code": "MalformedPolicyDocument",
-                           "Message": PRINCIPAL_MESSAGE}},
-                name,
-            )  # fmt: skip
+def failing_cfn(
+    fail_at: str = "", final: str = "CREATE_COMPLETE", executed: bool = False
+) -> Any:
+    """A real CloudFormation client scripted to fail where moto cannot: the stack
+    exists once ExecuteChangeSet was called, then is `final`; `fail_at` (an
+    operation name) answers MalformedPolicyDocument."""
+    state = {"executed": executed}
 
-    def describe_stacks(self, **kwargs: Any) -> dict:
-        self._call("DescribeStacks", kwargs)
-        if not self.executed:
-            raise ClientError(
-                {"Error": {"Code": "ValidationError",
-                           "Message": "Stack with id emrs does not exist"}},
-                "DescribeStacks",
-            )  # fmt: skip
-        return {"Stacks": [{"StackName": "emrs", "StackStatus": self.final}]}
+    def describe_stacks(**_params: Any) -> Any:
+        if not state["executed"]:
+            return error(
+                "ValidationError", "Stack with id emrs does not exist", "DescribeStacks"
+            )
+        return {"Stacks": [stack(final)]}
 
-    def create_change_set(self, **kwargs: Any) -> dict:
-        self._call("CreateChangeSet", kwargs)
-        return {"Id": "cs-1"}
+    def execute_change_set(**_params: Any) -> dict:
+        state["executed"] = True
+        return {}
 
-    def describe_change_set(self, **kwargs: Any) -> dict:
-        self._call("DescribeChangeSet", kwargs)
-        change = {"Action": "Add", "LogicalResourceId": "Topic",
-                  "ResourceType": "AWS::SNS::Topic"}  # fmt: skip
-        return {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": change}]}
-
-    def execute_change_set(self, **kwargs: Any) -> None:
-        self._call("ExecuteChangeSet", kwargs)
-        self.executed = True
-
-    def describe_stack_events(self, **kwargs: Any) -> dict:
-        self._call("DescribeStackEvents", kwargs)
-        return {"StackEvents": []}
-
-    def delete_change_set(self, **kwargs: Any) -> None:
-        self._call("DeleteChangeSet", kwargs)
-
-    def delete_stack(self, **kwargs: Any) -> None:
-        self._call("DeleteStack", kwargs)
-
-    def update_termination_protection(self, **kwargs: Any) -> None:
-        self._call("UpdateTerminationProtection", kwargs)
-
-    def names(self) -> list[str]:
-        return [name for name, _ in self.calls]
+    change = {"Action": "Add", "LogicalResourceId": "Topic",
+              "ResourceType": "AWS::SNS::Topic"}  # fmt: skip
+    answers: dict[str, list[Answer]] = {
+        "describe_stacks": [describe_stacks],
+        "create_change_set": [{"Id": "cs-1"}],
+        "describe_change_set": [
+            {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": change}]}
+        ],
+        "execute_change_set": [execute_change_set],
+        "describe_stack_events": [{"StackEvents": []}],
+        "delete_change_set": [{}],
+        "delete_stack": [{}],
+        "update_termination_protection": [{}],
+    }
+    if fail_at:
+        answers[xform_name(fail_at)] = [
+            error("MalformedPolicyDocument", PRINCIPAL_MESSAGE, fail_at)
+        ]
+    return scripted("cloudformation", region="eu-west-1", **answers)
 
 
 @pytest.fixture
-def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cfn]:
-    cfn = Cfn()
-    monkeypatch.setattr(Aws, "client", lambda _self, _service: cfn)
-    yield cfn
+def cfn(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """Makes the failing_cfn client every command of the test gets."""
+
+    def make(**options: Any) -> Any:
+        client = failing_cfn(**options)
+        monkeypatch.setattr(Aws, "client", lambda _self, _service: client)
+        return client
+
+    return make
 
 
 @pytest.mark.parametrize(
@@ -313,55 +312,68 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cfn]:
     ["CreateChangeSet", "DescribeChangeSet", "ExecuteChangeSet", "DescribeStackEvents"],
 )
 def test_an_aws_error_at_any_step_is_one_line(
-    scripted: Cfn, tmp_path: Path, capsys, operation: str
+    cfn: Callable[..., Any], tmp_path: Path, capsys, operation: str
 ) -> None:
-    scripted.fail_at = operation
+    client = cfn(fail_at=operation)
     code = deploy(write(tmp_path, "v1.yaml", V1), "--region", "eu-west-1")
     assert code == 1
+    # a first deploy whose execute failed leaves no empty stack behind
+    removed = "; the empty stack emrs was removed"
+    first = operation == "ExecuteChangeSet"
     assert one_line_error(capsys) == (
         f"emrs-env deploy: error: {operation} failed in eu-west-1 for stack emrs: "
-        f"MalformedPolicyDocument: {PRINCIPAL_MESSAGE}"
+        f"MalformedPolicyDocument: {PRINCIPAL_MESSAGE}" + (removed if first else "")
     )
+    names = client.script.names()
+    if first:  # tests/test_newcomer_aws.py follows the removal on moto
+        assert names[-2:] == ["delete_change_set", "describe_stacks"]
+        names = names[: names.index("execute_change_set") + 1]
+    assert names[-1] == xform_name(operation), "it stops there"
 
 
-def test_deploy_options_reach_cloudformation(scripted: Cfn, tmp_path: Path) -> None:
+def test_deploy_options_reach_cloudformation(
+    cfn: Callable[..., Any], tmp_path: Path
+) -> None:
+    client = cfn()
     role = "arn:aws:iam::123456789012:role/cfn-deployer"
     code = deploy(write(tmp_path, "v1.yaml", V1), "--region", "eu-west-1",
                   "--tags", "Team=data", "--tags", "CostCenter=42",
                   "--role-arn", role, "--disable-rollback",
                   "--termination-protection")  # fmt: skip
     assert code == 0
-    calls = dict(scripted.calls)
-    assert calls["CreateChangeSet"]["Tags"] == [
+    (created,) = client.script.called("create_change_set")
+    assert created["Tags"] == [
         {"Key": "Team", "Value": "data"}, {"Key": "CostCenter", "Value": "42"}
     ]  # fmt: skip
-    assert calls["CreateChangeSet"]["RoleARN"] == role
-    assert calls["ExecuteChangeSet"] == {"ChangeSetName": "cs-1",
-                                         "DisableRollback": True}  # fmt: skip
-    assert calls["UpdateTerminationProtection"] == {
-        "StackName": "emrs", "EnableTerminationProtection": True
-    }  # fmt: skip
+    assert created["RoleARN"] == role
+    assert client.script.called("execute_change_set") == [
+        {"ChangeSetName": "cs-1", "DisableRollback": True}
+    ]
+    assert client.script.called("update_termination_protection") == [
+        {"StackName": "emrs", "EnableTerminationProtection": True}
+    ]
 
 
-def test_no_wait_returns_after_execute(scripted: Cfn, tmp_path: Path, capsys) -> None:
-    scripted.final = "CREATE_IN_PROGRESS"
+def test_no_wait_returns_after_execute(
+    cfn: Callable[..., Any], tmp_path: Path, capsys
+) -> None:
+    client = cfn(final="CREATE_IN_PROGRESS")
     assert deploy(write(tmp_path, "v1.yaml", V1), "--no-wait") == 0
-    assert scripted.names()[-1] == "ExecuteChangeSet"
+    assert client.script.names()[-1] == "execute_change_set"
     assert "emrs-env status --stack-name emrs" in capsys.readouterr().out
 
 
 def test_timeout_stops_waiting_and_says_the_stack_goes_on(
-    scripted: Cfn, tmp_path: Path, capsys
+    cfn: Callable[..., Any], tmp_path: Path, capsys
 ) -> None:
-    scripted.final = "CREATE_IN_PROGRESS"
+    cfn(final="CREATE_IN_PROGRESS")
     assert deploy(write(tmp_path, "v1.yaml", V1), "--timeout", "0.0001") == 1
     out = capsys.readouterr().out
     assert "is still CREATE_IN_PROGRESS and goes on" in out
 
 
 def test_quiet_waits_show_progress() -> None:
-    stuck = Cfn(final="UPDATE_IN_PROGRESS")
-    stuck.executed = True
+    stuck = failing_cfn(final="UPDATE_IN_PROGRESS", executed=True)
     now = [0.0]
 
     def sleep(_seconds: float) -> None:

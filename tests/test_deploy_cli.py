@@ -1,4 +1,5 @@
-"""`emrs-env deploy`, `status` and `credentials` against moto (and a scripted fake)."""
+"""`emrs-env deploy`, `status` and `credentials` against moto (and a real botocore
+client with scripted answers, tests/scripted.py, for a stack that rolls back)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from generator import cli
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws
 from generator.aws.stack import CAPABILITIES, TemplateFile
+from tests.scripted import error, scripted
 
 SMALL = """
 Parameters:
@@ -147,45 +150,30 @@ def test_large_template_goes_through_s3(aws, capsys) -> None:
     assert s3.get_object(Bucket="templates", Key=key)["Body"].read().decode() == text
 
 
-class ScriptedCfn:
-    """A CloudFormation client whose stack rolls back, as AWS would report it."""
+def rolling_back(final: str = "ROLLBACK_COMPLETE") -> Any:
+    """A real CloudFormation client whose stack rolls back, as AWS would report it:
+    no stack until ExecuteChangeSet, then two polls in progress, then `final`."""
+    state = {"executed": False, "polls": 0}
+    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/emrs/1"
+    created = datetime.now(UTC)
 
-    def __init__(self, final: str = "ROLLBACK_COMPLETE") -> None:
-        self.final = final
-        self.polls = 0
-        self.executed = False
-        self.deleted: list[str] = []
-
-    def describe_stacks(self, StackName: str) -> dict:  # noqa: N803 - boto3 names
-        if not self.executed:
-            raise _missing()
-        status = "CREATE_IN_PROGRESS" if self.polls < 2 else self.final
+    def describe_stacks(**_params: Any) -> Any:
+        if not state["executed"]:
+            return _missing()
+        status = "CREATE_IN_PROGRESS" if state["polls"] < 2 else final
         outputs = [{"OutputKey": "StudioUrl", "OutputValue": "https://es-1.example"}]
-        return {"Stacks": [{"StackStatus": status, "Outputs": outputs}]}
+        return {"Stacks": [{"StackName": "emrs", "StackId": stack_id,
+                            "CreationTime": created, "StackStatus": status,
+                            "Outputs": outputs}]}  # fmt: skip
 
-    def create_change_set(self, **kwargs: Any) -> dict:
-        assert kwargs["Capabilities"] == CAPABILITIES
-        assert kwargs["ChangeSetType"] == "CREATE"
-        return {"Id": "cs-1"}
+    def execute_change_set(**_params: Any) -> dict:
+        state["executed"] = True
+        return {}
 
-    def describe_change_set(self, ChangeSetName: str) -> dict:  # noqa: N803
-        change = {
-            "Action": "Add",
-            "LogicalResourceId": "Studio",
-            "ResourceType": "AWS::EMR::Studio",
-        }
-        return {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": change}]}
-
-    def delete_change_set(self, ChangeSetName: str) -> None:  # noqa: N803
-        self.deleted.append(ChangeSetName)
-
-    def execute_change_set(self, ChangeSetName: str) -> None:  # noqa: N803
-        self.executed = True
-
-    def describe_stack_events(self, StackName: str) -> dict:  # noqa: N803
-        if not self.executed:
-            raise _missing()
-        self.polls += 1
+    def describe_stack_events(**_params: Any) -> Any:
+        if not state["executed"]:
+            return _missing()
+        state["polls"] += 1
         now = datetime.now(UTC)
         events = [
             ("1", "emrs", "CREATE_IN_PROGRESS", ""),
@@ -194,42 +182,58 @@ class ScriptedCfn:
              "\"Subnets must be tagged for EMR\""),
             ("4", "Bucket", "CREATE_FAILED", "Resource creation cancelled"),
             ("5", "emrs", "ROLLBACK_IN_PROGRESS", "The following resource(s) failed"),
-        ][: 2 + self.polls]  # fmt: skip
+        ][: 2 + state["polls"]]  # fmt: skip
         return {
             "StackEvents": [
-                {"EventId": i, "LogicalResourceId": r, "ResourceStatus": s,
+                {"StackId": stack_id, "StackName": "emrs", "EventId": i,
+                 "LogicalResourceId": r, "ResourceStatus": s,
                  "ResourceStatusReason": why, "Timestamp": now}
                 for i, r, s, why in reversed(events)
             ]
         }  # fmt: skip
 
-
-def _missing() -> Exception:
-    from botocore.exceptions import ClientError
-
-    error = {
-        "Error": {"Code": "ValidationError", "Message": "Stack emrs does not exist"}
+    change = {
+        "Action": "Add",
+        "LogicalResourceId": "Studio",
+        "ResourceType": "AWS::EMR::Studio",
     }
-    return ClientError(error, "DescribeStacks")
+    return scripted(
+        "cloudformation",
+        describe_stacks=[describe_stacks],
+        create_change_set=[{"Id": "cs-1", "StackId": stack_id}],
+        describe_change_set=[
+            {"Status": "CREATE_COMPLETE", "Changes": [{"ResourceChange": change}]}
+        ],
+        delete_change_set=[{}],
+        execute_change_set=[execute_change_set],
+        describe_stack_events=[describe_stack_events],
+    )
+
+
+def _missing() -> ClientError:
+    return error("ValidationError", "Stack emrs does not exist", "DescribeStacks")
 
 
 def fake_aws(cfn: Any) -> Aws:
-    """An Aws whose CloudFormation client is the given fake."""
+    """An Aws whose CloudFormation client is the given one (and no other client)."""
     return Aws("us-east-1", None, "emrs", _session=object(),
                _clients={"cloudformation": cfn})  # fmt: skip
 
 
-def scripted(cfn: ScriptedCfn, confirm=None) -> tuple[int, str]:
+def deploy_scripted(cfn: Any, confirm=None) -> tuple[int, str]:
     out = io.StringIO()
     code = Deployment(
         aws=fake_aws(cfn), template=TemplateFile(Path("small.yaml"), SMALL, {}),
         values={}, poll_seconds=0, out=out, confirm=confirm,
     ).run()  # fmt: skip
+    for created in cfn.script.called("create_change_set"):
+        assert created["Capabilities"] == CAPABILITIES
+        assert created["ChangeSetType"] == "CREATE"
     return code, out.getvalue()
 
 
 def test_rollback_reports_the_first_failure() -> None:
-    code, out = scripted(ScriptedCfn())
+    code, out = deploy_scripted(rolling_back())
     assert code == 1
     assert "Studio CREATE_FAILED" in out
     assert out.strip().endswith(
@@ -240,16 +244,18 @@ def test_rollback_reports_the_first_failure() -> None:
 
 
 def test_success_prints_progress_and_outputs() -> None:
-    code, out = scripted(ScriptedCfn(final="CREATE_COMPLETE"))
+    code, out = deploy_scripted(rolling_back(final="CREATE_COMPLETE"))
     assert code == 0
     assert re.search(r"\d\d:\d\d:\d\dZ \+0m00s \[0/1\] Studio CREATE_IN_PROGRESS", out)
     assert out.strip().endswith("Outputs:\n  StudioUrl: https://es-1.example")
 
 
 def test_declined_change_set_is_deleted() -> None:
-    cfn = ScriptedCfn()
-    code, out = scripted(cfn, confirm=lambda _q: False)
-    assert code == 1 and cfn.deleted == ["cs-1"] and not cfn.executed
+    cfn = rolling_back()
+    code, out = deploy_scripted(cfn, confirm=lambda _q: False)
+    deleted = [c["ChangeSetName"] for c in cfn.script.called("delete_change_set")]
+    assert code == 1 and deleted == ["cs-1"]
+    assert not cfn.script.called("execute_change_set")
     assert "add     Studio" in out
 
 
