@@ -277,8 +277,11 @@ def cmd_destroy(args: argparse.Namespace, aws: Aws) -> int:
         )
     return Destroy(
         aws,
+        out=sys.stderr if args.json else None,
+        as_json=args.json,
         delete_bucket=args.delete_bucket,
         confirm_bucket=args.confirm_bucket,
+        template_bucket=args.template_bucket,
         confirm=None if args.yes else _confirmer(args),
         poll_seconds=args.poll_seconds,
     ).run()
@@ -608,6 +611,12 @@ def _destroy_options(destroy: argparse.ArgumentParser) -> None:
         help="the bucket's name, instead of typing it (for scripts)",
     )
     destroy.add_argument(
+        "--template-bucket",
+        metavar="BUCKET",
+        help="the S3 bucket for templates, named in the recreate command it prints",
+    )
+    _json_option(destroy)
+    destroy.add_argument(
         "--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS
     )
 
@@ -801,6 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         argv = sys.argv[1:]
     args = parser(only=_named_command(argv)).parse_args(argv)
+    aws: Aws | None = None
     try:
         if not args.uses_aws:
             return int(args.func(args))
@@ -813,7 +823,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"emrs-env {args.command}: error: {exc}", file=sys.stderr)
         return exc.code
     except KeyboardInterrupt:
-        print(f"emrs-env {args.command}: interrupted", file=sys.stderr)
+        ongoing = f"; {aws.ongoing}" if aws is not None and aws.ongoing else ""
+        print(f"emrs-env {args.command}: interrupted{ongoing}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader left (`| head`): stop quietly
         import os

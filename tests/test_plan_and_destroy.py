@@ -254,7 +254,9 @@ def test_destroy_stops_the_application_cleans_up_and_keeps_the_bucket(
     assert lines[-2].startswith(f"kept AWS::S3::Bucket {BUCKET}: to remove it, empty")
     assert lines[-1] == (
         "To recreate the environment over what was kept: emrs-env deploy "
-        "--stack-name emrs --region us-east-1 --adopt-retained"
+        "--stack-name emrs --region us-east-1 --adopt-retained --template-bucket "
+        '"${TEMPLATE_BUCKET:?set TEMPLATE_BUCKET to an S3 bucket of yours in the '
+        "stack's region}\""
     )
     assert "123456789012" not in out, "no account ID (the stack ID holds it)"
     assert gone("emrs")
@@ -319,8 +321,13 @@ def test_destroy_refuses_protected_missing_and_busy_stacks(mocked_aws: None) -> 
                      EnableTerminationProtection=True)  # fmt: skip
     with pytest.raises(CommandError, match="termination protection; turn it off"):
         destroy()
-    with pytest.raises(CommandError, match="stack emrs does not exist in region"):
-        Destroy(Aws("eu-west-1", None, "emrs")).run()
+    # a stack that is not there is already destroyed, as delete-stack says
+    out = io.StringIO()
+    assert Destroy(Aws("eu-west-1", None, "emrs"), out=out).run() == 0
+    assert out.getvalue() == (
+        "Stack emrs does not exist in region eu-west-1 with the default credentials;"
+        " nothing to delete.\n"
+    )
 
 
 def test_destroy_without_a_terminal_needs_yes_and_the_bucket_name(
@@ -416,7 +423,40 @@ def test_recreate_command_names_the_settings_that_differ_from_defaults() -> None
     ]}  # fmt: skip
     defaults = {"NamePrefix": "", "NumberOfAZs": "2", "AdminRoleNames": "",
                 "Secret": ""}  # fmt: skip
-    assert destroy_module.recreate_command("emrs", "eu-west-1", stack, defaults) == (
-        "emrs-env deploy --stack-name emrs --region eu-west-1 --adopt-retained "
-        "--parameter NamePrefix=dev- --parameter AdminRoleNames='a b,c'"
+    deploy = Aws("eu-west-1", "team a", "emrs").command("deploy")
+    line = destroy_module.recreate_command(deploy, stack, defaults, "my-templates")
+    assert line == (
+        "emrs-env deploy --stack-name emrs --region eu-west-1 --profile 'team a' "
+        "--adopt-retained --template-bucket my-templates "
+        "--parameter NamePrefix=dev- --parameter 'AdminRoleNames=a b,c'"
     )
+
+
+@pytest.mark.parametrize("bucket", ["my-templates", None])
+def test_the_recreate_command_runs_as_printed(bucket: str | None) -> None:
+    """The printed line parses as a deploy that needs nothing more: a template
+    bucket (the environment template is over 51,200 bytes) and the stack's
+    settings; without a known bucket the shell stops it with what to set."""
+    import shlex
+    import subprocess
+
+    stack = {"Parameters": [{"ParameterKey": "AdminRoleNames",
+                             "ParameterValue": "a b,c"}]}  # fmt: skip
+    line = destroy_module.recreate_command(
+        Aws("eu-west-1", None, "emrs").command("deploy"),
+        stack, {"AdminRoleNames": ""}, bucket,
+    )  # fmt: skip
+    words = shlex.split(line)
+    args = cli.parser("deploy").parse_args(words[1:])
+    assert args.stack_name == "emrs" and args.region == "eu-west-1"
+    assert args.adopt_retained and args.parameter == ["AdminRoleNames=a b,c"]
+    if bucket:
+        assert args.template_bucket == bucket
+        return
+    shell = subprocess.run(
+        ["sh", "-c", "emrs_env() { printf '%s\\n' \"$@\"; }; "
+         + line.replace("emrs-env", "emrs_env", 1)],
+        capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert shell.returncode != 0
+    assert "set TEMPLATE_BUCKET to an S3 bucket of yours" in shell.stderr

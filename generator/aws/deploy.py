@@ -36,6 +36,16 @@ NOT_UPDATABLE = {
 }
 
 
+def change_set_name(kind: str = "") -> str:
+    """A change set name no other run takes: the time to the second, for people,
+    and six random hex digits, so two plans in one second do not collide
+    ("CreateChangeSet": [a-zA-Z][-a-zA-Z0-9]*, at most 128 characters)."""
+    import secrets
+
+    middle = f"-{kind}" if kind else ""
+    return f"emrs-env{middle}-{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+
+
 def check_stack_name(name: str) -> str:
     """CloudFormation's stack name rule, before any AWS call."""
     if not STACK_NAME_RE.fullmatch(name):
@@ -114,7 +124,7 @@ class Deployment:
                 )
         deployed = [p["ParameterKey"] for p in (stack or {}).get("Parameters", [])]
         kind = "UPDATE" if exists else "CREATE"
-        change_set_name = f"emrs-env-{datetime.now():%Y%m%d-%H%M%S}"
+        change_set = change_set_name()
         location = self.template.location(
             self.aws.client("s3") if self.template_bucket else None,
             self.template_bucket,
@@ -127,7 +137,7 @@ class Deployment:
         try:
             created = cfn.create_change_set(
                 StackName=self.name,
-                ChangeSetName=change_set_name,
+                ChangeSetName=change_set,
                 ChangeSetType=kind,
                 Parameters=params.parameter_list(
                     self.values, self.template.body, deployed if exists else []
@@ -140,16 +150,16 @@ class Deployment:
             if any(text in str(error) for text in NO_CHANGES):
                 return None
             raise
-        change_set = wait_for_change_set(
+        computed = wait_for_change_set(
             cfn, created["Id"], self.poll_seconds, include_values
         )
-        if change_set["Status"] == "FAILED":
-            reason = change_set.get("StatusReason", "")
+        if computed["Status"] == "FAILED":
+            reason = computed.get("StatusReason", "")
             self._discard(cfn, created["Id"], first=not exists)
             if any(text in reason for text in NO_CHANGES):
                 return None
             raise CommandError(f"change set for stack {self.name} failed: {reason}")
-        return Prepared(created["Id"], change_set_name, kind, change_set)
+        return Prepared(created["Id"], change_set, kind, computed)
 
     def run(self) -> int:
         """Create or update the stack; return the exit code."""
@@ -213,7 +223,7 @@ class Deployment:
         declared = body.get("Parameters", {})
         created = cfn.create_change_set(
             StackName=self.name,
-            ChangeSetName=f"emrs-env-import-{datetime.now():%Y%m%d-%H%M%S}",
+            ChangeSetName=change_set_name("import"),
             ChangeSetType="IMPORT",
             ResourcesToImport=retained.resources_to_import(),
             TemplateBody=json.dumps(body),
@@ -229,7 +239,11 @@ class Deployment:
             )
         self.say(format_changes(change_rows(change_set)))
         code = self.execute(
-            cfn, created["Id"], len(change_set.get("Changes", [])), outputs=False
+            cfn,
+            created["Id"],
+            len(change_set.get("Changes", [])),
+            outputs=False,
+            first=True,
         )
         return None if code == 0 else code
 
@@ -286,12 +300,29 @@ class Deployment:
             )
             return 1
         changes = len(prepared.change_set.get("Changes", []))
-        return self.execute(cfn, prepared.id, changes)
+        return self.execute(
+            cfn,
+            prepared.id,
+            changes,
+            first=prepared.kind == "CREATE",
+            keep=keep_declined,
+        )
 
     def execute(
-        self, cfn: Any, change_set: str, expected: int, outputs: bool = True
+        self,
+        cfn: Any,
+        change_set: str,
+        expected: int,
+        outputs: bool = True,
+        first: bool = False,
+        keep: bool = False,
     ) -> int:
-        """Execute a computed change set and follow the stack until it settles."""
+        """Execute a computed change set and follow the stack until it settles.
+        When executing a first deploy's change set fails, the empty stack it made
+        is removed (`keep`: a reviewed plan's stack is kept and said how to
+        remove)."""
+        from botocore.exceptions import ClientError
+
         follower = Follower(
             cfn,
             self.name,
@@ -299,20 +330,45 @@ class Deployment:
             self.poll_seconds,
             self.timeout_minutes,
             self.sleep,
+            hint=self.aws.command("status"),
         )
         before = follower.event_ids()
         extra = {"DisableRollback": True} if self.disable_rollback else {}
-        cfn.execute_change_set(ChangeSetName=change_set, **extra)
+        try:
+            cfn.execute_change_set(ChangeSetName=change_set, **extra)
+        except ClientError as error:
+            raise self._not_executed(cfn, change_set, error, first, keep) from error
+        self.aws.started(f"the {'creation' if first else 'update'} of {self.name}")
         if not self.wait and outputs:
-            self.say(
-                f"Started; follow it with `emrs-env status --stack-name {self.name}`."
-            )
+            # Termination protection applies to a stack in any state, so it is
+            # turned on now rather than never ("UpdateTerminationProtection").
+            self.save_protection(cfn)
+            self.say(f"Started; follow it with `{self.aws.command('status')}`.")
             return 0
         code, _status = follower.follow(before, expected)
+        self.aws.ongoing = ""
         if code == 0 and outputs:
             self.save_protection(cfn)
             print_outputs(cfn, self.name, self.say)
         return code
+
+    def _not_executed(
+        self, cfn: Any, change_set: str, error: Exception, first: bool, keep: bool
+    ) -> CommandError:
+        """The one-line error of a failed ExecuteChangeSet, after cleaning up."""
+        failed = self.aws.explain(error)
+        if not first:
+            return failed
+        if keep:
+            return CommandError(
+                f"{failed}; stack {self.name} waits in REVIEW_IN_PROGRESS with the "
+                f"change set; remove both with `{self.aws.command('destroy')}`",
+                failed.code,
+            )
+        self._discard(cfn, change_set, first=True)
+        return CommandError(
+            f"{failed}; the empty stack {self.name} was removed", failed.code
+        )
 
     def save_protection(self, cfn: Any) -> None:
         """Turn termination protection on when asked."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError
-from generator.aws.stack import Follower, Resource, existing_stack, stack_resources
+from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
 APPLICATION = "AWS::EMRServerless::Application"
@@ -72,14 +72,26 @@ def policies_and_defaults(
 
 
 def recreate_command(
-    name: str, region: str | None, stack: dict[str, Any], defaults: dict[str, str]
+    deploy: str,
+    stack: dict[str, Any],
+    defaults: dict[str, str],
+    template_bucket: str | None = None,
 ) -> str:
-    """The deploy command that adopts the kept bucket with the stack's settings."""
-    parts = [f"emrs-env deploy --stack-name {name} --region {region} --adopt-retained"]
+    """The deploy command that adopts the kept bucket with the stack's settings.
+
+    `deploy` is the `emrs-env deploy` line with the stack, region and profile. The
+    environment template is over 51,200 bytes, so deploy needs a template bucket:
+    the one given, or a shell parameter that stops the command with a message until
+    it is set (so the line runs as printed, or says what it needs)."""
+    bucket = shlex.quote(template_bucket) if template_bucket else (
+        '"${TEMPLATE_BUCKET:?set TEMPLATE_BUCKET to an S3 bucket of yours in the '
+        'stack\'s region}"'
+    )
+    parts = [f"{deploy} --adopt-retained --template-bucket {bucket}"]
     for item in stack.get("Parameters", []):
         key, value = item["ParameterKey"], item.get("ParameterValue", "")
         if value != defaults.get(key, value) and value != "****":
-            parts.append(f"--parameter {key}={shlex.quote(value)}")
+            parts.append(f"--parameter {shlex.quote(f'{key}={value}')}")
     return " ".join(parts)
 
 
@@ -189,6 +201,7 @@ class Destroy:
     aws: Aws
     delete_bucket: bool = False
     confirm_bucket: str | None = None
+    template_bucket: str | None = None  # named in the recreate command
     confirm: Callable[[str], bool] | None = None
     ask: Callable[[str], str] = input
     out: TextIO | None = None
@@ -196,6 +209,14 @@ class Destroy:
     sleep: Callable[[float], None] = time.sleep
     stop_minutes: float = STOP_MINUTES
     notes: list[str] = field(default_factory=list)
+    as_json: bool = False  # the lines go to `out`; a JSON report to stdout
+
+    def report(self, **fields: Any) -> None:
+        """With --json, the outcome as one JSON object on standard output."""
+        if self.as_json:
+            import json
+
+            print(json.dumps({"StackName": self.aws.stack, **fields}, indent=2))
 
     def say(self, text: str) -> None:
         """Print one line to the output stream."""
@@ -208,15 +229,26 @@ class Destroy:
             raise CommandError("--confirm-bucket goes with --delete-bucket", EXIT_USAGE)
         name = self.aws.stack
         cfn = self.aws.client("cloudformation")
-        stack = existing_stack(self.aws)
+        stack = describe_stack(cfn, name)
+        if stack is None:  # as delete-stack, cdk destroy and terraform destroy do
+            self.say(
+                f"Stack {name} does not exist in {self.aws.searched()}; nothing to "
+                "delete."
+            )
+            self.report(Status=None, Deleted=False, Kept=[])
+            return 0
         status = stack["StackStatus"]
         if status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS":
             raise CommandError(f"stack {name} is busy ({status}); try later")
         if stack.get("EnableTerminationProtection"):
+            where = shlex.join(
+                ["--stack-name", name, "--region", str(self.aws.region)]
+                + (["--profile", self.aws.profile] if self.aws.profile else [])
+            )
             raise CommandError(
                 f"stack {name} has termination protection; turn it off first: aws "
                 "cloudformation update-termination-protection "
-                f"--no-enable-termination-protection --stack-name {name}"
+                f"--no-enable-termination-protection {where}"
             )
         resources = stack_resources(cfn, name)
         policies, defaults = policies_and_defaults(cfn, name)
@@ -228,6 +260,7 @@ class Destroy:
         self._show(name, resources, kept, sizes)
         if not self._agreed(name, buckets):
             self.say("Nothing was deleted.")
+            self.report(Status=status, Deleted=False, Kept=[])
             return 1
         applications = [
             r.physical_id for r in resources if r.type == APPLICATION and r.physical_id
@@ -249,8 +282,9 @@ class Destroy:
                 f"still in use ({', '.join(in_use)}); the delete waits for EMR to "
                 "release them"
             )
-        code = self._delete(cfn, stack["StackId"], name, len(resources))
+        code, final = self._delete(cfn, stack["StackId"], name, len(resources))
         if code != 0:
+            self.report(Status=final, Deleted=False, Kept=[])
             return code
         for bucket in buckets if self.delete_bucket else []:
             removed = empty_bucket(self.aws.client("s3"), bucket.physical_id)
@@ -259,19 +293,24 @@ class Destroy:
                 f"Deleted bucket {bucket.physical_id} and its {removed:,} versions "
                 "and delete markers."
             )
+        still: list[dict[str, str]] = []
         for resource in kept:
             if self.delete_bucket and resource in buckets:
                 continue
             how = HOW_TO_REMOVE.get(resource.type, "remove it in its console")
-            self.say(
-                f"kept {resource.type} {resource.physical_id}: to remove it, "
-                + how.format(id=resource.physical_id)
+            how = how.format(id=resource.physical_id)
+            still.append(
+                {"Type": resource.type, "Id": resource.physical_id, "Remove": how}
             )
+            kept_line = f"kept {resource.type} {resource.physical_id}"
+            self.say(f"{kept_line}: to remove it, {how}")
+        recreate = None
         if buckets and not self.delete_bucket:
-            self.say(
-                "To recreate the environment over what was kept: "
-                + recreate_command(name, self.aws.region, stack, defaults)
+            recreate = recreate_command(
+                self.aws.command("deploy"), stack, defaults, self.template_bucket
             )
+            self.say(f"To recreate the environment over what was kept: {recreate}")
+        self.report(Status=final, Deleted=True, Kept=still, Recreate=recreate)
         return 0
 
     def _check_bucket_choice(self, buckets: list[Resource]) -> None:
@@ -300,7 +339,8 @@ class Destroy:
             self.say(
                 f"  {len(secrets)} secrets are deleted at once, with no recovery "
                 "window (CloudFormation force-deletes secrets); save the credentials "
-                "first with `emrs-env credentials --csv FILE` if you need them"
+                f"first with `{self.aws.command('credentials', '--csv', 'creds.csv')}`"
+                " if you need them"
             )
         for resource in resources:
             if resource.type == APPLICATION:
@@ -331,18 +371,22 @@ class Destroy:
             return False
         return True
 
-    def _delete(self, cfn: Any, stack_id: str, name: str, count: int) -> int:
+    def _delete(
+        self, cfn: Any, stack_id: str, name: str, count: int
+    ) -> tuple[int, str]:
         follower = Follower(
             cfn, stack_id, self.out, self.poll_seconds, sleep=self.sleep,
             ok=frozenset({"DELETE_COMPLETE"}), bad=frozenset({"DELETE_FAILED"}),
-            label=name,
+            label=name, hint=self.aws.command("status"),
         )  # fmt: skip
         before = follower.event_ids()
         cfn.delete_stack(StackName=stack_id)
+        self.aws.started(f"the deletion of stack {name}")
         code, status = follower.follow(before, count)
+        self.aws.ongoing = ""
         if code != 0:
             self.say(
-                f"Stack {name} was not deleted ({status}); `emrs-env status "
-                f"--stack-name {name}` shows what is left and why"
+                f"Stack {name} was not deleted ({status}); "
+                f"`{self.aws.command('status')}` shows what is left and why"
             )
-        return code
+        return code, status

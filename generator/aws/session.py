@@ -77,6 +77,9 @@ class Aws:
     stack: str | None = None
     _session: Any = None
     _clients: dict[str, Any] = field(default_factory=dict)
+    # What goes on in AWS when the command stops waiting (Ctrl-C): set when a
+    # stack operation has started, said by main() on an interrupt.
+    ongoing: str = ""
 
     @property
     def session(self) -> Any:
@@ -124,6 +127,26 @@ class Aws:
             self._clients[service] = self.session.client(service, config=config)
         return self._clients[service]
 
+    def command(self, name: str, *more: str) -> str:
+        """An emrs-env command line for this stack, region and profile, quoted so
+        that it runs as printed."""
+        import shlex
+
+        parts = ["emrs-env", *name.split()]
+        if self.stack:
+            parts += ["--stack-name", self.stack]
+        if self.region:
+            parts += ["--region", self.region]
+        if self.profile:
+            parts += ["--profile", self.profile]
+        return shlex.join([*parts, *more])
+
+    def started(self, what: str) -> None:
+        """Record that a stack operation goes on in AWS, for an interrupt to say."""
+        self.ongoing = (
+            f"{what} goes on in AWS; follow it with `{self.command('status')}`"
+        )
+
     def where(self) -> str:
         """'in REGION for stack NAME', as far as they are known."""
         parts = [f"in {self.region or 'no region'}"]
@@ -139,6 +162,7 @@ class Aws:
     def explain(self, error: Exception) -> CommandError:
         """Any AWS or botocore error as one line that says what to do."""
         from botocore import exceptions as bce
+        from botocore.parsers import ResponseParserError
 
         if isinstance(error, bce.ClientError):
             operation = getattr(error, "operation_name", "") or "AWS call"
@@ -162,14 +186,21 @@ class Aws:
             return CommandError(
                 "no AWS region is configured; pass --region REGION", EXIT_USAGE
             )
+        if isinstance(error, ResponseParserError):
+            return CommandError(
+                f"AWS answered {self.where()} with something that is not an AWS "
+                "reply (a proxy's or captive portal's page?): check --region, "
+                "the network and any HTTPS_PROXY"
+            )
         return CommandError(f"AWS call failed {self.where()}: {error}")
 
     @contextmanager
     def reporting(self) -> Iterator[Aws]:
         """Turn every AWS error raised inside into an CommandError of one line."""
         from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.parsers import ResponseParserError
 
         try:
             yield self
-        except (ClientError, BotoCoreError) as error:
+        except (ClientError, BotoCoreError, ResponseParserError) as error:
             raise self.explain(error) from error

@@ -227,7 +227,7 @@ def wait_for_change_set(
     """The change set once CloudFormation has computed it (or failed to), with
     every page of its changes; property values only when asked (DescribeChangeSet's
     IncludePropertyValues: CreateChangeSet has no such parameter)."""
-    from botocore.exceptions import WaiterError
+    from botocore.exceptions import ClientError, WaiterError
 
     try:
         cfn.get_waiter("change_set_create_complete").wait(
@@ -235,8 +235,14 @@ def wait_for_change_set(
             WaiterConfig={"Delay": poll, "MaxAttempts": CHANGE_SET_POLLS},
         )
     except WaiterError as error:
-        if (error.last_response or {}).get("Status") != "FAILED":
-            raise  # timed out, or DescribeChangeSet itself failed
+        last = error.last_response or {}
+        if "Error" in last:  # DescribeChangeSet itself failed: say so, as AWS did
+            raise ClientError(last, "DescribeChangeSet") from error
+        if last.get("Status") != "FAILED":
+            raise CommandError(
+                f"change set {change_set_id} was still {last.get('Status')} after "
+                f"{CHANGE_SET_POLLS} checks; see it in the CloudFormation console"
+            ) from error
     pages = cfn.get_paginator("describe_change_set").paginate(
         ChangeSetName=change_set_id, IncludePropertyValues=include_values
     )
@@ -262,6 +268,7 @@ class Follower:
     ok: frozenset[str] = frozenset(DONE_OK)
     bad: frozenset[str] = frozenset(DONE_BAD)
     label: str = ""  # the name to print when stack_name is a stack ID
+    hint: str = ""  # the command that follows the stack, with its region
 
     @property
     def shown(self) -> str:
@@ -322,10 +329,11 @@ class Follower:
                 return 1, status
             waited = self.clock() - start
             if self.timeout_minutes is not None and waited >= self.timeout_minutes * 60:
+                hint = self.hint or f"emrs-env status --stack-name {self.shown}"
                 self.say(
                     f"Stopped waiting after {_elapsed(waited)}: stack "
                     f"{self.shown} is still {status} and goes on; follow it "
-                    f"with `emrs-env status --stack-name {self.shown}`"
+                    f"with `{hint}`"
                 )
                 return 1, status
             if self.clock() - last_news >= QUIET_SECONDS:

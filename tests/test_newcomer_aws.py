@@ -1,0 +1,274 @@
+"""What a newcomer hit with the AWS commands, each answered in one line or fixed.
+
+moto plays AWS (in process); a botocore event hook on the command's real client
+injects what moto does not do (a failed ExecuteChangeSet, a proxy's page), so
+botocore still validates every request."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from generator import cli
+from generator.aws import deploy as deploy_module
+from generator.aws.session import Aws
+from generator.aws.stack import Follower
+
+SMALL = """Parameters:
+  Name: {Type: String, Default: a}
+Resources:
+  Topic: {Type: AWS::SNS::Topic}
+Outputs:
+  TopicArn: {Value: !Ref Topic}
+"""
+
+
+def run(*args: str) -> int:
+    return cli.main(list(args))
+
+
+def one_line_error(capsys: Any) -> str:
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    return lines[0]
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> str:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL)
+    return str(path)
+
+
+@pytest.fixture
+def hooked(monkeypatch: pytest.MonkeyPatch) -> Callable[[str, Callable], None]:
+    """hooked(event, handler): the commands' clients get the handler registered
+    first for the botocore event (their requests are still validated)."""
+    hooks: list[tuple[str, Callable]] = []
+    original = Aws.client
+
+    def client(self: Aws, service: str) -> Any:
+        made = original(self, service)
+        if not getattr(made, "_hooked", False):
+            for event, handler in hooks:
+                made.meta.events.register_first(event, handler)
+            made._hooked = True
+        return made
+
+    monkeypatch.setattr(Aws, "client", client)
+    return lambda event, handler: hooks.append((event, handler))
+
+
+def stack_status(name: str) -> str | None:
+    """The stack's status as DescribeStacks gives it; None once it is gone."""
+    from botocore.exceptions import ClientError
+
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    try:
+        return str(cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"])
+    except ClientError as error:
+        assert "does not exist" in str(error)
+        return None
+
+
+class Raw:
+    """The raw body of a botocore response played by a hook."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_kwargs: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+# 4. a reply that is not AWS's ---------------------------------------------------
+
+
+def test_a_proxy_page_instead_of_a_reply_is_one_line(
+    mocked_aws: None, hooked: Callable, capsys
+) -> None:
+    def proxy(request: Any, **_kwargs: Any) -> AWSResponse:
+        page = b"<html><body><h1>Proxy: unknown host</h1></body></html"
+        return AWSResponse(request.url, 200, {}, Raw(page))
+
+    hooked("before-send.cloudformation.DescribeStacks", proxy)
+    assert run("status", "--stack-name", "emrs", "--region", "us-east-1") == 1
+    line = one_line_error(capsys)
+    assert line.startswith("emrs-env status: error: AWS answered in us-east-1 ")
+    assert "not an AWS reply" in line and "HTTPS_PROXY" in line
+
+
+# 5. a failed first execute ------------------------------------------------------
+
+
+def refuse_execute(**_kwargs: Any) -> tuple[AWSResponse, dict]:
+    """ExecuteChangeSet refused, at before-call: nothing reaches moto."""
+    error = {"Code": "InsufficientCapabilities", "Type": "Sender",
+             "Message": "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"}
+    parsed = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+    return AWSResponse("", 400, {}, Raw(b"")), parsed  # fmt: skip
+
+
+def test_a_failed_first_execute_removes_the_empty_stack(
+    mocked_aws: None, hooked: Callable, template: str, capsys
+) -> None:
+    hooked("before-call.cloudformation.ExecuteChangeSet", refuse_execute)
+    code = run("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+               "--poll-seconds", "0", "--region", "us-east-1")  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "ExecuteChangeSet failed in us-east-1 for stack emrs: " in err
+    assert "InsufficientCapabilities" in err
+    assert err.strip().endswith("; the empty stack emrs was removed")
+    assert stack_status("emrs") in (None, "DELETE_COMPLETE")
+
+
+def test_a_failed_execute_of_a_reviewed_plan_says_what_is_left(
+    mocked_aws: None, hooked: Callable, template: str, capsys
+) -> None:
+    assert run("plan", "--stack-name", "emrs", "--template", template,
+               "--poll-seconds", "0", "--region", "us-east-1") == 0  # fmt: skip
+    name = capsys.readouterr().out.split("--change-set ", 1)[1].split()[0]
+    hooked("before-call.cloudformation.ExecuteChangeSet", refuse_execute)
+    assert run("deploy", "--stack-name", "emrs", "--change-set", name, "--yes",
+               "--poll-seconds", "0", "--region", "us-east-1") == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "stack emrs waits in REVIEW_IN_PROGRESS with the change set; remove " in err
+    assert "`emrs-env destroy --stack-name emrs --region us-east-1`" in err
+    assert stack_status("emrs") == "REVIEW_IN_PROGRESS"
+
+
+# 6. printed commands carry the region -------------------------------------------
+
+
+def test_no_wait_and_timeout_hints_name_the_region_and_profile(
+    mocked_aws: None, template: str, capsys
+) -> None:
+    assert run("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+               "--no-wait", "--region", "us-east-1") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "follow it with `emrs-env status --stack-name emrs --region us-east-1`" in (
+        out
+    )
+    hint = Aws("eu-west-1", "team", "emrs").command("status")
+    assert hint == "emrs-env status --stack-name emrs --region eu-west-1 --profile team"
+    clock = iter(range(0, 10_000, 120))
+    follower = Follower(
+        boto3.client("cloudformation", region_name="us-east-1"), "emrs",
+        timeout_minutes=1, sleep=lambda _s: None, clock=lambda: next(clock),
+        hint=hint, ok=frozenset({"NEVER"}),
+    )  # fmt: skip
+    assert follower.follow(set(), 1)[0] == 1
+    assert f"follow it with `{hint}`" in capsys.readouterr().out
+
+
+# 7. change set names ------------------------------------------------------------
+
+
+class Frozen:
+    """datetime, stopped at one second."""
+
+    @staticmethod
+    def now() -> Any:
+        from datetime import datetime
+
+        return datetime(2026, 12, 4, 10, 15, 0)
+
+
+def test_two_plans_in_one_second_get_different_change_sets(
+    mocked_aws: None, template: str, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr(deploy_module, "datetime", Frozen)
+    names = []
+    for _ in range(2):
+        assert run("plan", "--stack-name", "emrs", "--template", template,
+                   "--poll-seconds", "0", "--region", "us-east-1") == 0  # fmt: skip
+        names.append(capsys.readouterr().out.split("--change-set ", 1)[1].split()[0])
+    assert names[0] != names[1]
+    for name in names:  # CreateChangeSet's rule: [a-zA-Z][-a-zA-Z0-9]*, 128 at most
+        assert re.fullmatch(r"emrs-env-20261204-101500-[0-9a-f]{6}", name)
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    listed = cfn.list_change_sets(StackName="emrs")["Summaries"]
+    assert sorted(s["ChangeSetName"] for s in listed) == sorted(names)
+
+
+# 9. termination protection without waiting --------------------------------------
+
+
+def test_no_wait_still_turns_termination_protection_on(
+    mocked_aws: None, hooked: Callable, template: str, capsys
+) -> None:
+    protected: list[dict] = []
+
+    def protect(params: dict, **_kwargs: Any) -> tuple[Any, dict]:
+        # moto has no UpdateTerminationProtection: answer as AWS does
+        protected.append(params["body"])
+        answer = {"StackId": "arn:aws:cloudformation:us-east-1:1:stack/emrs/1"}
+        return AWSResponse("", 200, {}, Raw(b"")), answer
+
+    hooked("before-call.cloudformation.UpdateTerminationProtection", protect)
+    assert run("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+               "--no-wait", "--termination-protection",
+               "--region", "us-east-1") == 0  # fmt: skip
+    [request] = protected
+    assert request["StackName"] == "emrs"
+    assert request["EnableTerminationProtection"] == "true"
+    out = capsys.readouterr().out
+    assert "Termination protection is on for stack emrs." in out
+    assert out.index("Termination protection") < out.index("Started; follow it")
+
+
+# 10. destroying what is not there ------------------------------------------------
+
+
+def test_destroy_of_a_missing_stack_succeeds_with_a_line(
+    mocked_aws: None, capsys
+) -> None:
+    assert run("destroy", "--stack-name", "ghost", "--yes",
+               "--region", "us-east-1") == 0  # fmt: skip
+    captured = capsys.readouterr()
+    assert captured.out == (
+        "Stack ghost does not exist in region us-east-1 with the default "
+        "credentials; nothing to delete.\n"
+    )
+    assert captured.err == ""
+
+
+# 14. Ctrl-C while waiting -------------------------------------------------------
+
+
+def test_ctrl_c_while_following_says_the_operation_goes_on(
+    mocked_aws: None, template: str, capsys, monkeypatch
+) -> None:
+    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Follower, "follow", interrupted)
+    code = run("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+               "--poll-seconds", "0", "--region", "us-east-1")  # fmt: skip
+    assert code == 130
+    assert one_line_error(capsys) == (
+        "emrs-env deploy: interrupted; the creation of emrs goes on in AWS; follow "
+        "it with `emrs-env status --stack-name emrs --region us-east-1`"
+    )
+
+
+def test_ctrl_c_before_anything_started_says_only_interrupted(
+    mocked_aws: None, template: str, capsys, monkeypatch
+) -> None:
+    def interrupted(*_args: Any, **_kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(deploy_module, "wait_for_change_set", interrupted)
+    code = run("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+               "--poll-seconds", "0", "--region", "us-east-1")  # fmt: skip
+    assert code == 130
+    assert one_line_error(capsys) == "emrs-env deploy: interrupted"
