@@ -509,12 +509,12 @@ def _change_options(command: argparse.ArgumentParser) -> None:
         help="a template parameter (repeatable); on update, others keep their "
         "values and new ones take their defaults",
     )
+    from generator.aws.parameters import PARAMETERS_FILE_FORMS
+
     command.add_argument(
         "--parameters-file",
         metavar="FILE",
-        help="parameters as the JSON list `aws cloudformation` takes, a JSON list "
-        'of "KEY=VALUE" strings, a {"Parameters": {...}} object, or KEY=VALUE '
-        "lines; --parameter wins",
+        help="parameters as " + PARAMETERS_FILE_FORMS.replace("%", "%%"),
     )
     command.add_argument(
         "--tags",

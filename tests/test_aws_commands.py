@@ -540,10 +540,11 @@ def test_parameters_file_forms(tmp_path: Path, text: str, expected: dict) -> Non
     ("text", "message"),
     [
         ("[1, 2]", "must hold a list"),
-        ('[{"ParameterKey": "A"}]', "needs ParameterKey and ParameterValue"),
+        ('[{"ParameterKey": "A"}]', "needs ParameterKey and either ParameterValue"),
         ("[\n", "is not valid JSON"),
         ("A\n", "is not KEY=VALUE"),
-        ('{"A": {"b": 1}}', "not an object"),
+        ('{"Parameters": {"A": {"b": 1}}}', "not an object"),
+        ('{"A": "1"}', "must hold a list"),
     ],
 )
 def test_bad_parameters_files(tmp_path: Path, text: str, message: str) -> None:

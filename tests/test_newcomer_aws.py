@@ -272,3 +272,107 @@ def test_ctrl_c_before_anything_started_says_only_interrupted(
                "--poll-seconds", "0", "--region", "us-east-1")  # fmt: skip
     assert code == 130
     assert one_line_error(capsys) == "emrs-env deploy: interrupted"
+
+
+# 11. --parameters-file: README, --help and behaviour agree ----------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[{"ParameterKey": "A", "ParameterValue": "1"},'
+         ' {"ParameterKey": "B", "UsePreviousValue": true}]', {"A": "1"}),
+        ('["A=1"]', {"A": "1"}),
+        ('{"Parameters": {"A": "1"}}', {"A": "1"}),
+        ("# team\nA=1\n", {"A": "1"}),
+    ],
+)  # fmt: skip
+def test_every_documented_parameters_file_form_is_read(
+    tmp_path: Path, text: str, expected: dict
+) -> None:
+    from generator.aws import parameters
+
+    path = tmp_path / "p"
+    path.write_text(text)
+    assert parameters.read_parameters_file(path) == expected
+
+
+def test_readme_and_help_describe_the_same_parameters_file_forms(capsys) -> None:
+    from generator.aws.parameters import PARAMETERS_FILE_FORMS
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    row = next(line for line in readme.splitlines() if "`--parameters-file" in line)
+    assert PARAMETERS_FILE_FORMS in row
+    with pytest.raises(SystemExit):
+        run("deploy", "--help")
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert " ".join(PARAMETERS_FILE_FORMS.split()) in help_text
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[{"ParameterKey": "A", "ParameterValue": "1", "UsePreviousValue": true}]',
+         'either ParameterValue or "UsePreviousValue": true'),
+        ('[{"ParameterKey": "A", "UsePreviousValue": false}]',
+         'either ParameterValue or "UsePreviousValue": true'),
+        ('[{"ParameterKey": "A", "ParameterValue": "1"},'
+         ' {"ParameterKey": "A", "ParameterValue": "2"}]', "A is given twice"),
+        ("A=1\nA=2\n", "gives A twice ('1' and '2')"),
+    ],
+)  # fmt: skip
+def test_parameters_files_that_are_unclear_are_refused(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    from generator.aws import parameters
+    from generator.aws.session import CommandError
+
+    path = tmp_path / "p"
+    path.write_text(text)
+    with pytest.raises(CommandError) as raised:
+        parameters.read_parameters_file(path)
+    assert message in str(raised.value) and raised.value.code == 2
+
+
+# 12. a key given twice on the command line ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("option", "first", "second"),
+    [("--parameter", "Name=a", "Name=b"), ("--tags", "team=a", "team=b")],
+)
+def test_a_repeated_parameter_or_tag_is_refused(
+    template: str, capsys, option: str, first: str, second: str
+) -> None:
+    code = run("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+               option, first, option, second, "--region", "us-east-1")  # fmt: skip
+    assert code == 2
+    key = first.split("=")[0]
+    assert one_line_error(capsys) == (
+        f"emrs-env deploy: error: {option} gives {key} twice ('a' and 'b'); give it "
+        "once"
+    )
+
+
+# 8. publish never overwrites another template ------------------------------------
+
+
+def test_publishing_two_configs_keeps_both_templates(
+    mocked_aws: None, tmp_path: Path, capsys
+) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="catalog")
+    urls = []
+    for team in ("a", "b"):
+        path = tmp_path / team / "emr-serverless-interactive.yaml"
+        path.parent.mkdir()
+        path.write_text(SMALL.replace("Default: a", f"Default: {team}"))
+        assert run("publish", "--template-bucket", "catalog", "--template", str(path),
+                   "--region", "us-east-1") == 0  # fmt: skip
+        out = capsys.readouterr().out
+        urls.append(out.split("TemplateUrl: ", 1)[1].split()[0])
+    assert urls[0] != urls[1]
+    for team, url in zip("ab", urls, strict=True):
+        key = url.split(".amazonaws.com/", 1)[1]
+        body = s3.get_object(Bucket="catalog", Key=key)["Body"].read().decode()
+        assert f"Default: {team}" in body

@@ -30,19 +30,38 @@ MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
+# The forms --parameters-file reads, in the words its --help and README use.
+PARAMETERS_FILE_FORMS = (
+    "the JSON list `aws cloudformation` takes "
+    '(`[{"ParameterKey": "K", "ParameterValue": "V"}]`; an entry with '
+    '`"UsePreviousValue": true` keeps the deployed value), a JSON list of '
+    '`"K=V"` strings, the JSON object `aws cloudformation deploy` takes '
+    '(`{"Parameters": {"K": "V"}}`), or `K=V` lines (`#` starts a comment); '
+    "--parameter wins over the file"
+)
+
+
 def split_pairs(pairs: Iterable[str], option: str) -> dict[str, str]:
-    """KEY=VALUE strings as a dict; a key given twice keeps its last value."""
+    """KEY=VALUE strings as a dict; a key given twice is refused, since which one
+    was meant cannot be known."""
     values: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key.strip():
             raise usage(f"{option} {pair!r} is not KEY=VALUE")
-        values[key.strip()] = value
+        key = key.strip()
+        if key in values:
+            raise usage(
+                f"{option} gives {key} twice ({values[key]!r} and {value!r}); "
+                "give it once"
+            )
+        values[key] = value
     return values
 
 
 def read_parameters_file(path: Path) -> dict[str, str]:
-    """The JSON list `aws cloudformation` accepts, or Key=Value lines."""
+    """Parameters in any of PARAMETERS_FILE_FORMS; the keys whose entry says
+    UsePreviousValue are left out, as a parameter not given keeps its value."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -65,24 +84,37 @@ def _json_parameters(path: Path, text: str) -> dict[str, str]:
     except json.JSONDecodeError as exc:
         raise usage(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
-        data = data["Parameters"]  # the --parameter-overrides file form
-    if isinstance(data, dict):
-        return {str(k): _scalar(path, v) for k, v in data.items()}
+        # `aws cloudformation deploy`'s file form; JSON keeps one of two equal keys
+        return {str(k): _scalar(path, v) for k, v in data["Parameters"].items()}
     if isinstance(data, list) and all(isinstance(item, str) for item in data):
         return split_pairs(data, f"{path}:")
     if isinstance(data, list) and all(isinstance(item, dict) for item in data):
-        values = {}
-        for item in data:
-            if "ParameterKey" not in item or "ParameterValue" not in item:
-                raise usage(
-                    f"{path}: every entry needs ParameterKey and ParameterValue"
-                )
-            values[str(item["ParameterKey"])] = _scalar(path, item["ParameterValue"])
-        return values
+        return _entries(path, data)
     raise usage(
         f"{path} must hold a list of {{ParameterKey, ParameterValue}} objects, a "
-        "list of Key=Value strings, or Key=Value lines"
+        'list of "K=V" strings, a {"Parameters": {...}} object, or K=V lines'
     )
+
+
+def _entries(path: Path, data: list[dict[str, Any]]) -> dict[str, str]:
+    """The entries of `aws cloudformation`'s list ("Parameter", AWS CloudFormation
+    API Reference: ParameterKey with ParameterValue or UsePreviousValue)."""
+    values: dict[str, str] = {}
+    seen: set[str] = set()
+    for item in data:
+        key = item.get("ParameterKey")
+        previous = item.get("UsePreviousValue") is True
+        if not isinstance(key, str) or ("ParameterValue" in item) == previous:
+            raise usage(
+                f"{path}: every entry needs ParameterKey and either ParameterValue "
+                'or "UsePreviousValue": true'
+            )
+        if key in seen:
+            raise usage(f"{path}: {key} is given twice; give it once")
+        seen.add(key)
+        if not previous:
+            values[key] = _scalar(path, item["ParameterValue"])
+    return values
 
 
 def _scalar(path: Path, value: Any) -> str:

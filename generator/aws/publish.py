@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ class Published:
 
 
 def publish(aws: Aws, bucket: str, prefix: str, text: str) -> Published:
-    """Upload the environment template under a versioned key."""
+    """Upload the environment template under a key of its version and content."""
     from generator import __version__
 
     s3 = aws.client("s3")
@@ -40,7 +41,10 @@ def publish(aws: Aws, bucket: str, prefix: str, text: str) -> Published:
             f"bucket {bucket} is in {bucket_region}, not {aws.region}; publish to a "
             f"bucket in the portfolio's region, or pass --region {bucket_region}"
         )
-    parts = (prefix.strip("/"), __version__, ENVIRONMENT_YAML)
+    # The key holds the content's digest: two configs' templates never share a key,
+    # and a product version's URL always serves what it was created from.
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    parts = (prefix.strip("/"), __version__, digest, ENVIRONMENT_YAML)
     key = "/".join(part for part in parts if part)
     s3.put_object(
         Bucket=bucket,
