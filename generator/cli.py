@@ -323,7 +323,23 @@ def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
                 f"no user {args.user!r} in {args.stack_name}; users: {users}",
                 EXIT_USAGE,
             )
+    if args.json and (args.csv or args.show_password):
+        raise CommandError(
+            "--json prints no passwords; use --csv or --show-password without it",
+            EXIT_USAGE,
+        )
+    if args.json:
+        import json
+
+        print(json.dumps(credentials.public_view(rows), indent=2))
+        return EXIT_OK
     if args.csv == "-":
+        if sys.stdout.isatty() and not args.show_password:
+            raise CommandError(
+                "--csv - would print passwords on the terminal; add --show-password, "
+                "or redirect standard output to a file",
+                EXIT_USAGE,
+            )
         sys.stdout.write(credentials.credentials_csv(rows))
         return EXIT_OK
     if args.csv:
@@ -635,8 +651,11 @@ def _credentials_options(creds: argparse.ArgumentParser) -> None:
         help="write the IAM console's CSV (mode 0600); - writes to standard output",
     )
     creds.add_argument(
-        "--show-password", action="store_true", help="print passwords on the terminal"
+        "--show-password",
+        action="store_true",
+        help="print passwords on the terminal (with --csv -, allow it)",
     )
+    _json_option(creds)
 
 
 def _publish_options(pub: argparse.ArgumentParser) -> None:

@@ -376,3 +376,75 @@ def test_publishing_two_configs_keeps_both_templates(
         key = url.split(".amazonaws.com/", 1)[1]
         body = s3.get_object(Bucket="catalog", Key=key)["Body"].read().decode()
         assert f"Default: {team}" in body
+
+
+# 3. credentials --csv writes only where a file belongs ---------------------------
+
+
+@pytest.fixture
+def with_credentials(mocked_aws: None) -> None:
+    """A stack whose output leads to a secret holding a user's credentials."""
+    import json
+
+    sm = boto3.client("secretsmanager", region_name="us-east-1")
+    value = {"UserName": "ana", "Password": "Pw-123456789012345678-x",
+             "ConsoleSignInUrl": "https://team.signin.aws.amazon.com/console",
+             "AccessKeyId": "AKIAEXAMPLEEXAMPLE12",
+             "SecretAccessKey": "secret-key-material"}  # fmt: skip
+    arn = sm.create_secret(Name="emrs/ana", SecretString=json.dumps(value))["ARN"]
+    body = ("Resources:\n  Topic: {Type: AWS::SNS::Topic}\nOutputs:\n"
+            f"  AnaSecretArn: {{Value: '{arn}'}}\n")  # fmt: skip
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    cfn.create_stack(StackName="emrs", TemplateBody=body)
+
+
+def credentials(*extra: str) -> int:
+    return run("credentials", "--stack-name", "emrs", "--region", "us-east-1", *extra)
+
+
+def test_csv_to_a_fifo_is_refused_and_the_fifo_kept(
+    with_credentials: None, tmp_path: Path, capsys
+) -> None:
+    import os
+    import stat
+
+    fifo = tmp_path / "creds.fifo"
+    os.mkfifo(fifo)
+    assert credentials("--csv", str(fifo)) == 1
+    assert one_line_error(capsys) == (
+        f"emrs-env credentials: error: --csv {fifo} is not a regular file; name a "
+        "new or regular file, or - for standard output"
+    )
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode), "still a FIFO, holding nothing"
+    assert credentials("--csv", "/dev/null") == 1
+    assert "/dev/null is not a regular file" in one_line_error(capsys)
+    regular = tmp_path / "creds.csv"
+    assert credentials("--csv", str(regular)) == 0
+    assert "Pw-123456789012345678-x" in regular.read_text()
+
+
+def test_csv_to_a_terminal_follows_the_password_rule(
+    with_credentials: None, capsys, monkeypatch
+) -> None:
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    assert credentials("--csv", "-") == 2
+    assert "--csv - would print passwords on the terminal; add --show-password" in (
+        one_line_error(capsys)
+    )
+    assert credentials("--csv", "-", "--show-password") == 0
+    assert "Pw-123456789012345678-x" in capsys.readouterr().out
+
+
+def test_credentials_json_holds_no_secret(with_credentials: None, capsys) -> None:
+    import json
+
+    assert credentials("--json") == 0
+    out = capsys.readouterr().out
+    assert json.loads(out) == [{
+        "UserName": "ana",
+        "ConsoleSignInUrl": "https://team.signin.aws.amazon.com/console",
+        "AccessKeyId": "AKIAEXAMPLEEXAMPLE12",
+    }]  # fmt: skip
+    assert "Pw-" not in out and "secret-key-material" not in out
+    assert credentials("--json", "--show-password") == 2
+    assert "--json prints no passwords" in one_line_error(capsys)

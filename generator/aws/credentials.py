@@ -80,6 +80,12 @@ def write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (mode 0600), atomically."""
     if path.is_dir():
         raise CommandError(f"--csv {path} is a folder; name a file in it")
+    if path.exists() and not path.is_file():
+        # a FIFO, device or socket would be replaced by a file of passwords
+        raise CommandError(
+            f"--csv {path} is not a regular file; name a new or regular file, or - "
+            "for standard output"
+        )
     if not path.parent.is_dir():
         raise CommandError(f"--csv {path}: folder {path.parent} does not exist")
     try:
@@ -95,3 +101,16 @@ def write_private(path: Path, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
+
+
+def public_view(rows: Sequence[Credentials]) -> list[dict[str, str]]:
+    """What `credentials --json` prints: who signs in where, and the access key ID;
+    never a password or secret key."""
+    return [
+        {
+            "UserName": r.user,
+            "ConsoleSignInUrl": r.url,
+            **({"AccessKeyId": r.access_key_id} if r.access_key_id else {}),
+        }
+        for r in rows
+    ]
