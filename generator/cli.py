@@ -344,7 +344,9 @@ def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
         return EXIT_OK
     if args.csv:
         credentials.write_private(Path(args.csv), credentials.credentials_csv(rows))
-        print(f"wrote {args.csv} (mode 0600) with {len(rows)} users")
+        from generator.aws.session import count
+
+        print(f"wrote {args.csv} (mode 0600) with {count(len(rows), 'user')}")
         return EXIT_OK
     for row in rows:
         password = row.password if args.show_password else "(hidden: --show-password)"

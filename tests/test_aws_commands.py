@@ -384,7 +384,7 @@ def test_quiet_waits_show_progress() -> None:
                         sleep=sleep, clock=lambda: now[0])  # fmt: skip
     assert follower.follow(set(), 5) == (1, "UPDATE_IN_PROGRESS")
     lines = out.getvalue().splitlines()
-    assert "... UPDATE_IN_PROGRESS after 1m00s (0/5 resources done)" in lines
+    assert "... UPDATE_IN_PROGRESS after 1m00s (0 of 5 resources done)" in lines
     assert lines[-1].startswith("Stopped waiting after 3m00s")
 
 
@@ -422,7 +422,8 @@ def test_unreachable_endpoint_says_which(
 
 
 def test_no_credentials_says_how_to_provide_them(no_credentials: None, capsys) -> None:
-    assert run("status", "--stack-name", "emrs") == 1
+    # every missing setting (credentials, profile, region) exits 2
+    assert run("status", "--stack-name", "emrs") == 2
     line = one_line_error(capsys)
     assert "no usable AWS credentials" in line and "aws configure" in line
     assert run("status", "--stack-name", "emrs", "--profile", "nobody") == 2
@@ -445,6 +446,8 @@ def test_explain_covers_every_botocore_error() -> None:
     other = aws.explain(bce.ReadTimeoutError(endpoint_url="https://x"))
     assert str(other).startswith("AWS call failed in eu-west-1 for stack emrs: ")
     assert aws.explain(bce.NoRegionError()).code == 2
+    assert aws.explain(bce.NoCredentialsError()).code == 2
+    assert aws.explain(bce.SSOTokenLoadError(error_msg="expired")).code == 2
 
 
 # --- parameters: every declared constraint, before any AWS call ---------------------

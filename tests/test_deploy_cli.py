@@ -69,7 +69,7 @@ def test_create_update_and_no_change(aws, small: Path, capsys) -> None:
     assert run(*deploy_args(small, "--parameter", "Suffix=abc")) == 0
     out = capsys.readouterr().out
     assert "create emrs with change set" in out
-    assert "add     Bucket    AWS::S3::Bucket  -" in out and "1 changes: 1 add" in out
+    assert "add     Bucket    AWS::S3::Bucket  -" in out and "1 change: 1 add" in out
     assert "Stack emrs: CREATE_COMPLETE" in out
     assert boto3.client("s3").head_bucket(Bucket="emrs-test-abc")
 

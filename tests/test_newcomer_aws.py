@@ -110,8 +110,11 @@ def test_a_proxy_page_instead_of_a_reply_is_one_line(
 
 def refuse_execute(**_kwargs: Any) -> tuple[AWSResponse, dict]:
     """ExecuteChangeSet refused, at before-call: nothing reaches moto."""
-    error = {"Code": "InsufficientCapabilities", "Type": "Sender",
-             "Message": "Requires capabilities : [CAPABILITY_AUTO_EXPAND]"}
+    error = {
+        "Code": "InsufficientCapabilities",
+        "Type": "Sender",
+        "Message": "Requires capabilities : [CAPABILITY_AUTO_EXPAND]",
+    }
     parsed = {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
     return AWSResponse("", 400, {}, Raw(b"")), parsed  # fmt: skip
 
@@ -448,3 +451,41 @@ def test_credentials_json_holds_no_secret(with_credentials: None, capsys) -> Non
     assert "Pw-" not in out and "secret-key-material" not in out
     assert credentials("--json", "--show-password") == 2
     assert "--json prints no passwords" in one_line_error(capsys)
+
+
+# 18. words: plurals, times to the second ------------------------------------------
+
+
+def test_counts_agree_with_their_nouns() -> None:
+    from generator.aws.session import count
+
+    assert count(1, "resource") == "1 resource"
+    assert count(0, "resource") == "0 resources"
+    assert count(1234, "object version") == "1,234 object versions"
+    assert count(1, "version", "versions and delete markers") == "1 version"
+    assert count(2, "version", "versions and delete markers") == (
+        "2 versions and delete markers"
+    )
+
+
+def test_status_gives_times_in_utc_to_the_second(
+    mocked_aws: None, template: str, capsys
+) -> None:
+    import json
+
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="emrs", TemplateBody=SMALL
+    )
+    assert run("status", "--stack-name", "emrs", "--region", "us-east-1",
+               "--json") == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", report["LastUpdated"])
+
+
+def test_a_one_change_plan_says_one_change(
+    mocked_aws: None, template: str, capsys
+) -> None:
+    assert run("plan", "--stack-name", "emrs", "--template", template,
+               "--poll-seconds", "0", "--region", "us-east-1") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    assert "1 change: 1 add" in out and "1 changes" not in out

@@ -246,7 +246,7 @@ def test_destroy_stops_the_application_cleans_up_and_keeps_the_bucket(
     lines = out.splitlines()
     assert lines[0] == "Destroy stack emrs: deletes 3 resources."
     assert f"  keeps AWS::S3::Bucket {BUCKET} (2 object versions, 3 bytes, " \
-           "1 delete markers)" in lines  # fmt: skip
+           "1 delete marker)" in lines  # fmt: skip
     assert f"Stopping application {environment['app']} (STARTED); running " \
            "sessions end." in lines  # fmt: skip
     assert f"Deleted detached network interface {environment['eni']}." in lines
@@ -407,7 +407,7 @@ def test_emptying_a_bucket_reports_refused_objects() -> None:
         delete_objects=[{"Errors": [{"Key": "k", "Code": "AccessDenied",
                                      "Message": "Access Denied"}]}],
     )  # fmt: skip
-    with pytest.raises(CommandError, match="1 objects refused, first k: AccessDenied"):
+    with pytest.raises(CommandError, match="1 object refused, first k: AccessDenied"):
         destroy_module.empty_bucket(s3, "b")
     [deleted] = s3.script.called("delete_objects")
     assert deleted["Delete"] == {"Objects": [{"Key": "k", "VersionId": "1"}],

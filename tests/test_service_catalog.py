@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 import json
 from pathlib import Path
 
@@ -170,9 +169,8 @@ def test_publish_uploads_a_versioned_tagged_template(aws, capsys) -> None:
                      "--region", "eu-west-1"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
-    built_text = (
-        Path(__file__).resolve().parents[1] / "build" / "emr-serverless-interactive.yaml"
-    ).read_text()
+    root = Path(__file__).resolve().parents[1]
+    built_text = (root / "build" / "emr-serverless-interactive.yaml").read_text()
     digest = hashlib.sha256(built_text.encode()).hexdigest()[:16]
     key = f"team/x/{__version__}/{digest}/emr-serverless-interactive.yaml"
     url = f"https://catalog.s3.eu-west-1.amazonaws.com/{key}"

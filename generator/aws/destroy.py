@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, count
 from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
@@ -45,8 +45,8 @@ class BucketSize:
 
     def __str__(self) -> str:
         return (
-            f"{self.versions:,} object versions, {self.bytes:,} bytes, "
-            f"{self.delete_markers:,} delete markers"
+            f"{count(self.versions, 'object version')}, {count(self.bytes, 'byte')}, "
+            f"{count(self.delete_markers, 'delete marker')}"
         )
 
 
@@ -83,9 +83,13 @@ def recreate_command(
     environment template is over 51,200 bytes, so deploy needs a template bucket:
     the one given, or a shell parameter that stops the command with a message until
     it is set (so the line runs as printed, or says what it needs)."""
-    bucket = shlex.quote(template_bucket) if template_bucket else (
-        '"${TEMPLATE_BUCKET:?set TEMPLATE_BUCKET to an S3 bucket of yours in the '
-        'stack\'s region}"'
+    bucket = (
+        shlex.quote(template_bucket)
+        if template_bucket
+        else (
+            '"${TEMPLATE_BUCKET:?set TEMPLATE_BUCKET to an S3 bucket of yours in the '
+            "stack's region}\""
+        )
     )
     parts = [f"{deploy} --adopt-retained --template-bucket {bucket}"]
     for item in stack.get("Parameters", []):
@@ -122,7 +126,8 @@ def empty_bucket(s3: Any, bucket: str) -> int:
             if errors:
                 first = errors[0]
                 raise CommandError(
-                    f"cannot empty bucket {bucket}: {len(errors)} objects refused, "
+                    f"cannot empty bucket {bucket}: "
+                    f"{count(len(errors), 'object')} refused, "
                     f"first {first.get('Key')}: {first.get('Code')}: "
                     f"{first.get('Message')}"
                 )
@@ -278,7 +283,8 @@ class Destroy:
         in_use = remove_detached_interfaces(self.aws.client("ec2"), groups, self.say)
         if in_use:
             self.say(
-                f"{len(in_use)} network interfaces in the stack's security groups are "
+                f"{count(len(in_use), 'network interface')} in the stack's security "
+                f"groups {'is' if len(in_use) == 1 else 'are'} "
                 f"still in use ({', '.join(in_use)}); the delete waits for EMR to "
                 "release them"
             )
@@ -290,8 +296,9 @@ class Destroy:
             removed = empty_bucket(self.aws.client("s3"), bucket.physical_id)
             self.aws.client("s3").delete_bucket(Bucket=bucket.physical_id)
             self.say(
-                f"Deleted bucket {bucket.physical_id} and its {removed:,} versions "
-                "and delete markers."
+                f"Deleted bucket {bucket.physical_id} and its "
+                + count(removed, "version", "versions and delete markers")
+                + "."
             )
         still: list[dict[str, str]] = []
         for resource in kept:
@@ -332,15 +339,17 @@ class Destroy:
         sizes: dict[str, BucketSize],
     ) -> None:
         self.say(
-            f"Destroy stack {name}: deletes {len(resources) - len(kept)} resources."
+            f"Destroy stack {name}: deletes "
+            f"{count(len(resources) - len(kept), 'resource')}."
         )
         secrets = [r for r in resources if r.type == "AWS::SecretsManager::Secret"]
         if secrets:
+            save = self.aws.command("credentials", "--csv", "creds.csv")
             self.say(
-                f"  {len(secrets)} secrets are deleted at once, with no recovery "
-                "window (CloudFormation force-deletes secrets); save the credentials "
-                f"first with `{self.aws.command('credentials', '--csv', 'creds.csv')}`"
-                " if you need them"
+                f"  {count(len(secrets), 'secret')} "
+                f"{'is' if len(secrets) == 1 else 'are'} deleted at once, with no "
+                "recovery window (CloudFormation force-deletes secrets); save the "
+                f"credentials first with `{save}` if you need them"
             )
         for resource in resources:
             if resource.type == APPLICATION:

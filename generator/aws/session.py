@@ -8,6 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+# Exit codes: 1 when AWS or the stack failed the command, 2 when the command line or
+# the machine's AWS settings are wrong or missing (no region, profile, credentials
+# or SSO session): what a script needs to tell "fix your setup" from "it failed".
 # Throttling and transient errors are retried by botocore's standard mode (up to
 # MAX_ATTEMPTS calls with exponential backoff, or AWS_MAX_ATTEMPTS when set); the
 # commands never retry on their own.
@@ -25,6 +28,22 @@ class CommandError(Exception):
     def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
         super().__init__(message)
         self.code = code
+
+
+def count(number: int, noun: str, plural: str = "") -> str:
+    """'1 resource', '2 resources', '1,024 object versions'."""
+    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
+
+
+def utc_stamp(value: Any) -> str:
+    """A time AWS gave, in UTC to the second: 2026-11-28T09:00:00Z."""
+    from datetime import UTC, datetime
+
+    if not isinstance(value, datetime):
+        return str(value or "")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def usage(message: str) -> CommandError:
@@ -172,10 +191,13 @@ class Aws:
             )
         if isinstance(error, bce.NoCredentialsError | bce.PartialCredentialsError):
             return CommandError(
-                f"no usable AWS credentials ({error}); {CREDENTIALS_HELP}"
+                f"no usable AWS credentials ({error}); {CREDENTIALS_HELP}",
+                EXIT_USAGE,
             )
         if isinstance(error, bce.TokenRetrievalError | bce.SSOTokenLoadError):
-            return CommandError(f"{error}; run `aws sso login` and try again")
+            return CommandError(
+                f"{error}; run `aws sso login` and try again", EXIT_USAGE
+            )
         if isinstance(error, bce.EndpointConnectionError):
             url = getattr(error, "kwargs", {}).get("endpoint_url", "the AWS endpoint")
             return CommandError(

@@ -12,7 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, stack_is_missing
+from generator.aws.session import (
+    EXIT_USAGE,
+    Aws,
+    CommandError,
+    count,
+    stack_is_missing,
+)
 from generator.limits import MAX_BODY_BYTES
 from generator.render import ENVIRONMENT_YAML
 
@@ -211,7 +217,7 @@ def format_changes(rows: Iterable[Change], paths: bool = False) -> str:
     for row in rows:
         counts[row.verb] = counts.get(row.verb, 0) + 1
     summary = ", ".join(f"{n} {verb}" for verb, n in counts.items())
-    lines.append(f"{len(rows)} changes: {summary}" if rows else "0 changes")
+    lines.append(f"{count(len(rows), 'change')}: {summary}" if rows else "0 changes")
     return "\n".join(line.rstrip() for line in lines)
 
 
@@ -340,7 +346,8 @@ class Follower:
                 last_news = self.clock()
                 self.say(
                     f"... {status} after {_elapsed(waited)} "
-                    f"({min(len(done), expected)}/{expected} resources done)"
+                    f"({min(len(done), expected)} of "
+                    f"{count(expected, 'resource')} done)"
                 )
             self.sleep(self.poll_seconds)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.aws.session import Aws
+from generator.aws.session import Aws, utc_stamp
 from generator.aws.stack import existing_stack
 
 
@@ -19,7 +19,7 @@ def last_failure(cfn: Any, name: str) -> dict[str, str] | None:
                 "LogicalResourceId": event["LogicalResourceId"],
                 "ResourceStatus": event["ResourceStatus"],
                 "Reason": reason,
-                "Timestamp": str(event.get("Timestamp", "")),
+                "Timestamp": utc_stamp(event.get("Timestamp")),
             }
     return None
 
@@ -33,7 +33,7 @@ def stack_report(aws: Aws) -> dict[str, Any]:
         "StackName": stack["StackName"],
         "Status": stack["StackStatus"],
         "StatusReason": stack.get("StackStatusReason", ""),
-        "LastUpdated": str(stack.get("LastUpdatedTime") or stack["CreationTime"]),
+        "LastUpdated": utc_stamp(stack.get("LastUpdatedTime") or stack["CreationTime"]),
         "TerminationProtection": bool(stack.get("EnableTerminationProtection")),
         "Parameters": {
             p["ParameterKey"]: p.get("ParameterValue", "")
