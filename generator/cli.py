@@ -229,6 +229,14 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
 
     if args.timeout is not None and args.timeout <= 0:
         raise CommandError("--timeout takes a number of minutes above 0", EXIT_USAGE)
+    if args.outputs_file and args.no_wait:
+        raise CommandError(
+            "--outputs-file needs the deploy to finish; drop --no-wait", EXIT_USAGE
+        )
+    if args.json and not args.yes:
+        raise CommandError(
+            "--json needs --yes: a script cannot answer the question", EXIT_USAGE
+        )
     if args.change_set:
         check_stack_name(args.stack_name)
         if args.parameter or args.parameters_file or args.tags or args.role_arn:
@@ -250,16 +258,39 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
     deployment.poll_seconds = args.poll_seconds
     deployment.confirm = _confirmer(args)
     deployment.adopt_retained = args.adopt_retained
+    if args.json:
+        deployment.out = sys.stderr  # the lines for people; the report on stdout
     if args.change_set:
-        return deployment.run_reviewed(args.change_set)
-    return deployment.run()
+        code = deployment.run_reviewed(args.change_set)
+    else:
+        code = deployment.run()
+    if args.json:
+        import json
+
+        report = {"StackName": args.stack_name, **deployment.result}
+        print(json.dumps(report, indent=2, default=str))
+    if args.outputs_file and code == EXIT_OK:
+        import json
+
+        from generator.aws.session import write_file
+
+        outputs = deployment.result.get("Outputs", {})
+        text = json.dumps({args.stack_name: outputs}, indent=2) + "\n"
+        write_file(Path(args.outputs_file), text, 0o644, "--outputs-file")
+    return code
 
 
 def cmd_plan(args: argparse.Namespace, aws: Aws) -> int:
     """Create a change set and print it without executing it."""
     from generator.aws.plan import plan
 
-    return plan(_deployment(args, aws), args.include_property_values, args.json)
+    code = plan(
+        _deployment(args, aws),
+        args.include_property_values,
+        args.json,
+        detailed=args.detailed_exitcode,
+    )
+    return code
 
 
 def cmd_destroy(args: argparse.Namespace, aws: Aws) -> int:
@@ -598,6 +629,18 @@ def _deploy_options(dep: argparse.ArgumentParser) -> None:
         "stack of this environment kept",
     )
     dep.add_argument("--yes", action="store_true", help="execute without asking")
+    dep.add_argument(
+        "--outputs-file",
+        metavar="FILE",
+        help='write the stack\'s outputs as JSON ({"STACK": {"KEY": "VALUE"}}) once '
+        "the deploy succeeds",
+    )
+    dep.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON report on standard output (with --yes; progress goes to "
+        "standard error)",
+    )
 
 
 def _json_option(command: argparse.ArgumentParser) -> None:
@@ -611,6 +654,12 @@ def _plan_options(plan: argparse.ArgumentParser) -> None:
         "--include-property-values",
         action="store_true",
         help="ask CloudFormation for the old and new property values",
+    )
+    plan.add_argument(
+        "--detailed-exitcode",
+        action="store_true",
+        help="exit 0 when nothing would change, 2 when something would, 1 on any "
+        "error (bad input included)",
     )
     _json_option(plan)
 
@@ -830,7 +879,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
     if argv is None:
         argv = sys.argv[1:]
-    args = parser(only=_named_command(argv)).parse_args(argv)
+    try:
+        args = parser(only=_named_command(argv)).parse_args(argv)
+    except SystemExit as stop:  # argparse's usage error exits 2, "changes" there
+        if stop.code == EXIT_USAGE and "--detailed-exitcode" in argv:
+            return EXIT_FAILED
+        raise
     aws: Aws | None = None
     try:
         if not args.uses_aws:
@@ -842,6 +896,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args, aws))
     except CommandError as exc:
         print(f"emrs-env {args.command}: error: {exc}", file=sys.stderr)
+        if getattr(args, "detailed_exitcode", False):
+            return EXIT_FAILED  # 2 means "changes" there
         return exc.code
     except KeyboardInterrupt:
         ongoing = f"; {aws.ongoing}" if aws is not None and aws.ongoing else ""

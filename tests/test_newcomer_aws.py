@@ -489,3 +489,85 @@ def test_a_one_change_plan_says_one_change(
                "--poll-seconds", "0", "--region", "us-east-1") == 0  # fmt: skip
     out = capsys.readouterr().out
     assert "1 change: 1 add" in out and "1 changes" not in out
+
+
+# machine output, as cdk and terraform users expect --------------------------------
+
+
+def test_deploy_json_and_outputs_file(
+    mocked_aws: None, template: str, tmp_path: Path, capsys
+) -> None:
+    import json
+
+    # moto gives outputs to stacks made by create_stack (not by a CREATE change
+    # set), so the stack exists first and the deploy is an update
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    cfn.create_stack(StackName="emrs", TemplateBody=SMALL)
+    outputs = tmp_path / "outputs.json"
+    deploy = ("deploy", "--stack-name", "emrs", "--template", template, "--yes",
+              "--json", "--outputs-file", str(outputs), "--poll-seconds", "0",
+              "--region", "us-east-1")  # fmt: skip
+    assert run(*deploy, "--parameter", "Name=b") == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["StackName"] == "emrs" and report["Action"] == "UPDATE"
+    assert report["Executed"] is True and report["Status"] == "UPDATE_COMPLETE"
+    assert report["ChangeSetName"].startswith("emrs-env-")
+    topic = report["Outputs"]["TopicArn"]
+    assert topic.startswith("arn:aws:sns:us-east-1:")
+    assert "Stack emrs: UPDATE_COMPLETE" in captured.err, "progress on stderr"
+    assert json.loads(outputs.read_text()) == {"emrs": {"TopicArn": topic}}
+
+    # no changes: still a report and the outputs
+    outputs.unlink()
+    assert run(*deploy) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert again["Action"] is None and again["Executed"] is False
+    assert again["Status"] == "UPDATE_COMPLETE"
+    assert json.loads(outputs.read_text()) == {"emrs": {"TopicArn": topic}}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--json"], "--json needs --yes"),
+        (["--yes", "--no-wait", "--outputs-file", "o.json"], "drop --no-wait"),
+        (["--yes", "--outputs-file", "/dev/null"], "is not a regular file"),
+    ],
+)
+def test_deploy_machine_output_refusals(
+    mocked_aws: None, template: str, capsys, extra: list[str], message: str
+) -> None:
+    code = run("deploy", "--stack-name", "emrs", "--template", template,
+               "--poll-seconds", "0", "--region", "us-east-1", *extra)  # fmt: skip
+    assert code in (1, 2)
+    assert message in one_line_error(capsys)
+
+
+def test_plan_detailed_exitcode_tells_changes_from_none_and_errors(
+    mocked_aws: None, template: str, capsys
+) -> None:
+    plan = (
+        "plan",
+        "--stack-name",
+        "emrs",
+        "--template",
+        template,
+        "--poll-seconds",
+        "0",
+        "--region",
+        "us-east-1",
+        "--detailed-exitcode",
+    )
+    assert run(*plan) == 2, "a new stack: changes"
+    name = capsys.readouterr().out.split("--change-set ", 1)[1].split()[0]
+    assert run("deploy", "--stack-name", "emrs", "--change-set", name, "--yes",
+               "--poll-seconds", "0", "--region", "us-east-1") == 0  # fmt: skip
+    capsys.readouterr()
+    assert run(*plan) == 0, "nothing to change"
+    assert "No changes" in capsys.readouterr().out
+    assert run(*plan, "--json") == 0
+    assert run(*plan, "--parameter", "Nope=1") == 1, "bad input is an error: 1"
+    assert run(*plan, "--no-such-option") == 1
+    capsys.readouterr()
+    assert run(*plan[:-1], "--parameter", "Nope=1") == 2, "without it: usage, 2"

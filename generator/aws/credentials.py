@@ -6,13 +6,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.aws.session import Aws, CommandError
+from generator.aws.session import Aws, CommandError, write_file
 from generator.aws.stack import existing_stack
 
 CSV_COLUMNS = ["User name", "Password", "Console sign-in URL"]
@@ -78,29 +76,7 @@ def credentials_csv(rows: Sequence[Credentials]) -> str:
 
 def write_private(path: Path, text: str) -> None:
     """Write a file only its owner can read (mode 0600), atomically."""
-    if path.is_dir():
-        raise CommandError(f"--csv {path} is a folder; name a file in it")
-    if path.exists() and not path.is_file():
-        # a FIFO, device or socket would be replaced by a file of passwords
-        raise CommandError(
-            f"--csv {path} is not a regular file; name a new or regular file, or - "
-            "for standard output"
-        )
-    if not path.parent.is_dir():
-        raise CommandError(f"--csv {path}: folder {path.parent} does not exist")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
+    write_file(path, text, 0o600, "--csv")
 
 
 def public_view(rows: Sequence[Credentials]) -> list[dict[str, str]]:

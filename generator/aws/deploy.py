@@ -86,6 +86,9 @@ class Deployment:
     confirm: Callable[[str], bool] | None = None
     sleep: Callable[[float], None] = time.sleep
     adopt_retained: bool = False
+    # What happened, for --json and --outputs-file: Action, ChangeSetName,
+    # Executed, Status and Outputs, as far as the run got.
+    result: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -174,6 +177,13 @@ class Deployment:
         if prepared is None:
             self.save_protection(cfn)
             self.say(f"No changes: stack {self.name} is up to date.")
+            current = describe_stack(cfn, self.name) or {}
+            self.result.update(
+                Action=None,
+                Executed=False,
+                Status=current.get("StackStatus"),
+                Outputs=outputs_of(current),
+            )
             return 0
         self.say(
             f"{prepared.kind.lower()} {self.name} with change set {prepared.name}:"
@@ -280,6 +290,9 @@ class Deployment:
         self, cfn: Any, prepared: Prepared, keep_declined: bool = False
     ) -> int:
         """Show the change set, ask, then execute and follow it."""
+        self.result.update(
+            Action=prepared.kind, ChangeSetName=prepared.name, Executed=False
+        )
         self.say(format_changes(change_rows(prepared.change_set)))
         for warning in warnings(change_rows(prepared.change_set)):
             self.say(f"warning: {warning}")
@@ -339,17 +352,19 @@ class Deployment:
         except ClientError as error:
             raise self._not_executed(cfn, change_set, error, first, keep) from error
         self.aws.started(f"the {'creation' if first else 'update'} of {self.name}")
+        self.result["Executed"] = True
         if not self.wait and outputs:
             # Termination protection applies to a stack in any state, so it is
             # turned on now rather than never ("UpdateTerminationProtection").
             self.save_protection(cfn)
             self.say(f"Started; follow it with `{self.aws.command('status')}`.")
             return 0
-        code, _status = follower.follow(before, expected)
+        code, status = follower.follow(before, expected)
         self.aws.ongoing = ""
+        self.result["Status"] = status
         if code == 0 and outputs:
             self.save_protection(cfn)
-            print_outputs(cfn, self.name, self.say)
+            self.result["Outputs"] = print_outputs(cfn, self.name, self.say)
         return code
 
     def _not_executed(
@@ -387,11 +402,17 @@ class Deployment:
                 cfn.delete_stack(StackName=self.name)
 
 
-def print_outputs(cfn: Any, name: str, say: Callable[[str], None]) -> None:
-    """The stack's outputs, one per line, sorted by key."""
-    stack = describe_stack(cfn, name) or {}
-    outputs = sorted(stack.get("Outputs", []), key=lambda o: o["OutputKey"])
+def outputs_of(stack: dict[str, Any]) -> dict[str, str]:
+    """The stack's outputs as a dict, sorted by key."""
+    listed = sorted(stack.get("Outputs", []), key=lambda o: o["OutputKey"])
+    return {o["OutputKey"]: o["OutputValue"] for o in listed}
+
+
+def print_outputs(cfn: Any, name: str, say: Callable[[str], None]) -> dict[str, str]:
+    """Say the stack's outputs, one per line, sorted by key; return them."""
+    outputs = outputs_of(describe_stack(cfn, name) or {})
     if outputs:
         say("Outputs:")
-    for output in outputs:
-        say(f"  {output['OutputKey']}: {output['OutputValue']}")
+    for key, value in outputs.items():
+        say(f"  {key}: {value}")
+    return outputs

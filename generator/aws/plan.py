@@ -9,16 +9,21 @@ from typing import Any
 from generator.aws.deploy import Deployment
 from generator.aws.stack import change_rows, format_changes, warnings
 
+# --detailed-exitcode, as terraform plan has it: 2 when the plan changes something.
+EXIT_CHANGES = 2
 
-def plan(deployment: Deployment, include_values: bool, as_json: bool) -> int:
-    """Create the change set without executing it; print it and how to apply it."""
+
+def plan(
+    deployment: Deployment, include_values: bool, as_json: bool, detailed: bool = False
+) -> int:
+    """Create the change set without executing it; print it and how to apply it.
+    Exit 0; with `detailed`, 2 when there are changes."""
     prepared = deployment.prepare(include_values=include_values)
     name = deployment.name
     rows = change_rows(prepared.change_set) if prepared else []
     found = warnings(rows)
     apply = (
-        f"emrs-env deploy --stack-name {name} --region {deployment.aws.region} "
-        f"--change-set {prepared.name}"
+        deployment.aws.command("deploy", "--change-set", prepared.name)
         if prepared
         else ""
     )
@@ -32,7 +37,7 @@ def plan(deployment: Deployment, include_values: bool, as_json: bool) -> int:
             "Apply": apply or None,
         }
         deployment.say(json.dumps(report, indent=2))
-        return 0
+        return EXIT_CHANGES if detailed and prepared else 0
     if prepared is None:
         deployment.say(f"No changes: stack {name} is up to date.")
         return 0
@@ -48,4 +53,4 @@ def plan(deployment: Deployment, include_values: bool, as_json: bool) -> int:
             f"(Until then stack {name} waits in REVIEW_IN_PROGRESS; deleting it "
             "discards the plan.)"
         )
-    return 0
+    return EXIT_CHANGES if detailed else 0

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # Exit codes: 1 when AWS or the stack failed the command, 2 when the command line or
@@ -44,6 +45,36 @@ def utc_stamp(value: Any) -> str:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def write_file(path: Path, text: str, mode: int, option: str) -> None:
+    """Write a regular file atomically (a temporary file beside it, then a
+    rename), with the mode given; `option` names the flag in errors. A folder, a
+    FIFO or a device at the path is refused, never replaced."""
+    import tempfile
+
+    if path.is_dir():
+        raise CommandError(f"{option} {path} is a folder; name a file in it")
+    if path.exists() and not path.is_file():
+        raise CommandError(
+            f"{option} {path} is not a regular file; name a new or regular file"
+            + (", or - for standard output" if option == "--csv" else "")
+        )
+    if not path.parent.is_dir():
+        raise CommandError(f"{option} {path}: folder {path.parent} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc
 
 
 def usage(message: str) -> CommandError:
