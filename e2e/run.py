@@ -3,7 +3,17 @@ with IAM Access Analyzer (cfn-policy-validator) and destroy it.
 
 Without AWS credentials it says so and exits 0 without any AWS call: the
 credential lookup runs with the instance metadata service disabled, so it reads
-only the environment and the local AWS config files.
+only the environment and the local AWS config files. An empty AWS_PROFILE
+(`AWS_PROFILE= make e2e`) counts as unset; a profile missing from the config
+files is one line and exit 2.
+
+Each variant keeps its stack name from run to run, and deploys with
+--adopt-retained: destroy keeps the notebook bucket (and the key of the key
+variant), so the next run takes them over instead of failing on a bucket that
+exists. A name per run would leave one more bucket and key behind each run, and
+deleting them would delete data without asking; adoption keeps at most one of
+each per variant, deletes nothing, and refuses a bucket that is not this
+environment's or that a stack still owns (generator/aws/adopt.py).
 """
 
 from __future__ import annotations
@@ -20,12 +30,27 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-def have_credentials() -> bool:
-    """Whether credentials are configured locally (no network call)."""
+PROFILE_VARIABLES = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+SKIPPED = "nothing deployed (skipped)"
+
+
+def missing_credentials() -> str | None:
+    """What is missing for AWS credentials, None when some are configured
+    locally (no network call). An empty profile variable is removed, for the
+    commands this script runs too, as botocore would look for a profile ''.
+    A profile that the config files lack raises botocore's ProfileNotFound."""
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    emptied = [
+        v for v in PROFILE_VARIABLES if v in os.environ and not os.environ[v].strip()
+    ]
+    for variable in emptied:
+        del os.environ[variable]
     import botocore.session
 
-    return botocore.session.get_session().get_credentials() is not None
+    if botocore.session.get_session().get_credentials() is not None:
+        return None
+    empty = f" ({' and '.join(emptied)} set but empty)" if emptied else ""
+    return f"no AWS credentials configured{empty}"
 
 
 def variants() -> dict[str, dict[str, str]]:
@@ -40,8 +65,18 @@ def run(*args: str) -> None:
 
 
 def main() -> int:
-    if not have_credentials():
-        print("make e2e: no AWS credentials configured; nothing deployed (skipped)")
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        missing = missing_credentials()
+    except ProfileNotFound as exc:
+        print(
+            f"make e2e: AWS profile {exc.kwargs.get('profile')!r} is not in the AWS "
+            "config files; name one that is, or unset the variable"
+        )
+        return 2
+    if missing:
+        print(f"make e2e: {missing}; {SKIPPED}")
         return 0
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     bucket = os.environ.get("TEMPLATE_BUCKET")
@@ -87,6 +122,7 @@ def main() -> int:
                 "--template-bucket",
                 bucket,
                 "--yes",
+                "--adopt-retained",  # what the previous run's destroy kept
                 *values,
             )
             run(emrs, "verify", "--stack-name", stack, "--region", region)

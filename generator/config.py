@@ -62,6 +62,7 @@ def validate(options: Options) -> None:
         raise ConfigError("developers", "must be a non-empty list of IAM user names")
     seen: dict[str, str] = {options.admin_user.lower(): "admin_user"}
     ids: dict[str, str] = {}
+    made_by: dict[str, str] = {}  # logical ID -> the developer whose resource it is
     for i, name in enumerate(developers):
         where = f"developers[{i}]"
         _check_user_name(where, name)
@@ -78,6 +79,26 @@ def validate(options: Options) -> None:
                 "choose names that differ in letters or digits",
             )
         ids[logical] = where
+        for made in names.user_resource_ids(logical):
+            _check_logical_id(where, name, made, made_by)
+            made_by[made] = f"a resource of {where} ({name!r})"
+
+
+def _check_logical_id(
+    where: str, name: str, logical: str, made_by: dict[str, str]
+) -> None:
+    """Refuse a logical ID of a developer's resources that is already taken."""
+    taken = (
+        "another resource or parameter of the template"
+        if logical in names.FIXED_IDS
+        else made_by.get(logical)
+    )
+    if taken:
+        raise ConfigError(
+            where,
+            f"{name!r} would give a resource the logical ID {logical}, already "
+            f"used by {taken}; choose another name",
+        )
 
 
 ALLOWED_KEYS = tuple(f.name for f in fields(Options))

@@ -196,6 +196,27 @@ def credentials_id(user_logical_id: str) -> str:
     return f"{user_logical_id}Credentials"
 
 
+def user_resource_ids(user_logical_id: str) -> tuple[str, str, str]:
+    """Logical IDs of the resources one user brings: the user, its secret and its
+    credentials."""
+    return (
+        user_logical_id,
+        secret_id(user_logical_id),
+        credentials_id(user_logical_id),
+    )
+
+
+# Logical IDs no user's resources may take: the single resources and the
+# parameters (resources and parameters share one namespace in a template; cfn-lint
+# E3007). tests/test_newcomer_build.py checks this against the built template.
+FIXED_IDS = frozenset(
+    value
+    for holder in (R, P)
+    for key, value in vars(holder).items()
+    if not key.startswith("_") and isinstance(value, str)
+)
+
+
 def stack_arn() -> Sub:
     """ARN of this stack (any stack ID under its name)."""
     return Sub(

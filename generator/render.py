@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -89,17 +90,29 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+# The hidden folder write_all stages a build in, inside the output folder itself:
+# a rename works only within one file system, and the output folder may be a mount
+# point (a container volume), where a folder beside it is on another one (EXDEV).
+STAGING_PREFIX = ".emrs-env-staging-"
+# A staging folder this old belongs to a run that was killed before it could
+# remove its own (a build writes in well under a second); the next build removes it.
+STALE_STAGING_SECONDS = 3600.0
+
+
 def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write every file into a temporary folder beside out_dir, then move each in
-    by rename: a failure while writing (a full disk, say) leaves out_dir as it
-    was, and each file in it is always whole, old or new. Returns the paths."""
+    """Write every file into a hidden staging folder inside out_dir, then move
+    each in by rename: a failure while writing (a full disk, say) leaves out_dir
+    as it was, and each file in it is always whole, old or new. The staging
+    folder is removed whatever happens. Returns the paths."""
     if out_dir.exists() and not out_dir.is_dir():
         raise NotADirectoryError(20, "is a file, not a folder", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out_dir)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir))
     except OSError as exc:  # name the folder asked for, not the staging one
         raise OSError(exc.errno, exc.strerror, str(out_dir)) from exc
+    name = ""
     try:
         for name, text in files.items():
             with open(staging / name, "w", encoding="utf-8", newline="\n") as handle:
@@ -114,6 +127,17 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
         raise OSError(exc.errno, exc.strerror, str(out_dir / name)) from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_stale_staging(out_dir: Path) -> None:
+    """Remove staging folders that killed runs left in out_dir."""
+    for leftover in out_dir.glob(f"{STAGING_PREFIX}*"):
+        try:
+            age = time.time() - leftover.stat().st_mtime
+        except OSError:  # another run removed it meanwhile
+            continue
+        if leftover.is_dir() and age > STALE_STAGING_SECONDS:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 # The YAML format, chosen once for both emitters (libyaml's C emitter when PyYAML

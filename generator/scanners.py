@@ -79,8 +79,21 @@ def cfn_lint(path: Path) -> Report:
     """cfn-lint with informational checks on."""
     from cfnlint.api import ManualArgs, lint
 
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ScannerError(f"cannot read {path}: {exc.strerror}") from exc
+    try:  # newlines read as open() in text mode reads them
+        text = data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except UnicodeDecodeError as exc:  # reported as cfn-lint reports a parse error
+        line = data[: exc.start].count(b"\n") + 1
+        said = (
+            f"E0000 not UTF-8 text: byte 0x{data[exc.start]:02x} cannot be decoded; "
+            f"CloudFormation reads templates as UTF-8 (line {line})"
+        )
+        return Report("cfn-lint", path, [said], "not UTF-8 text")
     matches = lint(
-        path.read_text(encoding="utf-8"),
+        text,
         config=ManualArgs(include_checks=["I"], regions=["us-east-1", "eu-west-1"]),
     )
     findings = [f"{m.rule.id} {m.message[:200]} (line {m.linenumber})" for m in matches]
