@@ -453,27 +453,24 @@ def application_state(emrs, app_id):
 
 def cancel_runs(emrs, app_id):
     """Cancel every job run that keeps the application started; return how many."""
-    cancelled, token = 0, None
-    while True:
-        page = {"nextToken": token} if token else {}
+    pages = emrs.get_paginator("list_job_runs").paginate(
+        applicationId=app_id, states=ACTIVE_RUNS
+    )
+    try:
+        runs = [run["id"] for page in pages for run in page.get("jobRuns", [])]
+    except ClientError as error:  # gone since GetApplication: nothing runs
+        if code_of(error) not in GONE:
+            raise
+        return 0
+    cancelled = 0
+    for run in runs:
         try:
-            listed = call(
-                emrs.list_job_runs, applicationId=app_id, states=ACTIVE_RUNS, **page
-            )
-        except ClientError as error:  # gone since GetApplication: nothing runs
-            if code_of(error) not in GONE:
+            call(emrs.cancel_job_run, applicationId=app_id, jobRunId=run)
+            cancelled += 1
+        except ClientError as error:
+            if code_of(error) not in GONE + ("ValidationException",):
                 raise
-            return cancelled
-        for run in listed.get("jobRuns", []):
-            try:
-                call(emrs.cancel_job_run, applicationId=app_id, jobRunId=run["id"])
-                cancelled += 1
-            except ClientError as error:
-                if code_of(error) not in GONE + ("ValidationException",):
-                    raise
-        token = listed.get("nextToken")
-        if not token:
-            return cancelled
+    return cancelled
 
 
 def stop_and_wait(emrs, app_id, operation):
@@ -600,21 +597,14 @@ def groups_of(event):
 
 def interfaces_in(ec2, groups):
     """(network interface ID, status) of every interface in these groups."""
-    found, token = [], None
-    while True:
-        page = {"NextToken": token} if token else {}
-        listed = call(
-            ec2.describe_network_interfaces,
-            Filters=[{"Name": "group-id", "Values": groups}],
-            **page,
-        )
-        found += [
-            (n["NetworkInterfaceId"], n.get("Status", ""))
-            for n in listed.get("NetworkInterfaces", [])
-        ]
-        token = listed.get("NextToken")
-        if not token:
-            return found
+    pages = ec2.get_paginator("describe_network_interfaces").paginate(
+        Filters=[{"Name": "group-id", "Values": groups}]
+    )
+    return [
+        (n["NetworkInterfaceId"], n.get("Status", ""))
+        for page in pages
+        for n in page.get("NetworkInterfaces", [])
+    ]
 
 
 def clear_interfaces(ec2, groups):
