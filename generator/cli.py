@@ -149,20 +149,13 @@ def _templates(where: str) -> list[Path]:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    """Run cfn-lint, checkov, cfn-guard and parliament on each template."""
-    from generator import scanners
+    """Run cfn-lint, checkov, cfn-guard and parliament over the templates, side by
+    side."""
+    from generator import gates
 
-    reports = []
     try:
-        for path in _templates(args.path):
-            first = scanners.cfn_lint(path)
-            reports.append(first)
-            if first.unparsable:
-                continue  # the other scanners cannot read it either
-            reports.append(scanners.checkov(path)[0])
-            reports.append(scanners.guard(path))
-            reports.append(scanners.parliament(path)[0])
-    except scanners.ScannerError as exc:
+        reports = gates.run(_templates(args.path))
+    except gates.ScannerError as exc:
         raise CommandError(str(exc)) from exc
     for report in reports:
         mark = "ok  " if report.ok else "FAIL"
@@ -375,7 +368,7 @@ def cmd_credentials(args: argparse.Namespace, aws: Aws) -> int:
         return EXIT_OK
     if args.csv:
         credentials.write_private(Path(args.csv), credentials.credentials_csv(rows))
-        from generator.aws.session import count
+        from generator.words import count
 
         print(f"wrote {args.csv} (mode 0600) with {count(len(rows), 'user')}")
         return EXIT_OK

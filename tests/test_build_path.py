@@ -162,9 +162,9 @@ def test_flow_style_yaml_and_short_forms_parse() -> None:
 
 
 def test_a_scanner_given_a_broken_template_says_so(tmp_path) -> None:
-    from generator import scanners
+    from generator import gates
 
     broken = tmp_path / "flow.yaml"
     broken.write_text("{Resources: [\n")
-    with pytest.raises(scanners.ScannerError, match="flow.yaml is not a Cloud"):
-        scanners._load(broken)
+    with pytest.raises(gates.ScannerError, match="flow.yaml is not a Cloud"):
+        gates.load(broken)

@@ -10,8 +10,9 @@ import pytest
 from cfn_flip import to_json
 from policy_sentry.querying.actions import get_action_data
 
-from generator import limits, scanners
+from generator import gates, limits
 from generator import provider_schemas as ps
+from generator.gates import checkov, guard, parliament
 from generator.template import build_template
 from tests.helpers import as_list, clean, render
 
@@ -59,17 +60,32 @@ OPTIONAL_RESOURCE_ONLY = {"elasticmapreduce:CreateEditor"}
 
 @pytest.fixture(scope="module")
 def guard_bundle() -> tuple[Path, Path]:
-    return scanners.guard_bundle()
+    return guard.guard_bundle()
+
+
+@pytest.fixture(scope="module")
+def reports() -> dict[tuple[str, Path], gates.Report]:
+    """Every gate over every built template, as `emrs-env lint build` runs them."""
+    return {(r.scanner, r.path): r for r in gates.run(TEMPLATES)}
+
+
+def test_every_gate_reports_on_every_template(reports: dict) -> None:
+    assert set(reports) == {
+        (tool, path) for tool in gates.scanners() for path in TEMPLATES
+    }
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
-def test_cfn_lint_finds_nothing(path: Path) -> None:
-    assert scanners.cfn_lint(path).findings == []
+def test_cfn_lint_finds_nothing(path: Path, reports: dict) -> None:
+    assert reports["cfn-lint", path].findings == []
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
-def test_checkov_fails_nothing_and_skips_only_what_is_listed(path: Path) -> None:
-    report, skips = scanners.checkov(path)
+def test_checkov_fails_nothing_and_skips_only_what_is_listed(
+    path: Path, reports: dict
+) -> None:
+    report = reports["checkov", path]
+    skips = report.noted
     assert report.findings == []
     assert set(skips) <= ALLOWED_CHECKOV_SKIPS
     data = json.loads(to_json(path.read_text()))
@@ -82,13 +98,13 @@ def test_checkov_fails_nothing_and_skips_only_what_is_listed(path: Path) -> None
 def test_checkov_gate_refuses_an_unreadable_template(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources: [unclosed\n")
-    with pytest.raises(scanners.ScannerError, match="parsed no resources|no report"):
-        scanners.checkov(broken)
+    with pytest.raises(gates.ScannerError, match="parsed no resources|no report"):
+        checkov.scan([broken])
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
-def test_cfn_guard_control_tower_rules_pass(path: Path, guard_bundle) -> None:
-    report = scanners.guard(path)
+def test_cfn_guard_control_tower_rules_pass(path: Path, reports: dict) -> None:
+    report = reports["cfn-guard", path]
     assert report.findings == [], report.detail
 
 
@@ -96,8 +112,8 @@ def test_guard_exclusions_name_real_rule_files(guard_bundle) -> None:
     _binary, rules = guard_bundle
     names = {p.name for p in rules.rglob("*.guard")}
     assert len(names) > 200
-    assert set(scanners.GUARD_EXCLUDED) <= names
-    assert all(len(reason) > 30 for reason in scanners.GUARD_EXCLUDED.values())
+    assert set(guard.GUARD_EXCLUDED) <= names
+    assert all(len(reason) > 30 for reason in guard.GUARD_EXCLUDED.values())
 
 
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])
@@ -112,33 +128,38 @@ def test_guard_catches_a_public_bucket(
     ]
     path = tmp_path / f"public{suffix}"
     path.write_text(json.dumps(data) if suffix == ".json" else to_yaml(data))
-    report = scanners.guard(path)
+    [report] = guard.scan([path])
     assert any("s3" in f for f in report.findings) and report.path == path
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
-def test_parliament_finds_nothing_unexplained(path: Path) -> None:
-    report, ignored = scanners.parliament(path)
+def test_parliament_finds_nothing_unexplained(path: Path, reports: dict) -> None:
+    report = reports["parliament", path]
+    ignored = report.noted
     assert report.findings == [], report.findings
-    listed = set(scanners.PARLIAMENT_IGNORED)
+    listed = set(parliament.PARLIAMENT_IGNORED)
     for key in ignored:
         # Listed with a reason, or an action parliament's database predates.
         assert key in listed or ps.is_iam_action(key[2]) or ps.known_prefix(key[2])
-    assert all(len(r) > 40 for r in scanners.PARLIAMENT_IGNORED.values())
+    assert all(len(r) > 40 for r in parliament.PARLIAMENT_IGNORED.values())
 
 
 def test_parliament_reads_the_policies_that_exist() -> None:
-    environment, _ = scanners.parliament(BUILD / "emr-serverless-interactive.json")
+    environment, imported = parliament.scan(
+        [
+            BUILD / "emr-serverless-interactive.json",
+            BUILD / "emr-serverless-import.yaml",
+        ]
+    )
     assert re.match(r"[1-9][0-9]* policies, 0 findings", environment.detail)
-    imported, _ = scanners.parliament(BUILD / "emr-serverless-import.yaml")
     assert imported.ok and imported.detail == "no identity policies to check"
 
 
-def test_every_parliament_ignore_is_still_needed() -> None:
+def test_every_parliament_ignore_is_still_needed(reports: dict) -> None:
     used = set()
     for path in TEMPLATES:
-        used |= set(scanners.parliament(path)[1])
-    assert set(scanners.PARLIAMENT_IGNORED) <= used
+        used |= set(reports["parliament", path].noted)
+    assert set(parliament.PARLIAMENT_IGNORED) <= used
 
 
 def test_parliament_catches_a_bad_policy(tmp_path: Path) -> None:
@@ -149,7 +170,7 @@ def test_parliament_catches_a_bad_policy(tmp_path: Path) -> None:
     )
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
-    report, _ignored = scanners.parliament(path)
+    [report] = parliament.scan([path])
     assert any("UNKNOWN_ACTION" in f and "RuntimePolicy" in f for f in report.findings)
 
 

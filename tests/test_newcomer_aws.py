@@ -457,7 +457,7 @@ def test_credentials_json_holds_no_secret(with_credentials: None, capsys) -> Non
 
 
 def test_counts_agree_with_their_nouns() -> None:
-    from generator.aws.session import count
+    from generator.words import count
 
     assert count(1, "resource") == "1 resource"
     assert count(0, "resource") == "0 resources"

@@ -156,14 +156,14 @@ def test_lint_of_a_file_it_cannot_read_is_one_line(
 
 
 def test_lint_reads_crlf_templates_as_before(tmp_path: Path) -> None:
-    from generator import scanners
+    from generator.gates import cfn_lint
 
     text = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n  Bad:\n    Type: X\n"
     unix, dos = tmp_path / "unix.yaml", tmp_path / "dos.yaml"
     unix.write_bytes(text.encode())
     dos.write_bytes(text.replace("\n", "\r\n").encode())
-    found = scanners.cfn_lint(unix).findings
-    assert found and scanners.cfn_lint(dos).findings == found
+    found = cfn_lint.scan([unix])[0].findings
+    assert found and cfn_lint.scan([dos])[0].findings == found
 
 
 # 3. Developer names whose logical IDs collide with another resource's.

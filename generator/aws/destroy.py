@@ -18,8 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, count
+from generator.aws.session import EXIT_USAGE, Aws, CommandError
 from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
+from generator.words import count
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
 APPLICATION = "AWS::EMRServerless::Application"

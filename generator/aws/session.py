@@ -31,11 +31,6 @@ class CommandError(Exception):
         self.code = code
 
 
-def count(number: int, noun: str, plural: str = "") -> str:
-    """'1 resource', '2 resources', '1,024 object versions'."""
-    return f"{number:,} {noun if number == 1 else plural or noun + 's'}"
-
-
 def utc_stamp(value: Any) -> str:
     """A time AWS gave, in UTC to the second: 2026-11-28T09:00:00Z."""
     from datetime import UTC, datetime

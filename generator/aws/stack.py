@@ -12,15 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.aws.session import (
-    EXIT_USAGE,
-    Aws,
-    CommandError,
-    count,
-    stack_is_missing,
-)
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, stack_is_missing
 from generator.limits import MAX_BODY_BYTES
 from generator.render import ENVIRONMENT_YAML
+from generator.words import count, table
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 DONE_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
@@ -203,16 +198,13 @@ def format_changes(rows: Iterable[Change], paths: bool = False) -> str:
     rows = list(rows)
     head = ("ACTION", "RESOURCE", "TYPE", "REPLACEMENT")
     cells = [(r.verb, r.logical_id, r.resource_type, _replacement(r)) for r in rows]
-    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(3)]
-    lines = []
-    for row, cell in zip([None, *rows], [head, *cells], strict=True):
-        lines.append(
-            "  ".join(c.ljust(w) for c, w in zip(cell, widths, strict=False))
-            + "  "
-            + cell[3]
-        )
-        if paths and row is not None and row.paths:
-            lines.append(" " * (widths[0] + 2) + "changes: " + ", ".join(row.paths))
+    aligned = table(head, cells)
+    indent = " " * (max(len(c[0]) for c in [head, *cells]) + 2)
+    lines = [aligned[0]]
+    for row, line in zip(rows, aligned[1:], strict=True):
+        lines.append(line)
+        if paths and row.paths:
+            lines.append(indent + "changes: " + ", ".join(row.paths))
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.verb] = counts.get(row.verb, 0) + 1

@@ -1,0 +1,92 @@
+"""The security and validation gates, run side by side over every template.
+
+Each tool runs once over all the templates it is given: cfn-lint in this process,
+checkov and cfn-guard as their own processes, parliament on the resolved identity
+policies. `run()` starts them together, so the wall time is about the slowest tool's
+on this two-core machine (`make bench` reports it as a ratio to cfn-lint alone).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+class ScannerError(RuntimeError):
+    """A scanner could not run or its output could not be read."""
+
+
+@dataclass
+class Report:
+    """What one scanner found in one template; `noted` lists what it passed over
+    with a recorded reason (checkov's skips, parliament's ignored findings)."""
+
+    scanner: str
+    path: Path
+    findings: list[str] = field(default_factory=list)
+    detail: str = ""
+    noted: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the scanner found nothing."""
+        return not self.findings
+
+    @property
+    def unparsable(self) -> bool:
+        """True when cfn-lint could not parse the template (rule E0000)."""
+        return any(f.startswith("E0000 ") for f in self.findings)
+
+
+Scan = Callable[[Sequence[Path]], list[Report]]
+
+
+def scanners() -> dict[str, Scan]:
+    """Each tool's scan, by name, in the order reports are printed."""
+    from generator.gates import cfn_lint, checkov, guard, parliament
+
+    return {
+        "cfn-lint": cfn_lint.scan,
+        "checkov": checkov.scan,
+        "cfn-guard": guard.scan,
+        "parliament": parliament.scan,
+    }
+
+
+def run(paths: Sequence[Path]) -> list[Report]:
+    """Every tool over every template, side by side; reports by template, then
+    tool. A template that does not parse goes to cfn-lint alone, whose E0000
+    report says why."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    parsable = [path for path in paths if _parses(path)]
+    tools = scanners()
+    with ThreadPoolExecutor(max_workers=len(tools)) as pool:
+        futures = [
+            pool.submit(scan, paths if name == "cfn-lint" else parsable)
+            for name, scan in tools.items()
+        ]
+        reports = [report for future in futures for report in future.result()]
+    order = {name: i for i, name in enumerate(tools)}
+    position = {path: i for i, path in enumerate(paths)}
+    return sorted(reports, key=lambda r: (position[r.path], order[r.scanner]))
+
+
+def _parses(path: Path) -> bool:
+    try:
+        load(path)
+    except (ScannerError, OSError):
+        return False
+    return True
+
+
+def load(path: Path) -> dict[str, Any]:
+    """A template as a dict; a ScannerError when it is not one."""
+    from generator.render import TemplateSyntaxError, parse_template
+
+    try:
+        return parse_template(path.read_text(encoding="utf-8"))
+    except (TemplateSyntaxError, UnicodeDecodeError) as exc:
+        raise ScannerError(f"{path} is not a CloudFormation template: {exc}") from exc
