@@ -78,21 +78,12 @@ def _out_folder(args: argparse.Namespace) -> Path:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Write every artifact under the output folder; say what it costs to run."""
-    import gc
-
     from generator.pricing import fixed_summary
 
-    # A build makes some hundred thousand short-lived objects and no garbage
-    # cycles worth collecting; the collector's passes over them cost 5-10% of the
-    # command's time in whole-process timings.
     folder = _out_folder(args)
-    gc.disable()
-    try:
-        files, template = _built(
-            args.config, lambda options: build_artifacts(options, folder)
-        )
-    finally:
-        gc.enable()
+    files, template = _built(
+        args.config, lambda options: build_artifacts(options, folder)
+    )
     code = _write(folder, files)
     print(fixed_summary(template))
     return code

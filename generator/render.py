@@ -8,7 +8,6 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,31 +204,13 @@ def _node(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to YAML")
 
 
-@cache
 def yaml_dumper(prefer_c: bool = True) -> type:
-    """libyaml's C dumper when PyYAML was built with it, else the Python one; both
-    remember how each plain string resolves (the emitter asks twice per string)."""
+    """libyaml's C dumper when PyYAML was built with it, else the Python one."""
     import yaml
 
-    base = yaml.Dumper
     if prefer_c and getattr(yaml, "__with_libyaml__", False):
-        base = yaml.CDumper
-
-    class Dumper(base):  # type: ignore[misc, valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self.resolved: dict[tuple[str, tuple[bool, bool]], str] = {}
-
-        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-            if kind is not ScalarNode:
-                return super().resolve(kind, value, implicit)
-            key = (value, implicit)
-            if key not in self.resolved:
-                self.resolved[key] = super().resolve(kind, value, implicit)
-            return self.resolved[key]
-
-    Dumper.__name__ = f"Remembering{base.__name__}"
-    return Dumper
+        return yaml.CDumper
+    return yaml.Dumper
 
 
 def to_yaml(document: Template | dict[str, Any], prefer_c: bool = True) -> str:
@@ -249,46 +230,8 @@ def to_yaml(document: Template | dict[str, Any], prefer_c: bool = True) -> str:
 
 
 def to_json(template: dict[str, Any]) -> str:
-    """A template dict as indented JSON with a final newline: the bytes of
-    json.dumps(template, indent=1), written without the standard library's
-    pure-Python indenting encoder, in under half its time."""
-    from json.encoder import encode_basestring_ascii as quoted
-
-    out: list[str] = []
-    add = out.append
-
-    def walk(value: Any, pad: str) -> None:
-        kind = type(value)
-        if kind is str:
-            add(quoted(value))
-        elif isinstance(value, dict):
-            if not value:
-                add("{}")
-                return
-            inner = pad + " "
-            lead = "{\n"
-            for key, item in value.items():
-                name = key if isinstance(key, str) else json.dumps(key)
-                add(lead + inner + quoted(name) + ": ")
-                lead = ",\n"
-                walk(item, inner)
-            add("\n" + pad + "}")
-        elif isinstance(value, list | tuple):
-            if not value:
-                add("[]")
-                return
-            inner = pad + " "
-            lead = "[\n"
-            for item in value:
-                add(lead + inner)
-                lead = ",\n"
-                walk(item, inner)
-            add("\n" + pad + "]")
-        else:  # numbers, booleans, None, and str subclasses
-            add(json.dumps(value))
-
-    walk(template, "")
-    return "".join(out) + "\n"
+    """A template dict as JSON indented by one space, with a final newline."""
+    return json.dumps(template, indent=1) + "\n"
 
 
 # What changing each parameter does to a stack that exists (README, "Updating").

@@ -195,13 +195,6 @@ def test_make_help_lists_every_documented_target() -> None:
     assert "e2e" in documented and listed == documented
 
 
-def test_a_build_leaves_the_collector_on(tmp_path: Path) -> None:
-    import gc
-
-    assert cli.main(["build", "--out", str(tmp_path)]) == 0
-    assert gc.isenabled()
-
-
 def test_a_stale_action_table_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
     from generator import service_catalog
 

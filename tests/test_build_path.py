@@ -35,31 +35,6 @@ def test_c_and_python_emitters_write_the_same_bytes() -> None:
     assert render.to_yaml(TEMPLATE) == render.to_yaml(TEMPLATE, prefer_c=False)
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        TEMPLATE,
-        build_portfolio_template(TEMPLATE).to_dict(),
-        {
-            "": {},
-            "empty": [[], {}, ()],
-            "text": ["é ≠ \u2028", 'quote " back \\ slash', "tab\tnew\nline\x00"],
-            "numbers": [0, -1, 2**70, 1.5, 1e300, float("nan"), float("-inf")],
-            "others": [True, False, None, ("a", ["b", {"c": 1}])],
-            1: "int key",
-            2.5: "float key",
-            False: "bool key",
-            None: "null key",
-        },
-    ],
-    ids=["environment", "portfolio", "every kind of value"],
-)
-def test_json_is_what_the_standard_library_writes(data: dict) -> None:
-    assert render.to_json(data) == json.dumps(data, indent=1) + "\n"
-    with pytest.raises(TypeError):
-        render.to_json({"x": object()})
-
-
 def test_format_of_each_kind_of_value() -> None:
     text = render.to_yaml(
         {
