@@ -20,10 +20,6 @@ from typing import Any
 from generator.names import R
 
 ADOPTABLE = (R.BUCKET, R.KEY)
-IMPORT_IDENTIFIERS = {  # ResourceIdentifier of each type (resource type schemas)
-    "AWS::S3::Bucket": "BucketName",
-    "AWS::KMS::Key": "KeyId",
-}
 PSEUDO = re.compile(r"AWS::")
 
 

@@ -10,14 +10,6 @@ from typing import Any
 
 ARCHITECTURE_MD = "ARCHITECTURE.md"
 ARCHITECTURE_SVG = "ARCHITECTURE.svg"
-CONCERNS = [
-    "Storage",
-    "Encryption",
-    "Network",
-    "Identity",
-    "Credentials",
-    "EMR Studio and application",
-]
 # The custom resources that stop the application and clean up after EMR.
 LIFECYCLE_TYPES = (
     "Custom::StopApplicationBefore",

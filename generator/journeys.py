@@ -44,7 +44,6 @@ BOOLEAN_KEYS = frozenset({"aws:SecureTransport"})
 OTHER_BUCKET = "emrs-env-verify-some-other-bucket"
 OTHER_ROLE = "emrs-env-verify-some-other-role"
 WORKSPACE = "e-EMRSENVVERIFY"
-DATABASE = "default"
 
 DOCS = {
     "studio-users": "EMR Management Guide, 'Configure EMR Studio user permissions "

@@ -11,7 +11,6 @@ from generator.limits import LIST_LIMITS_KEY
 from generator.names import CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT, SERVICE_DEFAULT, P
 
 BOOLEAN = ["true", "false"]
-BOOLEAN_HINT = "Choose true or false."
 OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
                       1096, 1827, 2192, 2557, 2922, 3288, 3653]  # fmt: skip

@@ -15,7 +15,7 @@ import shlex
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError
@@ -214,7 +214,6 @@ class Destroy:
     poll_seconds: float = 5.0
     sleep: Callable[[float], None] = time.sleep
     stop_minutes: float = STOP_MINUTES
-    notes: list[str] = field(default_factory=list)
     as_json: bool = False  # the lines go to `out`; a JSON report to stdout
 
     def report(self, **fields: Any) -> None:

@@ -34,11 +34,6 @@ class Report:
         """True when the scanner found nothing."""
         return not self.findings
 
-    @property
-    def unparsable(self) -> bool:
-        """True when cfn-lint could not parse the template (rule E0000)."""
-        return any(f.startswith("E0000 ") for f in self.findings)
-
 
 Scan = Callable[[Sequence[Path]], list[Report]]
 
