@@ -26,7 +26,7 @@ template: install ## Write every artifact under build/ (CONFIG=team.toml: build/
 	$(BIN)/emrs-env build $(if $(CONFIG),--config $(CONFIG),--out build)
 
 actions: install ## Re-derive the launch role's actions from cfn-lint's schemas (after a cfn-lint upgrade)
-	$(BIN)/python -m generator.provider_schemas
+	$(BIN)/python -m generator.template.provisioning
 
 lint: install ## Run ruff, black and the template scanners
 	$(BIN)/ruff check generator custom_resources tests bench e2e

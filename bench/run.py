@@ -27,9 +27,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from generator.config import ConfigError, Options
-from generator.render import to_yaml
-from generator.template import build_template, build_within_limits, max_developers
+from generator.template.composer import (
+    build_template,
+    build_within_limits,
+    max_developers,
+)
+from generator.template.config import ConfigError, Options
+from generator.template.render import to_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 

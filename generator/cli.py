@@ -14,7 +14,7 @@ from generator.aws.session import EXIT_USAGE, CommandError
 if TYPE_CHECKING:
     from generator.aws.deploy import Deployment
     from generator.aws.session import Aws
-    from generator.config import Options
+    from generator.template.config import Options
 
 EXIT_OK, EXIT_FAILED = 0, 1
 ENVIRONMENT_TEMPLATE = "build/emr-serverless-interactive.yaml"
@@ -26,11 +26,11 @@ def build_artifacts(
     """Render every build/ artifact in memory, keyed by file name, with the
     environment template's dict; a picture already in `folder` drawn from the
     same source is kept."""
-    from generator import render
-    from generator.adopt import import_template
-    from generator.diagram import pictures
-    from generator.service_catalog import MissingActions, build_portfolio_template
-    from generator.template import build_within_limits
+    from generator.documents.diagram import pictures
+    from generator.template import render
+    from generator.template.composer import build_within_limits
+    from generator.template.imports import import_template
+    from generator.template.portfolio import MissingActions, build_portfolio_template
 
     _template, as_dict, yaml_text = build_within_limits(options)
     try:
@@ -54,8 +54,8 @@ Made = TypeVar("Made")
 def _built(config_path: str | None, make: Callable[[Options], Made]) -> Made:
     """What make() renders from the config; config errors exit 2, a picture
     that cannot be drawn 1."""
-    from generator import config
-    from generator.diagram import PictureError
+    from generator.documents.diagram import PictureError
+    from generator.template import config
 
     try:
         return make(config.load(config_path))
@@ -78,7 +78,7 @@ def _out_folder(args: argparse.Namespace) -> Path:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Write every artifact under the output folder; say what it costs to run."""
-    from generator.pricing import fixed_summary
+    from generator.documents.pricing import fixed_summary
 
     folder = _out_folder(args)
     files, template = _built(
@@ -91,7 +91,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _write(folder: Path, files: dict[str, str]) -> int:
     """Write the files and say, for each, whether its content changed."""
-    from generator import render
+    from generator.template import render
 
     unchanged = {name for name, text in files.items() if _holds(folder / name, text)}
     try:
@@ -115,8 +115,8 @@ def _holds(path: Path, text: str) -> bool:
 
 def cmd_diagram(args: argparse.Namespace) -> int:
     """Write ARCHITECTURE.md (Mermaid) and ARCHITECTURE.svg (Graphviz)."""
-    from generator.diagram import pictures
-    from generator.template import build_within_limits
+    from generator.documents.diagram import pictures
+    from generator.template.composer import build_within_limits
 
     folder = _out_folder(args)
 
@@ -169,27 +169,27 @@ def _confirmer(args: argparse.Namespace) -> Callable[[str], bool] | None:
 
 
 def _deploy_values(args: argparse.Namespace, template: dict) -> dict[str, str]:
-    from generator.aws import parameters
+    from generator.aws import inputs
 
     values: dict[str, str] = {}
     if args.parameters_file:
-        values |= parameters.read_parameters_file(Path(args.parameters_file))
-    values |= parameters.split_pairs(args.parameter, "--parameter")
-    return parameters.check_parameters(values, template)
+        values |= inputs.read_parameters_file(Path(args.parameters_file))
+    values |= inputs.split_pairs(args.parameter, "--parameter")
+    return inputs.check_parameters(values, template)
 
 
 def _deployment(args: argparse.Namespace, aws: Aws) -> Deployment:
     """A Deployment from deploy's or plan's arguments, all checked before AWS."""
     import re
 
-    from generator.aws import parameters
+    from generator.aws import inputs
     from generator.aws.deploy import Deployment, check_stack_name
     from generator.aws.stack import fits_inline, load_template, too_large
 
     check_stack_name(args.stack_name)
     template = load_template(args.template)
     values = _deploy_values(args, template.body)
-    tags = parameters.parse_tags(args.tags)
+    tags = inputs.parse_tags(args.tags)
     if args.role_arn and not re.fullmatch(
         r"arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]{1,512}", args.role_arn
     ):
@@ -407,7 +407,7 @@ def cmd_publish(args: argparse.Namespace, aws: Aws) -> int:
 
 def cmd_stackset(args: argparse.Namespace, aws: Aws) -> int:
     """Deploy, show or delete the service-managed StackSet of the environment."""
-    from generator.aws import parameters, stackset
+    from generator.aws import inputs, stackset
     from generator.aws.stack import fits_inline, load_template, too_large
 
     stack_set = stackset.StackSet(
@@ -439,7 +439,7 @@ def cmd_stackset(args: argparse.Namespace, aws: Aws) -> int:
         overrides=stackset.check_account_parameters(
             args.account_parameter, template.body
         ),
-        tags=parameters.parse_tags(args.tags),
+        tags=inputs.parse_tags(args.tags),
         failure_tolerance=args.failure_tolerance,
         max_concurrent=args.max_concurrent,
     )
@@ -542,7 +542,7 @@ def _change_options(command: argparse.ArgumentParser) -> None:
         help="a template parameter (repeatable); on update, others keep their "
         "values and new ones take their defaults",
     )
-    from generator.aws.parameters import PARAMETERS_FILE_FORMS
+    from generator.aws.inputs import PARAMETERS_FILE_FORMS
 
     command.add_argument(
         "--parameters-file",

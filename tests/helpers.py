@@ -10,8 +10,8 @@ from typing import Any
 from cloud_radar.cf.unit import Template as RadarTemplate
 from cloud_radar.cf.unit import functions as radar_functions
 
-from generator.config import Options
-from generator.template import build_template
+from generator.template.composer import build_template
+from generator.template.config import Options
 
 ACCOUNT = "5" * 12  # cloud-radar's pseudo account ID
 REGION_AZS = {

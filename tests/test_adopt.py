@@ -16,12 +16,12 @@ import pytest
 from botocore.exceptions import ClientError
 from cfn_flip import to_json
 
-from generator import names
-from generator.adopt import ADOPTABLE, import_template, references
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import TemplateFile
-from generator.names import R
+from generator.template import names
+from generator.template.imports import ADOPTABLE, import_template, references
+from generator.template.names import R
 from tests.scripted import error, scripted
 
 ROOT = Path(__file__).resolve().parents[1]

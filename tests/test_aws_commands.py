@@ -23,7 +23,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from generator import cli
-from generator.aws import parameters
+from generator.aws import inputs
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import Change, Follower, TemplateFile, format_changes
@@ -504,18 +504,18 @@ SPECS: list[tuple[dict, str, str]] = [
 def test_parameter_problem_for_each_constraint(
     spec: dict, value: str, problem: str
 ) -> None:
-    found = parameters.parameter_problem(spec, value, None)
+    found = inputs.parameter_problem(spec, value, None)
     assert (problem in found) if problem else found == ""
     if problem:
         assert found
 
 
 def test_list_limits_and_unknown_names() -> None:
-    assert "at most 5 are allowed" in parameters.parameter_problem(
+    assert "at most 5 are allowed" in inputs.parameter_problem(
         {"Type": "CommaDelimitedList"}, "a,b,c,d,e,f", 5
     )
     with pytest.raises(CommandError, match="unknown parameter 'Nope'"):
-        parameters.check_parameters({"Nope": "1"}, {"Parameters": {"A": {}}})
+        inputs.check_parameters({"Nope": "1"}, {"Parameters": {"A": {}}})
 
 
 def test_too_large_template_without_bucket_is_refused_before_aws(
@@ -536,7 +536,7 @@ def test_too_large_template_without_bucket_is_refused_before_aws(
     ],
 )  # fmt: skip
 def test_parameters_file_forms(tmp_path: Path, text: str, expected: dict) -> None:
-    assert parameters.read_parameters_file(write(tmp_path, "p", text)) == expected
+    assert inputs.read_parameters_file(write(tmp_path, "p", text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -552,7 +552,7 @@ def test_parameters_file_forms(tmp_path: Path, text: str, expected: dict) -> Non
 )
 def test_bad_parameters_files(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(CommandError, match=message) as raised:
-        parameters.read_parameters_file(write(tmp_path, "p", text))
+        inputs.read_parameters_file(write(tmp_path, "p", text))
     assert raised.value.code == 2
 
 
@@ -560,7 +560,7 @@ def test_a_parameters_file_that_is_not_text(tmp_path: Path) -> None:
     binary = tmp_path / "p.bin"
     binary.write_bytes(b"\xff\xfeA=1\n")
     with pytest.raises(CommandError, match="p.bin is not UTF-8 text") as raised:
-        parameters.read_parameters_file(binary)
+        inputs.read_parameters_file(binary)
     assert raised.value.code == 2
 
 
@@ -595,7 +595,7 @@ def test_bad_deploy_options(
 
 def test_too_many_tags(no_aws: None) -> None:
     with pytest.raises(CommandError, match="51 tags; a stack takes at most 50"):
-        parameters.parse_tags([f"k{i}=v" for i in range(51)])
+        inputs.parse_tags([f"k{i}=v" for i in range(51)])
 
 
 # --- files and folders -------------------------------------------------------------
@@ -642,7 +642,7 @@ def test_build_to_an_empty_out_is_refused(capsys) -> None:
 def test_a_failing_build_leaves_the_old_artifacts(
     tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from generator import render
+    from generator.template import render
 
     out = tmp_path / "out"
     assert run("build", "--out", str(out)) == 0

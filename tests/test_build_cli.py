@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from generator import cli
-from generator.config import ConfigError, Options, from_mapping
-from generator.diagram import ARCHITECTURE_SVG
+from generator.documents.diagram import ARCHITECTURE_SVG
+from generator.template.config import ConfigError, Options, from_mapping
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +101,7 @@ def test_options_validate_directly() -> None:
 
 
 def test_failed_write_leaves_the_old_file(tmp_path: Path, monkeypatch) -> None:
-    from generator import render
+    from generator.template import render
 
     target = tmp_path / "f.txt"
     target.write_text("old")
@@ -138,7 +138,7 @@ def test_python_dash_m_and_help() -> None:
 def test_largest_stack_builds_and_one_more_developer_is_refused(
     tmp_path: Path, capsys
 ) -> None:
-    from generator.template import max_developers
+    from generator.template.composer import max_developers
 
     ceiling = max_developers()
     assert 50 <= ceiling < 200
@@ -196,7 +196,7 @@ def test_make_help_lists_every_documented_target() -> None:
 
 
 def test_a_stale_action_table_is_one_line(tmp_path: Path, monkeypatch, capsys) -> None:
-    from generator import service_catalog
+    from generator.template import portfolio as service_catalog
 
     monkeypatch.setattr(service_catalog, "_recorded", lambda: {})
     assert cli.main(["build", "--out", str(tmp_path / "out")]) == 1

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from cfn_tools import load_yaml
 
-from generator import render
-from generator.service_catalog import build_portfolio_template
+from generator.template import render
+from generator.template.portfolio import build_portfolio_template
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()
@@ -72,9 +72,9 @@ def test_format_of_each_kind_of_value() -> None:
 def test_a_count_past_the_resource_quota_is_refused_before_building(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from generator import template
-    from generator.config import ConfigError, Options
-    from generator.limits import MAX_RESOURCES
+    from generator.template import composer as template
+    from generator.template.config import ConfigError, Options
+    from generator.template.limits import MAX_RESOURCES
 
     def never(_options: Options) -> None:
         raise AssertionError("built a template that cannot fit")
@@ -97,8 +97,8 @@ def test_a_count_past_the_resource_quota_is_refused_before_building(
 def test_troposphere_quota_errors_read_as_sentences(
     monkeypatch, raised: str, said: str
 ) -> None:
-    from generator import template
-    from generator.config import ConfigError, Options
+    from generator.template import composer as template
+    from generator.template.config import ConfigError, Options
 
     def full(_options: Options) -> None:
         raise ValueError(raised)

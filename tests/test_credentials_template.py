@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.credentials import HANDLER_SOURCE, RUNTIME, TIMEOUT_SECONDS
+from generator.template.function import HANDLER_SOURCE, RUNTIME, TIMEOUT_SECONDS
 from tests.helpers import ACCOUNT, as_list, clean, of_type, render, resolve_arns
 
 DEVS = ("ana", "raj")

@@ -14,18 +14,23 @@ from typing import Any
 
 import pytest
 
-from generator import credentials, limits, regions
-from generator import provider_schemas as ps
-from generator import service_catalog as sc
-from generator.config import USER_NAME_MAX, ConfigError, Options
-from generator.parameters import (
+from generator.template import function as credentials
+from generator.template import limits, regions
+from generator.template import portfolio as sc
+from generator.template import provisioning as ps
+from generator.template.composer import (
+    build_template,
+    build_within_limits,
+    max_developers,
+)
+from generator.template.config import USER_NAME_MAX, ConfigError, Options
+from generator.template.parameters import (
     MIN_MEMORY_GB,
     MIN_VCPU,
     RELEASE_LABEL_PATTERN,
     ROLE_NAMES_PATTERN,
     STUDIO_MAX_SUBNETS,
 )
-from generator.template import build_template, build_within_limits, max_developers
 from tests.helpers import as_list, clean, of_type, render, template_dict, walk_dicts
 
 FACTS = {

@@ -10,8 +10,7 @@ from xml.etree import ElementTree
 import pytest
 
 from generator import cli
-from generator.config import USER_NAME_MAX
-from generator.diagram import (
+from generator.documents.diagram import (
     ARCHITECTURE_SVG,
     GROUPS,
     MERMAID_MAX_EDGES,
@@ -29,7 +28,8 @@ from generator.diagram import (
     references,
     svg,
 )
-from generator.render import parameters_markdown
+from generator.template.config import USER_NAME_MAX
+from generator.template.render import parameters_markdown
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()
@@ -106,8 +106,8 @@ def test_arrows_say_who_assumes_reads_runs_in_and_encrypts() -> None:
 
 @pytest.mark.parametrize("developers", [1, "max"])
 def test_diagram_fits_mermaid_limits_at_any_developer_count(developers) -> None:
-    from generator.config import Options
-    from generator.template import build_template, max_developers
+    from generator.template.composer import build_template, max_developers
+    from generator.template.config import Options
 
     count = max_developers() if developers == "max" else developers
     names = tuple(f"{i:0{USER_NAME_MAX}d}" for i in range(count))
@@ -244,8 +244,8 @@ def test_svg_draws_every_group_box_and_arrow_of_the_picture() -> None:
 
 
 def test_svg_names_its_source_and_does_not_grow_with_the_team() -> None:
-    from generator.config import Options
-    from generator.template import build_template, max_developers
+    from generator.template.composer import build_template, max_developers
+    from generator.template.config import Options
 
     names = tuple(f"{i:0{USER_NAME_MAX}d}" for i in range(max_developers()))
     largest = build_template(Options(developers=names)).to_dict()
@@ -358,7 +358,7 @@ def parameters_reaching(value: object, template: dict) -> set[str]:
 
 
 def test_every_change_that_reaches_the_application_says_it_stops_it() -> None:
-    from generator.render import ON_UPDATE
+    from generator.template.render import ON_UPDATE
 
     application = TEMPLATE["Resources"]["Application"]["Properties"]
     reaching = parameters_reaching(application, TEMPLATE)

@@ -10,10 +10,11 @@ import pytest
 from cfn_flip import to_json
 from policy_sentry.querying.actions import get_action_data
 
-from generator import gates, limits
-from generator import provider_schemas as ps
+from generator import gates
 from generator.gates import checkov, guard, parliament
-from generator.template import build_template
+from generator.template import limits
+from generator.template import provisioning as ps
+from generator.template.composer import build_template
 from tests.helpers import as_list, clean, render
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,7 +121,7 @@ def test_guard_exclusions_name_real_rule_files(guard_bundle) -> None:
 def test_guard_catches_a_public_bucket(
     tmp_path: Path, guard_bundle, suffix: str
 ) -> None:
-    from generator.render import to_yaml
+    from generator.template.render import to_yaml
 
     data = json.loads((BUILD / "emr-serverless-interactive.json").read_text())
     del data["Resources"]["NotebookBucket"]["Properties"][

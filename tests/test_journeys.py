@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 from cloud_radar.cf.unit import Template as RadarTemplate
 
-from generator import journeys
-from generator.journeys import Facts, Step
-from generator.names import ADMIN_USER, USER_PATH, R
+from generator.documents import journeys
+from generator.documents.journeys import Facts, Step
+from generator.template.names import ADMIN_USER, USER_PATH, R
 from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict, walk_dicts
 from tests.iam_eval import ALLOWED, Principal, decide
 from tests.test_deploy_readiness import EXISTING_VPC

@@ -22,10 +22,10 @@ from botocore.exceptions import ClientError
 from moto.emrserverless.models import emrserverless_backends
 
 from custom_resources import stack_function as cc
-from generator import credentials
-from generator.diagram import edges
-from generator.names import R
-from generator.parameters import SPECS
+from generator.documents.diagram import edges
+from generator.template import function as credentials
+from generator.template.names import R
+from generator.template.parameters import SPECS
 from tests import test_stack_function as base
 from tests.helpers import ACCOUNT as RADAR_ACCOUNT
 from tests.helpers import as_list, clean, of_type, render, resolve_arns, template_dict

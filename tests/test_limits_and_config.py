@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from generator import config, limits
-from generator.config import ConfigError, Options
+from generator.template import config, limits
+from generator.template.config import ConfigError, Options
 
 
 def stack(resources: int = 1, outputs: int = 0, **extra: Any) -> dict[str, Any]:

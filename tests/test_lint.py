@@ -7,8 +7,8 @@ import json
 import pytest
 from cfnlint.api import ManualArgs, lint
 
-from generator.config import Options
-from generator.template import build_template
+from generator.template.composer import build_template
+from generator.template.config import Options
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 VARIANTS = {

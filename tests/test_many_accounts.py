@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from cloud_radar.cf.unit import Template as RadarTemplate
 
-from generator.names import P
+from generator.template.names import P
 from tests.helpers import of_type, render, template_dict
 
 IAM_NAMES = {

@@ -293,15 +293,15 @@ def test_ctrl_c_before_anything_started_says_only_interrupted(
 def test_every_documented_parameters_file_form_is_read(
     tmp_path: Path, text: str, expected: dict
 ) -> None:
-    from generator.aws import parameters
+    from generator.aws import inputs
 
     path = tmp_path / "p"
     path.write_text(text)
-    assert parameters.read_parameters_file(path) == expected
+    assert inputs.read_parameters_file(path) == expected
 
 
 def test_readme_and_help_describe_the_same_parameters_file_forms(capsys) -> None:
-    from generator.aws.parameters import PARAMETERS_FILE_FORMS
+    from generator.aws.inputs import PARAMETERS_FILE_FORMS
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     row = next(line for line in readme.splitlines() if "`--parameters-file" in line)
@@ -327,13 +327,13 @@ def test_readme_and_help_describe_the_same_parameters_file_forms(capsys) -> None
 def test_parameters_files_that_are_unclear_are_refused(
     tmp_path: Path, text: str, message: str
 ) -> None:
-    from generator.aws import parameters
+    from generator.aws import inputs
     from generator.aws.session import CommandError
 
     path = tmp_path / "p"
     path.write_text(text)
     with pytest.raises(CommandError) as raised:
-        parameters.read_parameters_file(path)
+        inputs.read_parameters_file(path)
     assert message in str(raised.value) and raised.value.code == 2
 
 

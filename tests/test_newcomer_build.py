@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from generator import cli, names, render
+from generator import cli
+from generator.template import names, render
 from tests.helpers import template_dict
 
 ROOT = Path(__file__).resolve().parents[1]

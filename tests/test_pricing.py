@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator import pricing
-from generator.names import P
+from generator.documents import pricing
+from generator.template.names import P
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()

@@ -11,10 +11,10 @@ import pytest
 from cloud_radar.cf.unit import Template as RadarTemplate
 
 from generator import __version__, cli
-from generator import provider_schemas as ps
-from generator import service_catalog as sc
-from generator.config import Options
-from generator.template import build_template
+from generator.template import portfolio as sc
+from generator.template import provisioning as ps
+from generator.template.composer import build_template
+from generator.template.config import Options
 from tests.helpers import as_list, clean, of_type, template_dict
 
 URL = "https://templates.s3.us-east-1.amazonaws.com/emrs-env/0.1.0/env.yaml"

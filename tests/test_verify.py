@@ -14,12 +14,12 @@ import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
-from generator import journeys
 from generator.aws import verify
 from generator.aws.session import Aws, CommandError
 from generator.cli import main
-from generator.journeys import Facts, Request
-from generator.names import P, R
+from generator.documents import journeys
+from generator.documents.journeys import Facts, Request
+from generator.template.names import P, R
 
 ACCOUNT = "123456789012"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/emr-serverless-runtime-role"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.aws.session import Aws, CommandError, bucket_access, error_code
-from generator.names import (
+from generator.template.names import (
     BUCKET_BASE,
     CUSTOMER_MANAGED,
     ENVIRONMENT_TAG,
@@ -192,6 +192,6 @@ def _customer_key(aws: Aws, s3: Any, name: str) -> str | None:
 
 def import_body(template: Any) -> dict[str, Any]:
     """The import template derived from the environment template being deployed."""
-    from generator.adopt import import_template
+    from generator.template.imports import import_template
 
     return import_template(template.body)

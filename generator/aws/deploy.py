@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
-from generator.aws import parameters as params
+from generator.aws import inputs as params
 from generator.aws.session import EXIT_USAGE, Aws, CommandError
 from generator.aws.stack import (
     CAPABILITIES,

@@ -58,7 +58,7 @@ def policies_and_defaults(
     template."""
     body = cfn.get_template(StackName=stack, TemplateStage="Original")["TemplateBody"]
     if isinstance(body, str):
-        from generator.render import parse_template
+        from generator.template.render import parse_template
 
         body = parse_template(body)
     policies = {

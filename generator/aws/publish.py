@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError, bucket_access
-from generator.render import ENVIRONMENT_YAML
+from generator.template.render import ENVIRONMENT_YAML
 
 
 @dataclass(frozen=True)

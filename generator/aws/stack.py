@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError, stack_is_missing
-from generator.limits import MAX_BODY_BYTES
-from generator.render import ENVIRONMENT_YAML
+from generator.template.limits import MAX_BODY_BYTES
+from generator.template.render import ENVIRONMENT_YAML
 from generator.words import count, table
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
@@ -88,7 +88,7 @@ def load_template(where: str) -> TemplateFile:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise CommandError(f"cannot read {path}: {reason}", EXIT_USAGE) from exc
-    from generator.render import TemplateSyntaxError, parse_template
+    from generator.template.render import TemplateSyntaxError, parse_template
 
     try:
         body = parse_template(text)

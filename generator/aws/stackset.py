@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator import names
-from generator.aws import parameters
+from generator.aws import inputs
 from generator.aws.session import Aws, CommandError, error_code, usage
 from generator.aws.stack import CAPABILITIES, TemplateFile
+from generator.template import names
 
 # CreateStackSet / DeploymentTargets (AWS CloudFormation API Reference).
 STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
@@ -86,10 +86,10 @@ def check_account_parameters(
                 f"--account-parameter {pair!r} is not ACCOUNT:KEY=VALUE with a "
                 "12-digit account ID"
             )
-        values = parameters.split_pairs([rest], "--account-parameter")
+        values = inputs.split_pairs([rest], "--account-parameter")
         by_account.setdefault(account, {}).update(values)
     for values in by_account.values():
-        parameters.check_parameters(values, template)
+        inputs.check_parameters(values, template)
     return by_account
 
 

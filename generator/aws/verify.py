@@ -17,11 +17,11 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from generator import journeys
 from generator.aws.session import Aws
 from generator.aws.stack import existing_stack, stack_resources
-from generator.journeys import Facts, Request
-from generator.names import P, R
+from generator.documents import journeys
+from generator.documents.journeys import Facts, Request
+from generator.template.names import P, R
 
 SECRET_KEYS = {"UserName", "Password", "ConsoleSignInUrl"}
 

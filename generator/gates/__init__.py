@@ -79,7 +79,7 @@ def _parses(path: Path) -> bool:
 
 def load(path: Path) -> dict[str, Any]:
     """A template as a dict; a ScannerError when it is not one."""
-    from generator.render import TemplateSyntaxError, parse_template
+    from generator.template.render import TemplateSyntaxError, parse_template
 
     try:
         return parse_template(path.read_text(encoding="utf-8"))

@@ -25,7 +25,7 @@ IDENTITY_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
 
 def identity_policies(template: dict) -> list[tuple[str, dict]]:
     """Every identity policy of a template, resolved at its longest, by resource."""
-    from generator.limits import Resolver
+    from generator.template.limits import Resolver
 
     resolver = Resolver(template)
     found = []
@@ -46,7 +46,7 @@ def _newer_than_parliament(issue: str, detail: object) -> bool:
     copy of the Service Authorization Reference (resource schemas list them)."""
     if issue not in ("UNKNOWN_ACTION", "UNKNOWN_PREFIX") or not isinstance(detail, str):
         return False
-    from generator.provider_schemas import is_iam_action, known_prefix
+    from generator.template.provisioning import is_iam_action, known_prefix
 
     name = detail.split()[-1]
     return is_iam_action(name) if issue == "UNKNOWN_ACTION" else known_prefix(name)

@@ -16,8 +16,8 @@ from awacs.aws import (
 from troposphere import AWSHelperFn, Sub, Template
 from troposphere import kms as tkms
 
-from generator.names import C, R
-from generator.policies import document, statement
+from generator.template.names import C, R
+from generator.template.policies import document, statement
 
 KEY_ADMIN = [
     kms.DescribeKey, kms.GetKeyPolicy, kms.PutKeyPolicy, kms.GetKeyRotationStatus,

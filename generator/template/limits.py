@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.regions import LONGEST_PARTITION, LONGEST_REGION
+from generator.template.regions import LONGEST_PARTITION, LONGEST_REGION
 
 # CloudFormation, per stack.
 MAX_RESOURCES = 500

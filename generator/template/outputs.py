@@ -6,10 +6,10 @@ from typing import Any
 
 from troposphere import Export, GetAtt, Join, Output, Ref, Sub, Template
 
-from generator.credentials import Secrets, domain, secret_name
-from generator.identity import Identity
-from generator.names import C
-from generator.network import Network
+from generator.template.function import Secrets, domain, secret_name
+from generator.template.identity import Identity
+from generator.template.names import C
+from generator.template.network import Network
 
 
 def add_output(

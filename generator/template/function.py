@@ -29,9 +29,9 @@ from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
 import custom_resources
-from generator import names, policies
-from generator.identity import Conditional
-from generator.names import C, P, R, prefixed
+from generator.template import names, policies
+from generator.template.identity import Conditional
+from generator.template.names import C, P, R, prefixed
 
 HANDLER_SOURCE = Path(custom_resources.__file__).with_name("stack_function.py")
 RUNTIME = "python3.14"

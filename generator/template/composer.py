@@ -8,36 +8,36 @@ from functools import cache
 
 from troposphere import Ref, Template
 
-from generator import limits, names
-from generator.application import add_application, add_application_group
-from generator.conditions import add_conditions, add_rules
-from generator.config import USER_NAME_MAX, ConfigError, Options
-from generator.credentials import (
+from generator.template import limits, names
+from generator.template.application import add_application, add_application_group
+from generator.template.conditions import add_conditions, add_rules
+from generator.template.config import USER_NAME_MAX, ConfigError, Options
+from generator.template.encryption import add_key, allow_studio
+from generator.template.function import (
     SERVICE_TIMEOUT_SECONDS,
     add_credentials,
     add_function,
     add_secrets,
     admin_reads_developer_secrets,
 )
-from generator.encryption import add_key, allow_studio
-from generator.identity import add_identity
-from generator.lifecycle import add_lifecycle
-from generator.network import (
+from generator.template.identity import add_identity
+from generator.template.lifecycle import add_lifecycle
+from generator.template.network import (
     add_default_group_lockdown,
     add_network,
     add_private_endpoints,
     default_group_arn,
     vpc_arn,
 )
-from generator.outputs import (
+from generator.template.outputs import (
     add_core_outputs,
     add_credentials_outputs,
     add_emr_outputs,
 )
-from generator.parameters import add_parameters
-from generator.policies import global_arn
-from generator.storage import add_storage, bucket_name
-from generator.studio import add_studio, add_studio_network_policy
+from generator.template.parameters import add_parameters
+from generator.template.policies import global_arn
+from generator.template.storage import add_storage, bucket_name
+from generator.template.studio import add_studio, add_studio_network_policy
 
 
 def build_template(options: Options | None = None) -> Template:
@@ -135,7 +135,7 @@ def build_within_limits(options: Options) -> tuple[Template, dict, str]:
     is refused before anything is built; troposphere refuses a template past its
     count quotas while building it.
     """
-    from generator.render import to_yaml
+    from generator.template.render import to_yaml
 
     if len(options.developers) > limits.MAX_RESOURCES:
         raise _too_many(options, "more than CloudFormation and IAM quotas allow")

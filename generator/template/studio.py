@@ -17,9 +17,9 @@ from troposphere import (
     iam,
 )
 
-from generator import names, policies
-from generator.names import C, R, prefixed, tags
-from generator.network import Network, no_egress
+from generator.template import names, policies
+from generator.template.names import C, R, prefixed, tags
+from generator.template.network import Network, no_egress
 
 NOTEBOOK_PORT = 18888
 

@@ -7,8 +7,13 @@ from typing import Any
 
 from troposphere import Parameter, Template
 
-from generator.limits import LIST_LIMITS_KEY
-from generator.names import CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT, SERVICE_DEFAULT, P
+from generator.template.limits import LIST_LIMITS_KEY
+from generator.template.names import (
+    CUSTOMER_MANAGED,
+    LEGACY_SERVICE_DEFAULT,
+    SERVICE_DEFAULT,
+    P,
+)
 
 BOOLEAN = ["true", "false"]
 OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"

@@ -17,7 +17,7 @@ from awacs import elasticmapreduce as emr
 from awacs import emr_serverless as emrs
 from awacs.aws import Action
 
-from generator import names
+from generator.template import names
 
 ADMIN, DEVELOPER, RUNTIME, STUDIO = (
     "admin",

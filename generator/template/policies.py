@@ -33,7 +33,7 @@ from awacs.aws import (
 )
 from troposphere import AWSHelperFn, Sub
 
-from generator import names
+from generator.template import names
 
 VERSION = "2012-10-17"
 ACCOUNT_WIDE = "AccountWide"

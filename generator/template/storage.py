@@ -17,9 +17,9 @@ from troposphere import (
 )
 from troposphere import s3 as ts3
 
-from generator import names
-from generator.names import C, P, R
-from generator.policies import document
+from generator.template import names
+from generator.template.names import C, P, R
+from generator.template.policies import document
 
 
 def bucket_name() -> If:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.aws.session import usage
-from generator.limits import LIST_LIMITS_KEY
+from generator.template.limits import LIST_LIMITS_KEY
 
 # The AWS-specific parameter types CloudFormation checks by ID format, as listed on
 # "Parameters" (AWS CloudFormation User Guide, "Supported AWS-specific parameter

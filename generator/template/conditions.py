@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
-from generator.names import CUSTOMER_MANAGED, C, P
-from generator.regions import (
+from generator.template.names import CUSTOMER_MANAGED, C, P
+from generator.template.regions import (
     EMR_SERVERLESS_AZ_IDS,
     EMR_SERVERLESS_REGIONS,
     regions_with,

@@ -23,9 +23,9 @@ from troposphere import emrserverless as emrs
 from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
-from generator.credentials import SERVICE_TIMEOUT_SECONDS
-from generator.names import C, R
-from generator.network import Network
+from generator.template.function import SERVICE_TIMEOUT_SECONDS
+from generator.template.names import C, R
+from generator.template.network import Network
 
 
 class StopApplicationBeforeUpdate(CustomResource):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from troposphere import AWSHelperFn, If, Ref, Sub, Template, ec2
 from troposphere import emrserverless as emrs
 
-from generator import names
-from generator.names import C, P, R, prefixed, tags
-from generator.network import Network
+from generator.template import names
+from generator.template.names import C, P, R, prefixed, tags
+from generator.template.network import Network
 
 
 def add_application_group(template: Template, network: Network) -> ec2.SecurityGroup:

@@ -13,8 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from generator import pricing
-from generator.names import CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT, SERVICE_DEFAULT, P
+from generator.documents import pricing
+from generator.template.names import (
+    CUSTOMER_MANAGED,
+    LEGACY_SERVICE_DEFAULT,
+    SERVICE_DEFAULT,
+    P,
+)
 
 if TYPE_CHECKING:
     from troposphere import Template

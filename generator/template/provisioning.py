@@ -98,8 +98,8 @@ def table_text(table: dict[str, Any]) -> str:
 
 def environment_types() -> list[str]:
     """The resource types of the environment template (the same for any config)."""
-    from generator.config import Options
-    from generator.template import build_template
+    from generator.template.composer import build_template
+    from generator.template.config import Options
 
     resources = build_template(Options()).to_dict()["Resources"]
     return sorted({r["Type"] for r in resources.values()})
@@ -107,7 +107,7 @@ def environment_types() -> list[str]:
 
 def main() -> int:
     """Rewrite the table from the installed cfn-lint (`make actions`)."""
-    from generator.render import write_atomic
+    from generator.template.render import write_atomic
 
     write_atomic(TABLE, table_text(derive_table(environment_types())))
     print(f"wrote {TABLE.name} from {derive_table([])['source']}", file=sys.stderr)

@@ -17,7 +17,7 @@ import copy
 import re
 from typing import Any
 
-from generator.names import R
+from generator.template.names import R
 
 ADOPTABLE = (R.BUCKET, R.KEY)
 PSEUDO = re.compile(r"AWS::")

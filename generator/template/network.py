@@ -25,9 +25,9 @@ from troposphere import (
 from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
-from generator.names import C, P, R, numbered, tags
-from generator.policies import flow_log_policy, flow_logs_trust
-from generator.regions import EMR_SERVERLESS_AZ_IDS
+from generator.template.names import C, P, R, numbered, tags
+from generator.template.policies import flow_log_policy, flow_logs_trust
+from generator.template.regions import EMR_SERVERLESS_AZ_IDS
 
 AZ_INDEXES = (1, 2, 3)
 SUBNET_COUNT = 6  # three private /20s, then three public /20s

@@ -9,9 +9,9 @@ from typing import Any
 from awacs.aws import PolicyDocument, Statement
 from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template, iam
 
-from generator import names, policies
-from generator.config import Options
-from generator.names import C, P, R, iam_name
+from generator.template import names, policies
+from generator.template.config import Options
+from generator.template.names import C, P, R, iam_name
 
 Conditional = tuple[str, Statement]
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from generator import names
-from generator.regions import LONGEST_REGION
+from generator.template import names
+from generator.template.regions import LONGEST_REGION
 
 # IAM user names allow 64 characters; four are kept for the NamePrefix parameter
 # and 15 for the region the RegionalIamNames parameter adds ("ap-southeast-1-").

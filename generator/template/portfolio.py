@@ -33,9 +33,10 @@ from troposphere import (
     servicecatalog,
 )
 
-from generator import __version__, names
-from generator.policies import arn, document, service_trust, statement
-from generator.provider_schemas import TABLE
+from generator import __version__
+from generator.template import names
+from generator.template.policies import arn, document, service_trust, statement
+from generator.template.provisioning import TABLE
 
 MANAGED_POLICY_LIMIT = 6_144  # characters, white space excluded
 PRINCIPAL_SLOTS = (1, 2, 3)

@@ -1,0 +1,2 @@
+"""What people read, generated from the template: the parameter reference, the
+pictures, the cost and the journeys page."""
