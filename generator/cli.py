@@ -27,6 +27,7 @@ def build_artifacts(
     environment template's dict; a picture already in `folder` drawn from the
     same source is kept."""
     from generator.documents.diagram import pictures
+    from generator.documents.parameters import parameters_markdown
     from generator.template import render
     from generator.template.composer import build_within_limits
     from generator.template.imports import import_template
@@ -41,7 +42,7 @@ def build_artifacts(
         render.IMPORT_YAML: render.to_yaml(import_template(as_dict)),
         render.ENVIRONMENT_YAML: yaml_text,
         render.ENVIRONMENT_JSON: render.to_json(as_dict),
-        render.PARAMETERS_MD: render.parameters_markdown(as_dict),
+        render.PARAMETERS_MD: parameters_markdown(as_dict),
         **pictures(as_dict, folder),
         render.PORTFOLIO_YAML: render.to_yaml(portfolio),
     }

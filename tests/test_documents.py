@@ -28,8 +28,8 @@ from generator.documents.diagram import (
     references,
     svg,
 )
+from generator.documents.parameters import parameters_markdown
 from generator.template.config import USER_NAME_MAX
-from generator.template.render import parameters_markdown
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()
@@ -358,7 +358,7 @@ def parameters_reaching(value: object, template: dict) -> set[str]:
 
 
 def test_every_change_that_reaches_the_application_says_it_stops_it() -> None:
-    from generator.template.render import ON_UPDATE
+    from generator.documents.parameters import ON_UPDATE
 
     application = TEMPLATE["Resources"]["Application"]["Properties"]
     reaching = parameters_reaching(application, TEMPLATE)

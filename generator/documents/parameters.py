@@ -1,0 +1,213 @@
+"""build/PARAMETERS.md: every parameter under its console group, with what it does,
+its values in words, what changing it does to a stack that exists, and the cost."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.documents import pricing
+from generator.template.names import (
+    CUSTOMER_MANAGED,
+    LEGACY_SERVICE_DEFAULT,
+    SERVICE_DEFAULT,
+    P,
+)
+
+# What changing each parameter does to a stack that exists (README, "Updating").
+IN_PLACE = "Changed in place."
+REPLACES_STUDIO = (
+    "Replaces the EMR Studio: workspaces stay with the old Studio, which is "
+    "deleted; their files stay in the bucket."
+)
+STOPS_APPLICATION = (
+    "Changed in place after the application is stopped, which ends running "
+    "notebook sessions."
+)
+# Said of changes that reach the application's subnets, security group or log
+# bucket: its stop-before-update guard stops it first (generator/lifecycle.py).
+THEN_STOPS = (
+    " The application is stopped first to take the change, which ends running "
+    "notebook sessions."
+)
+ON_UPDATE = {
+    P.NAME_PREFIX: "Replaces the EMR Studio, the application, the roles and "
+    "policies and, with the default name, the bucket (the old bucket is kept).",
+    P.BUCKET_NAME: "Creates a new bucket; the old one is kept with its notebooks. "
+    "The application is stopped first, as its logs move to the new bucket, which "
+    "ends running notebook sessions.",
+    P.ENCRYPTION_KEY: "Switching between `service-default` (or `aws-managed`) and "
+    "`customer-managed` replaces the EMR Studio: workspaces stay with the old "
+    "Studio, which is deleted; their files stay in the bucket. Switching between "
+    "`aws-managed` and `service-default` changes nothing.",
+    P.EXISTING_VPC: REPLACES_STUDIO + THEN_STOPS,
+    P.NUMBER_OF_AZS: "2 to 3: adds a subnet in place." + THEN_STOPS + " 3 to 2: "
+    "refused by EMR Studio (its subnets can only grow); the update rolls back.",
+    P.EXISTING_SUBNETS: "Adding subnets: in place." + THEN_STOPS + " Removing any: "
+    "refused by EMR Studio; the update rolls back.",
+    # CloudFormation User Guide, AWS::EC2::VPC CidrBlock and AWS::EMR::Studio
+    # VpcId: "Update requires: Replacement".
+    P.VPC_CIDR: "Replaces the VPC, its subnets and the EMR Studio (workspaces "
+    "stay with the old Studio)." + THEN_STOPS,
+    P.CREATE_USERS: "true to false deletes the users, their group memberships and "
+    "their credentials secrets (people then sign in through the federated roles); "
+    "false to true creates them with new passwords.",
+    # AWS::EMR::Studio ServiceRole: "Update requires: Replacement".
+    P.REGIONAL_IAM: "Replaces the roles, policies, groups and users (every user "
+    "gets a new password) and the EMR Studio, whose service role it renames: "
+    "workspaces stay with the old Studio, which is deleted; their files stay in "
+    "the bucket.",
+    P.ROTATION_TOKEN: "Gives every user a new password.",
+    P.CREATE_STUDIO: "true to false deletes the EMR Studio; its workspaces go "
+    "with it, their files stay in the bucket.",
+    P.CREATE_APPLICATION: "Creates, or stops and deletes, the application.",
+    P.RELEASE_LABEL: STOPS_APPLICATION,
+    P.ARCHITECTURE: STOPS_APPLICATION,
+    P.LIVY: STOPS_APPLICATION,
+    P.IDLE_TIMEOUT: STOPS_APPLICATION,
+    P.MAX_VCPU: STOPS_APPLICATION,
+    P.MAX_MEMORY: STOPS_APPLICATION,
+}
+# Values whose name alone would mislead.
+VALUE_MEANS = {
+    (P.ENCRYPTION_KEY, SERVICE_DEFAULT): "the bucket uses SSE-S3, S3 managed "
+    "keys, not the `aws/s3` KMS key; secrets use Secrets Manager's AWS managed "
+    "key and logs CloudWatch Logs' own encryption",
+    (P.ENCRYPTION_KEY, CUSTOMER_MANAGED): "one rotating KMS key of this stack "
+    "for the bucket, secrets, logs and EMR Studio",
+    (P.ENCRYPTION_KEY, LEGACY_SERVICE_DEFAULT): "the earlier name of "
+    "`service-default`, the same encryption; stacks made with it keep it, and "
+    "switching it to `service-default` changes nothing",
+}
+
+
+def _allowed(name: str, spec: dict[str, Any]) -> str:
+    """The values a parameter takes, in words: no regular expressions."""
+    if "AllowedValues" in spec:
+        values = [
+            f"`{v}`"
+            + (f" ({VALUE_MEANS[name, v]})" if (name, v) in VALUE_MEANS else "")
+            for v in spec["AllowedValues"]
+        ]
+        return ", ".join(values)
+    if "MinValue" in spec:
+        return f"{spec['MinValue']} to {spec['MaxValue']}"
+    text = spec.get("ConstraintDescription", "Any text.")
+    if spec["Type"] == "CommaDelimitedList":
+        text = "A comma-separated list. " + text
+    return text
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def parameters_markdown(template: dict[str, Any]) -> str:
+    """The parameter reference for a console user, by console group, with costs."""
+    interface = template["Metadata"]["AWS::CloudFormation::Interface"]
+    labels = interface["ParameterLabels"]
+    lines = [
+        "# Parameters of the environment template",
+        "",
+        "Generated from `emr-serverless-interactive.yaml` by `make template`; "
+        "do not edit. The sections follow the groups of the CloudFormation "
+        "console's **Specify stack details** page. *On an existing stack* says "
+        "what an update that changes the value does (see README, Updating).",
+        "",
+    ]
+    for group in interface["ParameterGroups"]:
+        lines += [f"## {group['Label']['default']}", ""]
+        for name in group["Parameters"]:
+            spec = template["Parameters"][name]
+            default = spec.get("Default")
+            shown = "(empty)" if default in ("", None) else f"`{default}`"
+            lines += [
+                f"### {labels[name]['default']} (`{name}`)",
+                "",
+                spec["Description"],
+                "",
+                f"- Default: {shown}",
+                f"- Allowed: {_cell(_allowed(name, spec))}",
+                f"- On an existing stack: {ON_UPDATE.get(name, IN_PLACE)}",
+                "",
+            ]
+    return "\n".join(lines + _costs(template))
+
+
+def _costs(template: dict[str, Any]) -> list[str]:
+    def money(value: float, places: int = 2) -> str:
+        return f"${value:,.{places}f}"
+
+    charges = pricing.fixed_charges(template)
+    lines = [
+        "## What it costs",
+        "",
+        f"On-demand prices in {pricing.PRICES_REGION} as of {pricing.PRICES_DATE} "
+        "(a month is 730 hours), from the price table in `generator/pricing.py`; "
+        "other regions and later dates differ: check the pages it names. IAM, EMR "
+        "Studio, the S3 gateway endpoint and the stack's function cost nothing or "
+        "next to nothing.",
+        "",
+        "### Fixed charges at the default parameters",
+        "",
+        "| What | How many | Per hour | Per month |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {c.what} | {c.count} | {money(c.per_hour, 4)} | {money(c.per_month)} |"
+        for c in charges
+    ]
+    total = pricing.monthly_total(charges)
+    lines += [
+        f"| **Total** | | {money(total / pricing.HOURS_PER_MONTH, 4)} | "
+        f"**{money(total)}** |",
+        "",
+        "Other choices change the fixed charges per month to:",
+        "",
+        "| Choice | Per month |",
+        "|---|---|",
+    ]
+    for label, chosen in COST_CHOICES:
+        month = pricing.monthly_total(pricing.fixed_charges(template, **chosen))
+        lines.append(f"| {label} | {money(month)} |")
+    lines += [
+        "",
+        "### Charges that depend on the team",
+        "",
+        "The application runs only while notebooks work and for "
+        "`IdleTimeoutMinutes` after; `MaximumVcpu` and `MaximumMemoryGb` cap what "
+        "it can use at once.",
+        "",
+        "| What | X86_64 | ARM64 |",
+        "|---|---|---|",
+    ]
+    x86, arm = pricing.usage_rates("X86_64"), pricing.usage_rates("ARM64")
+    lines += [f"| {a[0]} | {a[1]} | {b[1]} |" for a, b in zip(x86, arm, strict=True)]
+    lines += [
+        "",
+        "The smallest notebook session (kernel worker, driver and one executor, "
+        f"12 vCPU and 48 GB) costs about {money(pricing.session_hour('X86_64'))} an "
+        f"hour on X86_64 and {money(pricing.session_hour('ARM64'))} on ARM64; an "
+        "idle timeout of 15 minutes adds at most a quarter of that after the last "
+        "cell runs.",
+        "",
+        "Sources: " + "; ".join(pricing.PAGES.values()) + ".",
+        "",
+    ]
+    return lines
+
+
+COST_CHOICES = [
+    ("`NatGateways` = `single`", {P.NAT_GATEWAYS: "single"}),
+    ("`EncryptionKey` = `customer-managed` (each of the key's first "
+     f"{pricing.KMS_ROTATIONS_CHARGED} yearly rotations adds "
+     f"${pricing.KMS_KEY_MONTH:.2f} a month)",
+     {P.ENCRYPTION_KEY: CUSTOMER_MANAGED}),
+    ("`NumberOfAZs` = `3`", {P.NUMBER_OF_AZS: "3"}),
+    ("`NatGateways` = `none` (Glue and STS interface endpoints)",
+     {P.NAT_GATEWAYS: "none"}),
+    ("`NatGateways` = `none`, `EncryptionKey` = `customer-managed`",
+     {P.NAT_GATEWAYS: "none", P.ENCRYPTION_KEY: "customer-managed"}),
+    ("An existing VPC (`ExistingVpcId`, `ExistingPrivateSubnetIds`)",
+     {P.EXISTING_VPC: "vpc-0123456789abcdef0",
+      P.EXISTING_SUBNETS: "subnet-0123456789abcdef0,subnet-0123456789abcdef1"}),
+]  # fmt: skip
