@@ -25,11 +25,11 @@ from generator.documents.diagram import (
     marked,
     mermaid,
     picture,
-    references,
     svg,
 )
 from generator.documents.parameters import parameters_markdown
 from generator.template.config import USER_NAME_MAX
+from generator.template.intrinsics import mentions
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()
@@ -126,8 +126,14 @@ def test_edges_follow_refs_getatts_subs_and_depends_on() -> None:
     assert ("Studio", "StudioServiceRole") in pairs  # GetAtt
     assert ("PublicDefaultRoute", "InternetGatewayAttachment") in pairs  # DependsOn
     assert ("Application", "NotebookBucket") in pairs  # Sub with a variable map
-    names = {"A", "B"}
-    assert references({"Fn::Sub": "x-${A.Arn}-${AWS::Region}-${B}"}, names) == names
+    sub = {"Fn::Sub": "x-${A.Arn}-${AWS::Region}-${B}-${!Literal}"}
+    assert {name for name, _ in mentions(sub)} == {"A", "AWS::Region", "B"}
+    branches = {"Fn::If": ["C", {"Ref": "A"}, {"Ref": "B"}]}
+    assert set(mentions(branches)) == {
+        ("C", ()),
+        ("A", (("C", True),)),
+        ("B", (("C", False),)),
+    }
     assert all(
         a in TEMPLATE["Resources"] and b in TEMPLATE["Resources"] for a, b in pairs
     )

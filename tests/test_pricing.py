@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from generator.documents import pricing
+from generator.template import intrinsics
 from generator.template.names import P
 from tests.helpers import template_dict
 
@@ -56,6 +57,6 @@ def test_session_hour_and_unknown_condition_functions() -> None:
         12 * 0.052624 + 48 * 0.0057785
     )
     assert pricing.session_hour("ARM64") < pricing.session_hour("X86_64")
-    when = pricing.Conditions(TEMPLATE, pricing.parameter_values(TEMPLATE))
+    when = intrinsics.Conditions(TEMPLATE, intrinsics.parameter_values(TEMPLATE))
     with pytest.raises(ValueError, match="Fn::Contains"):
         when.holds({"Fn::Contains": [[], ""]})

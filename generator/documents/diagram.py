@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.template.intrinsics import Context, mentions
+
 ARCHITECTURE_MD = "ARCHITECTURE.md"
 ARCHITECTURE_SVG = "ARCHITECTURE.svg"
 # The custom resources that stop the application and clean up after EMR.
@@ -15,7 +17,6 @@ LIFECYCLE_TYPES = (
     "Custom::StopApplicationBefore",
     "Custom::NetworkCleanup",
 )
-SUB_REF = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
 def concern(logical_id: str, resource_type: str) -> str:
@@ -39,48 +40,16 @@ def concern(logical_id: str, resource_type: str) -> str:
     return "Identity"
 
 
-def references(value: Any, resources: set[str]) -> set[str]:
-    """Logical IDs of resources a value refers to through Ref, GetAtt or Sub."""
-    return {target for target, _context in _branch_references(value, resources)}
-
-
 def edges(template: dict[str, Any]) -> list[tuple[str, str]]:
     """(from, to) pairs: a resource and each resource it refers to or depends on."""
     return sorted(conditional_edges(template))
 
 
-Context = tuple[tuple[str, bool], ...]  # (condition, holds) of each Fn::If branch
-
-
 def _branch_references(
     value: Any, resources: set[str], context: Context = ()
 ) -> set[tuple[str, Context]]:
-    """references(), each with the Fn::If branches it sits in."""
-    if isinstance(value, list):
-        return {f for v in value for f in _branch_references(v, resources, context)}
-    if not isinstance(value, dict):
-        return set()
-    if len(value) == 1:
-        ((key, inner),) = value.items()
-        if key == "Fn::If":
-            name, when_true, when_false = inner
-            return _branch_references(
-                when_true, resources, (*context, (name, True))
-            ) | _branch_references(when_false, resources, (*context, (name, False)))
-        if key == "Ref":
-            return {(inner, context)} if inner in resources else set()
-        if key == "Fn::GetAtt":
-            target = inner[0] if isinstance(inner, list) else inner.split(".")[0]
-            return {(target, context)} if target in resources else set()
-        if key == "Fn::Sub":
-            text = inner[0] if isinstance(inner, list) else inner
-            found = {(m, context) for m in SUB_REF.findall(text) if m in resources}
-            if isinstance(inner, list):
-                found |= _branch_references(inner[1], resources, context)
-            return found
-    return {
-        f for v in value.values() for f in _branch_references(v, resources, context)
-    }
+    """The resources a value refers to, each with the Fn::If branches around it."""
+    return {(n, c) for n, c in mentions(value, context) if n in resources}
 
 
 def conditional_edges(template: dict[str, Any]) -> dict[tuple[str, str], list[Context]]:

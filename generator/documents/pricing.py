@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator.template.intrinsics import Conditions, parameter_values
+
 PRICES_REGION = "us-east-1"
 PRICES_DATE = "2026-11"
 HOURS_PER_MONTH = 730  # AWS pricing pages' convention
@@ -62,68 +64,6 @@ class Charge:
     def per_month(self) -> float:
         """All of them, per month of 730 hours."""
         return self.per_hour * HOURS_PER_MONTH
-
-
-def parameter_values(template: dict[str, Any], **chosen: str) -> dict[str, Any]:
-    """Every parameter's default, with the chosen values over them."""
-    values = {k: v.get("Default", "") for k, v in template["Parameters"].items()}
-    return values | chosen
-
-
-class Conditions:
-    """Evaluates a template's Conditions for some parameter values."""
-
-    def __init__(self, template: dict[str, Any], values: dict[str, Any]) -> None:
-        self.template, self.values = template, values
-
-    def value(self, expr: Any) -> Any:
-        """A Ref, Fn::Join or literal used inside a condition."""
-        if isinstance(expr, dict) and "Ref" in expr:
-            value = self.values[expr["Ref"]]
-            spec = self.template["Parameters"][expr["Ref"]]
-            if spec["Type"] == "CommaDelimitedList" and isinstance(value, str):
-                return value.split(",")
-            return value
-        if isinstance(expr, dict) and "Fn::Join" in expr:
-            glue, parts = expr["Fn::Join"]
-            parts = self.value(parts)
-            return glue.join(str(p) for p in parts)
-        return expr
-
-    def holds(self, condition: Any) -> bool:
-        """True when the named condition, or condition expression, holds."""
-        if isinstance(condition, str):
-            return self.holds(self.template["Conditions"][condition])
-        ((fn, args),) = condition.items()
-        if fn == "Condition":
-            return self.holds(args)
-        if fn == "Fn::And":
-            return all(self.holds(a) for a in args)
-        if fn == "Fn::Or":
-            return any(self.holds(a) for a in args)
-        if fn == "Fn::Not":
-            return not self.holds(args[0])
-        if fn == "Fn::Equals":
-            left, right = (str(self.value(a)) for a in args)
-            return left == right
-        raise ValueError(f"cannot evaluate condition function {fn}")
-
-    def present(self, logical: str) -> bool:
-        """True when the resource exists under these values."""
-        condition = self.template["Resources"][logical].get("Condition")
-        return condition is None or self.holds(condition)
-
-    def kept(self, value: Any) -> Any:
-        """A property value with each Fn::If resolved and AWS::NoValue dropped."""
-        if isinstance(value, list):
-            items = [self.kept(v) for v in value]
-            return [v for v in items if v is not None]
-        if isinstance(value, dict) and "Fn::If" in value:
-            name, yes, no = value["Fn::If"]
-            return self.kept(yes if self.holds(name) else no)
-        if value == {"Ref": "AWS::NoValue"}:
-            return None
-        return value
 
 
 def fixed_charges(template: dict[str, Any], **chosen: str) -> list[Charge]:

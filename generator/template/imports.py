@@ -17,6 +17,7 @@ import copy
 import re
 from typing import Any
 
+from generator.template.intrinsics import mentions
 from generator.template.names import R
 
 ADOPTABLE = (R.BUCKET, R.KEY)
@@ -25,31 +26,7 @@ PSEUDO = re.compile(r"AWS::")
 
 def references(value: Any) -> set[str]:
     """Names a value refers to: Ref, Fn::GetAtt, Fn::Sub and Fn::If conditions."""
-    found: set[str] = set()
-    if isinstance(value, list):
-        for item in value:
-            found |= references(item)
-    elif isinstance(value, dict):
-        for key, arg in value.items():
-            if key == "Ref":
-                found.add(str(arg))
-            elif key == "Fn::GetAtt":
-                found.add(arg[0] if isinstance(arg, list) else str(arg).split(".")[0])
-            elif key == "Fn::Sub":
-                text = arg if isinstance(arg, str) else arg[0]
-                local = {} if isinstance(arg, str) else arg[1]
-                for token in re.findall(r"\$\{([^}!][^}]*)\}", text):
-                    if token not in local:
-                        found.add(token.split(".")[0])
-                found |= references(local)
-            elif key == "Fn::If":
-                found.add(str(arg[0]))
-                found |= references(arg[1:])
-            elif key == "Condition" and isinstance(arg, str):  # not IAM's Condition
-                found.add(arg)
-            else:
-                found |= references(arg)
-    return {name for name in found if not PSEUDO.match(name)}
+    return {name for name, _ in mentions(value) if not PSEUDO.match(name)}
 
 
 def _only_known(statements: list, known: set[str]) -> list:
