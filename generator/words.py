@@ -1,8 +1,22 @@
-"""Words every layer prints the same way: counts and aligned tables."""
+"""Words every layer prints the same way: counts, aligned tables, and lines said
+to an output stream."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
+from typing import TextIO
+
+
+class Says:
+    """say(): one line to the object's `out` stream (standard output when None),
+    flushed, so progress shows as it happens."""
+
+    out: TextIO | None
+
+    def say(self, text: str) -> None:
+        """Print one line to the output stream."""
+        print(text, file=self.out or sys.stdout, flush=True)
 
 
 def count(number: int, noun: str, plural: str = "") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from generator.aws.stack import (
     wait_for_change_set,
     warnings,
 )
+from generator.words import Says
 
 # "CreateStack", AWS CloudFormation API Reference: a stack name starts with a letter
 # and holds letters, digits and hyphens, at most 128 characters.
@@ -68,7 +68,7 @@ class Prepared:
 
 
 @dataclass
-class Deployment:
+class Deployment(Says):
     """Everything deploy needs; clients come from an Aws session."""
 
     aws: Aws
@@ -95,10 +95,6 @@ class Deployment:
         """The stack's name."""
         assert self.aws.stack
         return self.aws.stack
-
-    def say(self, text: str) -> None:
-        """Print one line to the output stream."""
-        print(text, file=self.out or sys.stdout, flush=True)
 
     def prepare(
         self, include_values: bool = False, stack: Any = UNREAD

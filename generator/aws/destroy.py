@@ -12,7 +12,6 @@ delete marker is gone ("Emptying a bucket", Amazon S3 User Guide).
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import Any, TextIO
 
 from generator.aws.session import EXIT_USAGE, Aws, CommandError
 from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
-from generator.words import count
+from generator.words import Says, count
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
 APPLICATION = "AWS::EMRServerless::Application"
@@ -201,7 +200,7 @@ def remove_detached_interfaces(
 
 
 @dataclass
-class Destroy:
+class Destroy(Says):
     """Everything destroy needs; clients come from an Aws session."""
 
     aws: Aws
@@ -222,10 +221,6 @@ class Destroy:
             import json
 
             print(json.dumps({"StackName": self.aws.stack, **fields}, indent=2))
-
-    def say(self, text: str) -> None:
-        """Print one line to the output stream."""
-        print(text, file=self.out or sys.stdout, flush=True)
 
     def run(self) -> int:
         """Show, ask, stop, clean up, delete, follow; return the exit code."""

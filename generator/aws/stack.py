@@ -4,7 +4,6 @@ sets as a table, and following a stack's events until it settles."""
 from __future__ import annotations
 
 import hashlib
-import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from typing import Any, TextIO
 from generator.aws.session import EXIT_USAGE, Aws, CommandError, stack_is_missing
 from generator.template.limits import MAX_BODY_BYTES
 from generator.template.render import ENVIRONMENT_YAML
-from generator.words import count, table
+from generator.words import Says, count, table
 
 CAPABILITIES = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
 DONE_OK = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
@@ -253,7 +252,7 @@ def _elapsed(seconds: float) -> str:
 
 
 @dataclass
-class Follower:
+class Follower(Says):
     """Prints a stack's new events until it settles or the wait times out."""
 
     cfn: Any
@@ -272,10 +271,6 @@ class Follower:
     def shown(self) -> str:
         """The stack's name for people (a stack ID would show the account)."""
         return self.label or self.stack_name
-
-    def say(self, text: str) -> None:
-        """Print one line to the output stream."""
-        print(text, file=self.out or sys.stdout, flush=True)
 
     def event_ids(self) -> set[str]:
         """The IDs of the events the stack has now (none for a new stack)."""

@@ -55,13 +55,10 @@ MAX_EVENT_AGE_SECONDS = SERVICE_TIMEOUT_SECONDS - TIMEOUT_SECONDS
 # the smallest account concurrency Lambda allows (10).
 LANES = 4
 PARTITION_MAP = "PartitionDomains"
-PARTITION_DOMAINS = {
-    "aws": {"Console": "console.aws.amazon.com", "SignIn": "signin.aws.amazon.com"},
-    "aws-cn": {"Console": "console.amazonaws.cn", "SignIn": "signin.amazonaws.cn"},
-    "aws-us-gov": {
-        "Console": "console.amazonaws-us-gov.com",
-        "SignIn": "signin.amazonaws-us-gov.com",
-    },
+CONSOLE_DOMAINS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
 }
 PLACEHOLDER = '{"Pending": "the ConsoleCredentials resource writes this secret"}'
 
@@ -83,6 +80,24 @@ class ConsoleCredentials(CustomResource):
 def handler_source() -> str:
     """The handler module's source, exactly as it is inlined."""
     return HANDLER_SOURCE.read_text(encoding="utf-8")
+
+
+def partition_domains() -> dict[str, dict[str, str]]:
+    """Each partition's console and sign-in domains; the sign-in ones are the
+    function's own table (SIGN_IN), read from its source, so the console links in
+    the outputs and the sign-in URLs in the secrets never disagree."""
+    import ast
+
+    sign_in = next(
+        ast.literal_eval(node.value)
+        for node in ast.parse(handler_source()).body
+        if isinstance(node, ast.Assign)
+        and any(getattr(t, "id", "") == "SIGN_IN" for t in node.targets)
+    )
+    return {
+        partition: {"Console": console, "SignIn": sign_in[partition]}
+        for partition, console in CONSOLE_DOMAINS.items()
+    }
 
 
 def domain(kind: str) -> FindInMap:
@@ -107,7 +122,7 @@ def add_secrets(
     template: Template, users: list[str], developers: list[str], key_arn: AWSHelperFn
 ) -> Secrets:
     """One secret per user, encrypted with the configured key."""
-    template.add_mapping(PARTITION_MAP, PARTITION_DOMAINS)
+    template.add_mapping(PARTITION_MAP, partition_domains())
     by_user = {}
     for user in users:
         logical = names.user_id(user, admin=user not in developers)

@@ -169,7 +169,9 @@ def pass_role_statements(environment: dict[str, Any]) -> list:
 
 def policy_size(doc: PolicyDocument) -> int:
     """Characters IAM counts for a policy document (white space excluded)."""
-    return len(json.dumps(encode_to_dict(doc), separators=(",", ":")))
+    from generator.template.limits import iam_chars
+
+    return iam_chars(encode_to_dict(doc))
 
 
 def split_actions(
