@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BUILT := $(VENV)/.installed-build
 
 .DEFAULT_GOAL := help
 .PHONY: help install template actions lint test bench e2e mutation clean
@@ -10,19 +11,24 @@ STAMP := $(VENV)/.installed
 help: ## List the targets
 	@grep -E '^[a-z0-9]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-install: $(STAMP) ## Create .venv and install the package with its test tools
+install: $(STAMP) ## Create .venv and install the package with every extra (diagram, lint, test)
 
-$(STAMP): setup.cfg pyproject.toml Makefile
+# make template needs the package and the picture's renderer only.
+$(BUILT): setup.cfg pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[diagram]'
+	touch $(BUILT)
+
+$(STAMP): $(BUILT)
+	$(BIN)/python -m pip install --quiet -e '.[diagram,lint,test]'
 	# cfn-guard and the AWS Control Tower rules; the wheel's CDK dependencies are not needed
 	$(BIN)/python -m pip install --quiet --no-deps 'cdklabs.cdk-validator-cfnguard==0.0.62'
 	# botocore's models as old as any Lambda Python runtime's, for the contract test
 	$(BIN)/python -m pip install --quiet --no-deps --upgrade --target $(VENV)/lambda-sdk 'botocore==1.34.0'
 	touch $(STAMP)
 
-template: install ## Write every artifact under build/ (CONFIG=team.toml: build/team/)
+template: $(BUILT) ## Write every artifact under build/ (CONFIG=team.toml: build/team/)
 	$(BIN)/emrs-env build $(if $(CONFIG),--config $(CONFIG),--out build)
 
 actions: install ## Re-derive the launch role's actions from cfn-lint's schemas (after a cfn-lint upgrade)

@@ -42,6 +42,8 @@ SCALE = (1, 10, 25, 50, 100)
 EMRS_ENV = str(Path(sys.executable).with_name("emrs-env"))
 BARE_IMPORT = [sys.executable, "-c", "import troposphere, awacs"]
 TARGET_RATIO = 2.5  # the build's goal against the bare import
+GATES_GOAL = 4.0  # emrs-env lint build against cfn-lint alone on the same templates
+GATE_RUNS = 3
 
 
 def summary(samples: list[float]) -> dict[str, float]:
@@ -223,6 +225,12 @@ def arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-handler", action="store_true", help="skip the handler against moto"
     )
+    parser.add_argument(
+        "--gate-runs",
+        type=int,
+        default=GATE_RUNS,
+        help="runs of the gates and of cfn-lint alone (0 skips them)",
+    )
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs takes a number above 0")
@@ -276,6 +284,17 @@ def report(results: dict[str, Any]) -> list[str]:
             f"(base {fit['base_ms']} ms, r^2 {fit['r_squared']})"
         )
     lines.append(f"largest stack: {results['max_developers_per_stack']} developers")
+    gates = results.get("gates")
+    if gates:
+        lines.append(
+            f"emrs-env lint build: {cell(gates['gates'])}; cfn-lint alone: "
+            f"{cell(gates['cfn_lint_alone'])}; ratio {gates['ratio']}x "
+            f"(goal <= {gates['goal']}x)"
+        )
+    lines.append(
+        f"base install (pip install emrs-env, no extras): "
+        f"{results['base_install_mib']} MiB"
+    )
     if results.get("handler_against_moto"):
         lines.append(
             "handler against moto (median): "
@@ -285,6 +304,58 @@ def report(results: dict[str, Any]) -> list[str]:
             )
         )
     return lines
+
+
+def gate_timings(runs: int) -> dict[str, Any]:
+    """`emrs-env lint build` against cfn-lint alone on the same templates, whole
+    processes, interleaved; the goal is at most GATES_GOAL times cfn-lint alone."""
+    templates = sorted(str(p) for p in (ROOT / "build").glob("*.yaml"))
+    cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
+    measured = whole_processes(
+        {
+            "gates": [EMRS_ENV, "lint", str(ROOT / "build")],
+            "cfn_lint_alone": [cfn_lint, "-c", "I", "--", *templates],
+        },
+        runs,
+    )
+    return {
+        **measured,
+        "ratio": round(
+            measured["gates"]["median_ms"] / measured["cfn_lint_alone"]["median_ms"], 2
+        ),
+        "goal": GATES_GOAL,
+    }
+
+
+def base_install_mib() -> float:
+    """The size on disk of what `pip install emrs-env` (no extras) brings: every
+    distribution its requirements pull in, as installed here."""
+    import re
+    from importlib import metadata
+
+    def name(requirement: str) -> str:
+        return re.sub(
+            r"[-_.]+", "-", re.split(r"[\s;<>=!~\[(]", requirement)[0]
+        ).lower()
+
+    todo = ["emrs-env"]
+    seen: set[str] = set()
+    size = 0
+    while todo:
+        dist_name = todo.pop()
+        if dist_name in seen:
+            continue
+        seen.add(dist_name)
+        try:
+            dist = metadata.distribution(dist_name)
+        except metadata.PackageNotFoundError:
+            continue
+        for file in dist.files or []:
+            located = Path(str(dist.locate_file(file)))
+            if located.is_file() and dist_name != "emrs-env":
+                size += located.stat().st_size
+        todo += [name(r) for r in dist.requires or [] if "extra ==" not in r]
+    return round(size / 2**20, 1)
 
 
 def byte_compile() -> None:
@@ -346,6 +417,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "scale_fit": linear_fit(rows),
         "max_developers_per_stack": ceiling,
         "handler_against_moto": {} if args.no_handler else handler_timings(),
+        "gates": gate_timings(args.gate_runs) if args.gate_runs > 0 else {},
+        "base_install_mib": base_install_mib(),
     }
     print("\n".join(report(results)))
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ def test_bench_script_runs_on_a_tiny_sample(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     result = subprocess.run(
         [sys.executable, "bench/run.py", "--runs", "2", "--scale", "1,2"]
-        + ["--no-handler", "--out", str(out)],
+        + ["--no-handler", "--gate-runs", "1", "--out", str(out)],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -36,6 +36,10 @@ def test_bench_script_runs_on_a_tiny_sample(tmp_path: Path) -> None:
     assert results["scale_fit"]["ms_per_developer"] is not None
     assert "ratio to the bare import" in result.stdout
     assert "ms per developer" in result.stdout
+    gates = results["gates"]
+    assert gates["gates"]["runs"] == 1 and gates["ratio"] > 0
+    assert "emrs-env lint build:" in result.stdout
+    assert 0 < results["base_install_mib"] < 500
 
 
 def test_bench_never_judges_the_figures() -> None:

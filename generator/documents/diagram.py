@@ -614,8 +614,8 @@ def svg(dot_text: str, previous: str | None = None) -> str:
         import pygraphviz
     except ImportError as exc:
         raise PictureError(
-            f"pygraphviz is needed to draw {ARCHITECTURE_SVG}: run 'make install' "
-            "(or pip install pygraphviz)"
+            f"pygraphviz is needed to draw {ARCHITECTURE_SVG}: run 'make template' "
+            "(or pip install 'emrs-env[diagram]')"
         ) from exc
     try:
         graph = pygraphviz.AGraph(string=dot_text)

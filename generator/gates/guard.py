@@ -46,7 +46,9 @@ def guard_bundle(cache: Path | None = None) -> tuple[Path, Path]:
     spec = importlib.util.find_spec(GUARD_PACKAGE)
     if spec is None or spec.origin is None:
         raise ScannerError(
-            "cdklabs.cdk-validator-cfnguard is not installed; run 'make install'"
+            "cfn-guard is not installed; run 'make install', or pip install --no-deps "
+            "'cdklabs.cdk-validator-cfnguard==0.0.62' (the wheel carries cfn-guard "
+            "and the rules; its declared AWS CDK dependencies are not needed)"
         )
     jsii = Path(spec.origin).parent / "_jsii"
     (archive,) = jsii.glob("*.jsii.tgz")
