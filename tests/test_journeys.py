@@ -1,4 +1,4 @@
-"""Every journey of generator/journeys.py, evaluated offline on the rendered template.
+"""Every journey of generator/documents/journeys.py, evaluated offline on the rendered template.
 
 The template is rendered with cloud-radar for a concrete account, region and
 partition; each persona gets the identity policies the template attaches to it
