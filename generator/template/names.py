@@ -208,7 +208,7 @@ def user_resource_ids(user_logical_id: str) -> tuple[str, str, str]:
 
 # Logical IDs no user's resources may take: the single resources and the
 # parameters (resources and parameters share one namespace in a template; cfn-lint
-# E3007). tests/test_newcomer_build.py checks this against the built template.
+# E3007). tests/cli/test_newcomer_build.py checks this against the built template.
 FIXED_IDS = frozenset(
     value
     for holder in (R, P)

@@ -4,7 +4,7 @@ Each seed policy keeps its statements' Sids, effects and actions. Resources are 
 stack's own ARNs instead of name wildcards, always partition-aware. Where a seed
 statement mixes actions that IAM scopes to resources with actions it does not,
 the latter move to a sibling statement whose Sid is the seed's Sid plus
-``AccountWide`` (tests/test_policy_parity.py lists every such change).
+``AccountWide`` (tests/template/test_policy_parity.py lists every such change).
 """
 
 from __future__ import annotations

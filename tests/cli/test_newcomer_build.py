@@ -21,7 +21,7 @@ from generator import cli
 from generator.template import names, render
 from tests.helpers import template_dict
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # 1. `build --out DIR` / `diagram --out DIR` where DIR is a mounted volume.

@@ -29,7 +29,7 @@ from generator.aws.session import Aws, CommandError
 from generator.aws.stack import Change, Follower, TemplateFile, format_changes
 from tests.scripted import Answer, error, scripted
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUILT = ROOT / "build" / "emr-serverless-interactive.yaml"
 CREATED = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)  # when scripted stacks began
 V1 = """Parameters:
@@ -325,7 +325,7 @@ def test_an_aws_error_at_any_step_is_one_line(
         f"MalformedPolicyDocument: {PRINCIPAL_MESSAGE}" + (removed if first else "")
     )
     names = client.script.names()
-    if first:  # tests/test_newcomer_aws.py follows the removal on moto
+    if first:  # tests/aws/test_newcomer_aws.py follows the removal on moto
         assert names[-2:] == ["delete_change_set", "describe_stacks"]
         names = names[: names.index("execute_change_set") + 1]
     assert names[-1] == xform_name(operation), "it stops there"
@@ -679,7 +679,7 @@ def test_config_builds_go_to_their_own_folder(
 
 
 def test_credentials_csv_targets(mocked_aws: None, tmp_path: Path, capsys) -> None:
-    from tests.test_deploy_cli import seed_secrets
+    from tests.aws.test_deploy_cli import seed_secrets
 
     seed_secrets()
     base = ["credentials", "--stack-name", "emrs", "--csv"]

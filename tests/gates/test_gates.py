@@ -17,7 +17,7 @@ from generator.template import provisioning as ps
 from generator.template.composer import build_template
 from tests.helpers import as_list, clean, render
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "build"
 TEMPLATES = sorted(BUILD.glob("*.yaml"))
 

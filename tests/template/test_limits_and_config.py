@@ -1,4 +1,5 @@
-"""The quota model (generator/template/limits.py) and config validation, at their boundaries."""
+"""The quota model (generator/template/limits.py) and config validation, at their
+boundaries."""
 
 from __future__ import annotations
 

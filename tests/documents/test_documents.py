@@ -33,7 +33,7 @@ from generator.template.intrinsics import mentions
 from tests.helpers import template_dict
 
 TEMPLATE = template_dict()
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_resource_is_in_exactly_one_box_and_users_are_one_box() -> None:

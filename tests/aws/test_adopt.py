@@ -24,7 +24,7 @@ from generator.template.imports import ADOPTABLE, import_template, references
 from generator.template.names import R
 from tests.scripted import error, scripted
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BUILT = json.loads((ROOT / "build" / "emr-serverless-interactive.json").read_text())
 IMPORT = json.loads(
     to_json((ROOT / "build" / "emr-serverless-import.yaml").read_text())

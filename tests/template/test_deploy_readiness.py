@@ -388,7 +388,7 @@ def test_a_policy_past_its_quota_is_reported() -> None:
 def test_readme_states_the_true_maximum() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert f"at most {max_developers()} developers" in readme
 
 

@@ -17,7 +17,7 @@ def test_inlined_code_is_the_module_source() -> None:
     props = function["Properties"]
     assert props["Code"]["ZipFile"] == HANDLER_SOURCE.read_text(encoding="utf-8")
     assert props["Runtime"] == RUNTIME and props["Handler"] == "index.handler"
-    # Long enough to stop the application (tests/test_lifecycle.py); Lambda's
+    # Long enough to stop the application (tests/function/test_lifecycle.py); Lambda's
     # maximum is 900 seconds.
     assert props["MemorySize"] == 128 and props["Timeout"] == TIMEOUT_SECONDS <= 900
     # Reserved concurrency fails in new accounts (deploy-readiness tests).

@@ -20,7 +20,7 @@ from tests.aws_calls import (
     project_calls,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CODE = [ROOT / "generator", ROOT / "custom_resources"]
 FUNCTION = "custom_resources/stack_function.py"
 # The Lambda runtime's SDK: AWS names no version for python3.14 ("Runtime-included

@@ -16,7 +16,7 @@ from generator import cli
 from generator.aws import stackset
 from generator.aws.session import Aws
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = str(ROOT / "build")
 REGIONS = "us-east-1,eu-west-1"
 

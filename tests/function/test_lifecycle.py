@@ -26,11 +26,11 @@ from generator.documents.diagram import edges
 from generator.template import function as credentials
 from generator.template.names import R
 from generator.template.parameters import SPECS
-from tests import test_stack_function as base
+from tests.function import test_stack_function as base
+from tests.function.test_stack_function import ACCOUNT, STACK, Context, refuse
 from tests.helpers import ACCOUNT as RADAR_ACCOUNT
 from tests.helpers import as_list, clean, of_type, render, resolve_arns, template_dict
 from tests.scripted import error, scripted
-from tests.test_stack_function import ACCOUNT, STACK, Context, refuse
 
 cfn = base.cfn  # the local response server, a fixture of this module too
 
@@ -785,7 +785,7 @@ def test_descriptions_say_what_a_change_does(parameter: str, phrases: list) -> N
 def test_readme_explains_updating_and_deleting() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
     for heading in ("## Updating", "## Deleting"):
         assert heading in readme
     words = " ".join(readme.split())

@@ -134,7 +134,7 @@ def test_no_terminal_needs_yes(small: Path, capsys, monkeypatch) -> None:
 
 def test_large_template_goes_through_s3(aws, capsys) -> None:
     built = (
-        Path(__file__).resolve().parents[1]
+        Path(__file__).resolve().parents[2]
         / "build"
         / "emr-serverless-interactive.yaml"
     )

@@ -148,7 +148,7 @@ def test_environment_parameters_can_all_be_filled_by_a_launch() -> None:
 
 def test_portfolio_is_in_the_build() -> None:
     built = (
-        Path(__file__).resolve().parents[1] / "build" / "service-catalog-portfolio.yaml"
+        Path(__file__).resolve().parents[2] / "build" / "service-catalog-portfolio.yaml"
     )
     assert built.exists()
     large = build_template(Options(developers=VARIANTS["many developers"]))
@@ -169,7 +169,7 @@ def test_publish_uploads_a_versioned_tagged_template(aws, capsys) -> None:
                      "--region", "eu-west-1"])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     built_text = (root / "build" / "emr-serverless-interactive.yaml").read_text()
     digest = hashlib.sha256(built_text.encode()).hexdigest()[:16]
     key = f"team/x/{__version__}/{digest}/emr-serverless-interactive.yaml"
@@ -177,7 +177,7 @@ def test_publish_uploads_a_versioned_tagged_template(aws, capsys) -> None:
     assert f"TemplateUrl: {url}" in out and f"TemplateUrl={url}" in out
     body = s3.get_object(Bucket="catalog", Key=key)["Body"].read().decode()
     built = (
-        Path(__file__).resolve().parents[1]
+        Path(__file__).resolve().parents[2]
         / "build"
         / "emr-serverless-interactive.yaml"
     )

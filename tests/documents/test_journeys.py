@@ -1,4 +1,5 @@
-"""Every journey of generator/documents/journeys.py, evaluated offline on the rendered template.
+"""Every journey of generator/documents/journeys.py, evaluated offline on the
+rendered template.
 
 The template is rendered with cloud-radar for a concrete account, region and
 partition; each persona gets the identity policies the template attaches to it
@@ -20,7 +21,7 @@ from generator.documents.journeys import Facts, Step
 from generator.template.names import ADMIN_USER, USER_PATH, R
 from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict, walk_dicts
 from tests.iam_eval import ALLOWED, Principal, decide
-from tests.test_deploy_readiness import EXISTING_VPC
+from tests.template.test_deploy_readiness import EXISTING_VPC
 
 MATRIX = {
     "default": {},
@@ -257,5 +258,5 @@ def test_every_step_names_its_documentation_and_personas_are_covered() -> None:
 def test_the_journey_page_is_current() -> None:
     from pathlib import Path
 
-    page = Path(__file__).resolve().parents[1] / "docs" / "JOURNEYS.md"
+    page = Path(__file__).resolve().parents[2] / "docs" / "JOURNEYS.md"
     assert page.read_text().endswith(journeys.markdown())

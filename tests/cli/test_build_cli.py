@@ -15,7 +15,7 @@ from generator import cli
 from generator.documents.diagram import ARCHITECTURE_SVG
 from generator.template.config import ConfigError, Options, from_mapping
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_build(
