@@ -27,6 +27,7 @@ from generator.aws import inputs
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import Change, Follower, TemplateFile, format_changes
+from tests.aws.commands import one_line_error, run
 from tests.scripted import Answer, error, scripted
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,17 +48,6 @@ Resources:
   Topic: {Type: AWS::SNS::Topic}
   Second: {Type: AWS::SNS::Topic}
 """
-
-
-def run(*args: str) -> int:
-    return cli.main(list(args))
-
-
-def one_line_error(capsys: Any) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.fixture

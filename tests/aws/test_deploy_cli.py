@@ -16,10 +16,10 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from generator import cli
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws
 from generator.aws.stack import CAPABILITIES, TemplateFile
+from tests.aws.commands import run
 from tests.scripted import error, scripted
 
 SMALL = """
@@ -54,10 +54,6 @@ def small(tmp_path: Path) -> Path:
     path = tmp_path / "small.yaml"
     path.write_text(SMALL)
     return path
-
-
-def run(*args: str) -> int:
-    return cli.main(list(args))
 
 
 def deploy_args(template: Path, *extra: str) -> list[str]:

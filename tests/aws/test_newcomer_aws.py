@@ -15,10 +15,10 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from generator import cli
 from generator.aws import deploy as deploy_module
 from generator.aws.session import Aws
 from generator.aws.stack import Follower
+from tests.aws.commands import one_line_error, run
 
 SMALL = """Parameters:
   Name: {Type: String, Default: a}
@@ -27,17 +27,6 @@ Resources:
 Outputs:
   TopicArn: {Value: !Ref Topic}
 """
-
-
-def run(*args: str) -> int:
-    return cli.main(list(args))
-
-
-def one_line_error(capsys: Any) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    return lines[0]
 
 
 @pytest.fixture

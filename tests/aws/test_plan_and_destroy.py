@@ -21,6 +21,7 @@ from generator.aws.destroy import Destroy, Resource, stop_application
 from generator.aws.plan import plan
 from generator.aws.session import Aws, CommandError
 from generator.aws.stack import TemplateFile, change_rows, warnings
+from tests.aws.commands import run
 from tests.scripted import scripted
 
 BUCKET = "emrs-notebooks-test"
@@ -45,10 +46,6 @@ SMALL = """Parameters:
 Resources:
   Topic: {Type: AWS::SNS::Topic}
 """
-
-
-def run(*args: str) -> int:
-    return cli.main(list(args))
 
 
 # --- plan and deploy --change-set --------------------------------------------------
