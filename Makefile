@@ -31,8 +31,9 @@ $(STAMP): $(BUILT)
 template: $(BUILT) ## Write every artifact under build/ (CONFIG=team.toml: build/team/)
 	$(BIN)/emrs-env build $(if $(CONFIG),--config $(CONFIG),--out build)
 
-actions: install ## Re-derive the launch role's actions from cfn-lint's schemas (after a cfn-lint upgrade)
+actions: install ## Re-derive the launch role's actions and the create-only table from cfn-lint's schemas
 	$(BIN)/python -m generator.template.provisioning
+	$(BIN)/python -m generator.template.changes
 
 lint: install ## Run ruff, black and the template scanners
 	$(BIN)/ruff check generator custom_resources tests bench e2e

@@ -122,6 +122,8 @@ class Deployment(Says):
                     EXIT_USAGE,
                 )
         deployed = [p["ParameterKey"] for p in (stack or {}).get("Parameters", [])]
+        if exists:
+            self.check_change(stack)
         kind = "UPDATE" if exists else "CREATE"
         change_set = change_set_name()
         location = self.template.location(
@@ -159,6 +161,23 @@ class Deployment(Says):
                 return None
             raise CommandError(f"change set for stack {self.name} failed: {reason}")
         return Prepared(created["Id"], change_set, kind, computed)
+
+    def check_change(self, stack: dict[str, Any]) -> None:
+        """Refuse, before any change set, a parameter change AWS would refuse or
+        that loses access (template/changes.py), and say what the others do."""
+        from generator.template import changes
+
+        old = {
+            p["ParameterKey"]: p.get("ParameterValue", "")
+            for p in stack.get("Parameters", [])
+        }
+        new = old | self.values
+        refused = changes.refusal(self.template.body, old, new)
+        if refused is not None:
+            raise CommandError(str(refused), EXIT_USAGE)
+        for effect in changes.effects(self.template.body, old, new):
+            self.say(f"change: {effect}")
+        self.result["Effects"] = changes.effects(self.template.body, old, new)
 
     def run(self) -> int:
         """Create or update the stack; return the exit code."""

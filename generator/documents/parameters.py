@@ -13,60 +13,6 @@ from generator.template.names import (
     P,
 )
 
-# What changing each parameter does to a stack that exists (README, "Updating").
-IN_PLACE = "Changed in place."
-REPLACES_STUDIO = (
-    "Replaces the EMR Studio: workspaces stay with the old Studio, which is "
-    "deleted; their files stay in the bucket."
-)
-STOPS_APPLICATION = (
-    "Changed in place after the application is stopped, which ends running "
-    "notebook sessions."
-)
-# Said of changes that reach the application's subnets, security group or log
-# bucket: its stop-before-update guard stops it first (generator/lifecycle.py).
-THEN_STOPS = (
-    " The application is stopped first to take the change, which ends running "
-    "notebook sessions."
-)
-ON_UPDATE = {
-    P.NAME_PREFIX: "Replaces the EMR Studio, the application, the roles and "
-    "policies and, with the default name, the bucket (the old bucket is kept).",
-    P.BUCKET_NAME: "Creates a new bucket; the old one is kept with its notebooks. "
-    "The application is stopped first, as its logs move to the new bucket, which "
-    "ends running notebook sessions.",
-    P.ENCRYPTION_KEY: "Switching between `service-default` (or `aws-managed`) and "
-    "`customer-managed` replaces the EMR Studio: workspaces stay with the old "
-    "Studio, which is deleted; their files stay in the bucket. Switching between "
-    "`aws-managed` and `service-default` changes nothing.",
-    P.EXISTING_VPC: REPLACES_STUDIO + THEN_STOPS,
-    P.NUMBER_OF_AZS: "2 to 3: adds a subnet in place." + THEN_STOPS + " 3 to 2: "
-    "refused by EMR Studio (its subnets can only grow); the update rolls back.",
-    P.EXISTING_SUBNETS: "Adding subnets: in place." + THEN_STOPS + " Removing any: "
-    "refused by EMR Studio; the update rolls back.",
-    # CloudFormation User Guide, AWS::EC2::VPC CidrBlock and AWS::EMR::Studio
-    # VpcId: "Update requires: Replacement".
-    P.VPC_CIDR: "Replaces the VPC, its subnets and the EMR Studio (workspaces "
-    "stay with the old Studio)." + THEN_STOPS,
-    P.CREATE_USERS: "true to false deletes the users, their group memberships and "
-    "their credentials secrets (people then sign in through the federated roles); "
-    "false to true creates them with new passwords.",
-    # AWS::EMR::Studio ServiceRole: "Update requires: Replacement".
-    P.REGIONAL_IAM: "Replaces the roles, policies, groups and users (every user "
-    "gets a new password) and the EMR Studio, whose service role it renames: "
-    "workspaces stay with the old Studio, which is deleted; their files stay in "
-    "the bucket.",
-    P.ROTATION_TOKEN: "Gives every user a new password.",
-    P.CREATE_STUDIO: "true to false deletes the EMR Studio; its workspaces go "
-    "with it, their files stay in the bucket.",
-    P.CREATE_APPLICATION: "Creates, or stops and deletes, the application.",
-    P.RELEASE_LABEL: STOPS_APPLICATION,
-    P.ARCHITECTURE: STOPS_APPLICATION,
-    P.LIVY: STOPS_APPLICATION,
-    P.IDLE_TIMEOUT: STOPS_APPLICATION,
-    P.MAX_VCPU: STOPS_APPLICATION,
-    P.MAX_MEMORY: STOPS_APPLICATION,
-}
 # Values whose name alone would mislead.
 VALUE_MEANS = {
     (P.ENCRYPTION_KEY, SERVICE_DEFAULT): "the bucket uses SSE-S3, S3 managed "
@@ -78,6 +24,18 @@ VALUE_MEANS = {
     "`service-default`, the same encryption; stacks made with it keep it, and "
     "switching it to `service-default` changes nothing",
 }
+
+
+def on_update(template: dict[str, Any], name: str) -> str:
+    """What changing the parameter does to a stack that exists, from the change
+    matrix (template/changes.py), with the transitions it refuses."""
+    from generator.template import changes
+
+    said = changes.change_of(template, name).words()
+    for rule in changes.RULES:
+        if rule.parameter == name:
+            said += f" Refused before any change: {rule.when} ({rule.reason})."
+    return said
 
 
 def _allowed(name: str, spec: dict[str, Any]) -> str:
@@ -127,7 +85,7 @@ def parameters_markdown(template: dict[str, Any]) -> str:
                 "",
                 f"- Default: {shown}",
                 f"- Allowed: {_cell(_allowed(name, spec))}",
-                f"- On an existing stack: {ON_UPDATE.get(name, IN_PLACE)}",
+                f"- On an existing stack: {on_update(template, name)}",
                 "",
             ]
     return "\n".join(lines + _costs(template))

@@ -167,15 +167,18 @@ def test_reference_says_what_values_mean_and_what_updates_do() -> None:
         "`aws/s3` KMS key" in encryption
     )
     assert "`aws-managed` (the earlier name of `service-default`" in encryption
-    assert "`customer-managed` replaces the EMR Studio" in encryption
+    assert "Replaces the EMR Studio" in encryption
+    assert "Refused before any change: customer-managed to service-default" in (
+        encryption
+    )
     roles = text.split("(`AdminRoleNames`)")[1].split("\n### ")[0]
     assert "A comma-separated list." in roles and "Names (not ARNs)" in roles
     azs = text.split("(`NumberOfAZs`)")[1].split("\n### ")[0]
-    assert "3 to 2: refused by EMR Studio" in azs
+    assert "Refused before any change: 3 to 2 while the stack has an EMR Studio" in azs
     release = text.split("(`ReleaseLabel`)")[1].split("\n### ")[0]
-    assert "after the application is stopped" in release
-    flow = text.split("(`EnableFlowLogs`)")[1].split("\n### ")[0]
-    assert "On an existing stack: Changed in place." in flow
+    assert "The application is stopped first" in release
+    retention = text.split("(`LogRetentionDays`)")[1].split("\n### ")[0]
+    assert "On an existing stack: Changed in place." in retention
 
 
 def test_reference_costs_the_default_configuration() -> None:
@@ -361,23 +364,6 @@ def parameters_reaching(value: object, template: dict) -> set[str]:
             else:
                 found |= parameters_reaching(inner, template)
     return found
-
-
-def test_every_change_that_reaches_the_application_says_it_stops_it() -> None:
-    from generator.documents.parameters import ON_UPDATE
-
-    application = TEMPLATE["Resources"]["Application"]["Properties"]
-    reaching = parameters_reaching(application, TEMPLATE)
-    assert {"VpcCidr", "NumberOfAZs", "ExistingPrivateSubnetIds", "ExistingVpcId",
-            "BucketName", "ReleaseLabel"} <= reaching  # fmt: skip
-    for name in reaching:
-        assert "application" in ON_UPDATE[name], name
-    assert "EncryptionKey" not in reaching, "encryption does not rename the bucket"
-    text = parameters_markdown(TEMPLATE)
-    users = text.split("(`CreateIamUsers`)")[1].split("\n### ")[0]
-    assert "true to false deletes the users" in users
-    regional = text.split("(`RegionalIamNames`)")[1].split("\n### ")[0]
-    assert "On an existing stack: Replaces the roles" in regional
 
 
 def test_any_source_round_trips_through_a_well_formed_svg() -> None:
