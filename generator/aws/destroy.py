@@ -301,6 +301,14 @@ class Destroy(Says):
                 continue
             how = HOW_TO_REMOVE.get(resource.type, "remove it in its console")
             how = how.format(id=resource.physical_id)
+            if resource.type == "AWS::KMS::Key" and buckets and not self.delete_bucket:
+                # Deleting the key makes every notebook of the kept bucket
+                # unreadable for good ("Deleting AWS KMS keys", KMS Developer Guide).
+                how = (
+                    "keep it while the kept bucket exists: its notebooks are "
+                    "encrypted with it (deploy --adopt-retained takes both back); "
+                    "schedule its deletion only after the bucket is gone"
+                )
             still.append(
                 {"Type": resource.type, "Id": resource.physical_id, "Remove": how}
             )

@@ -8,6 +8,7 @@ from generator.template.names import CUSTOMER_MANAGED, C, P
 from generator.template.regions import (
     EMR_SERVERLESS_AZ_IDS,
     EMR_SERVERLESS_REGIONS,
+    EMR_STUDIO_REGIONS,
     regions_with,
 )
 
@@ -129,6 +130,20 @@ def add_region_rules(template: Template) -> None:
             ],
         },
     )
+    template.add_rule(
+        "RegionServesEmrStudio",
+        {
+            "RuleCondition": {"Fn::Equals": [Ref(P.CREATE_STUDIO), "true"]},
+            "Assertions": [
+                _assert(
+                    {"Fn::Contains": [list(EMR_STUDIO_REGIONS), region]},
+                    "EMR Studio is not available in this region; set CreateStudio "
+                    "to false (notebooks then reach the application through its "
+                    "Livy endpoint), or deploy in a region EMR Studio serves.",
+                )
+            ],
+        },
+    )
     new_vpc = {"Fn::EachMemberEquals": [Ref(P.EXISTING_SUBNETS), ""]}
     template.add_rule(
         "NewVpcInServedAvailabilityZones",
@@ -149,7 +164,8 @@ def add_region_rules(template: Template) -> None:
                         ]
                     },
                     "EMR Serverless serves only two Availability Zones in this "
-                    "region; set NumberOfAZs to 2.",
+                    "region; set NumberOfAZs to 2 (a stack made with 3 keeps its "
+                    "third subnet only with the template it was made with).",
                 ),
             ],
         },

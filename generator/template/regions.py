@@ -30,7 +30,9 @@ EMR_SERVERLESS_AZ_IDS: dict[str, tuple[str, ...]] = {
     "ap-southeast-5": ("apse5-az1", "apse5-az2", "apse5-az3"),
     "ap-southeast-6": ("apse6-az1", "apse6-az2", "apse6-az3"),
     "ap-southeast-7": ("apse7-az1", "apse7-az2", "apse7-az3"),
-    "ca-central-1": ("cac1-az1", "cac1-az2", "cac1-az4"),
+    # Copies of the page disagree: the newer lists cac1-az4 too, an older one and
+    # its Japanese copy only cac1-az1 and cac1-az2; the two-AZ reading is kept.
+    "ca-central-1": ("cac1-az1", "cac1-az2"),
     "ca-west-1": ("caw1-az1", "caw1-az2", "caw1-az3"),
     "eu-central-1": ("euc1-az1", "euc1-az2", "euc1-az3"),
     "eu-central-2": ("euc2-az1", "euc2-az2", "euc2-az3"),
@@ -52,6 +54,15 @@ EMR_SERVERLESS_AZ_IDS: dict[str, tuple[str, ...]] = {
 EMR_SERVERLESS_REGIONS_WITHOUT_AZ_IDS = ("me-south-1",)
 EMR_SERVERLESS_REGIONS = tuple(
     sorted([*EMR_SERVERLESS_AZ_IDS, *EMR_SERVERLESS_REGIONS_WITHOUT_AZ_IDS])
+)
+
+
+# EMR Studio runs in fewer regions: "EMR Studio features, requirements, and
+# limits" (Amazon EMR Management Guide) lists neither of these, which EMR
+# Serverless serves. Whether it runs in cn-north-1 no copy of the page says.
+EMR_STUDIO_MISSING = ("ap-south-2", "ca-west-1", "me-south-1", "mx-central-1")
+EMR_STUDIO_REGIONS = tuple(
+    r for r in EMR_SERVERLESS_REGIONS if r not in EMR_STUDIO_MISSING
 )
 
 

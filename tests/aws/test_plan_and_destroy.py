@@ -457,3 +457,40 @@ def test_the_recreate_command_runs_as_printed(bucket: str | None) -> None:
     )  # fmt: skip
     assert shell.returncode != 0
     assert "set TEMPLATE_BUCKET to an S3 bucket of yours" in shell.stderr
+
+
+KEYED = f"""
+Resources:
+  Notebooks:
+    Type: AWS::S3::Bucket
+    DeletionPolicy: Retain
+    Properties:
+      BucketName: {BUCKET}
+  Key:
+    Type: AWS::KMS::Key
+    DeletionPolicy: Retain
+    Properties:
+      KeyPolicy:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: {{AWS: "*"}}
+            Action: "kms:*"
+            Resource: "*"
+"""
+
+
+@pytest.mark.parametrize("delete_bucket", [False, True])
+def test_destroy_never_advises_deleting_the_key_of_a_kept_bucket(
+    mocked_aws: None, delete_bucket: bool
+) -> None:
+    boto3.client("cloudformation").create_stack(StackName="emrs", TemplateBody=KEYED)
+    extra = {"delete_bucket": True, "confirm_bucket": BUCKET} if delete_bucket else {}
+    code, out = destroy(**extra)
+    assert code == 0, out
+    [key_line] = [line for line in out.splitlines() if "kept AWS::KMS::Key" in line]
+    if delete_bucket:
+        assert "aws kms schedule-key-deletion" in key_line
+    else:
+        assert "schedule-key-deletion" not in key_line
+        assert "keep it while the kept bucket exists" in key_line
