@@ -8,6 +8,7 @@ from troposphere import (
     AWSHelperFn,
     GetAtt,
     If,
+    Join,
     NoValue,
     Ref,
     Sub,
@@ -18,7 +19,7 @@ from troposphere import (
 )
 
 from generator.template import names, policies
-from generator.template.names import C, R, prefixed, tags
+from generator.template.names import C, P, R, tags
 from generator.template.network import Network, no_egress
 
 NOTEBOOK_PORT = 18888
@@ -116,7 +117,7 @@ def add_studio(
             # Deleted before its role's policies: deleting the Studio and its
             # workspaces' network interfaces needs the role's permissions.
             DependsOn=[R.STUDIO_POLICY, R.STUDIO_NETWORK_POLICY],
-            Name=prefixed(names.STUDIO_NAME),
+            Name=studio_name(),
             Description=Sub("EMR Studio of emrs-env stack ${AWS::StackName}"),
             AuthMode="IAM",
             DefaultS3Location=Sub("s3://${Bucket}/studio/", Bucket=bucket),
@@ -128,4 +129,23 @@ def add_studio(
             WorkspaceSecurityGroupId=Ref(workspace),
             Tags=tags("studio"),
         )
+    )
+
+
+def studio_name() -> Join:
+    """The Studio's name, which changes whenever a create-only property's source
+    changes (the key, the service role's name, the VPC), so the Studio that
+    replaces the old one never shares its name. CreateStudio documents no name
+    uniqueness rule ("CreateStudio", Amazon EMR API Reference, lists no conflict
+    error) and Name updates in place; a name of its own costs nothing if names need
+    not be unique and saves the replacement if they must."""
+    return Join(
+        "",
+        [
+            Ref(P.NAME_PREFIX),
+            names.STUDIO_NAME,
+            If(C.CMK, "-cmk", ""),
+            If(C.REGIONAL_IAM, Sub("-${AWS::Region}"), ""),
+            If(C.CREATE_VPC, "", Join("", ["-", Ref(P.EXISTING_VPC)])),
+        ],
     )

@@ -180,3 +180,30 @@ def test_readme_update_table_is_the_matrix() -> None:
     assert begin in readme and end in readme
     shown = readme.split(begin, 1)[1].split(end, 1)[0]
     assert shown == changes.markdown_table(TEMPLATE)
+
+
+VPC = {"ExistingVpcId": "vpc-0123456789abcdef0", "ExistingPrivateSubnetIds": SUBNETS}
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ({}, {"EncryptionKey": "customer-managed"}),
+        ({}, {"RegionalIamNames": "true"}),
+        ({}, {"NamePrefix": "dev-"}),
+        ({}, VPC),
+        (VPC, {**VPC, "ExistingVpcId": "vpc-0fedcba9876543210"}),
+    ],
+)
+def test_a_studio_that_is_replaced_gets_a_new_name(old: dict, new: dict) -> None:
+    from tests.helpers import render
+
+    changed = [k for k in new if old.get(k, DEFAULTS[k]) != new[k]]
+    assert any("Studio" in changes.change_of(TEMPLATE, k).replaced for k in changed)
+
+    def name(values: dict) -> str:
+        rendered = render({k: v for k, v in values.items()})
+        return rendered["Resources"]["Studio"]["Properties"]["Name"]
+
+    assert name(old) != name(new)
+    assert name({}) == "emrs-interactive-studio", "the default Studio keeps its name"
