@@ -90,12 +90,24 @@ class Script:
         return Status(200), parsed
 
 
-class Status:
-    """The HTTP response botocore looks at after a before-call answer."""
+class _Body:
+    """A raw body for the handlers that look at a reply's bytes (S3 checks a 200
+    reply for an error document): an XML element that is no error."""
 
-    def __init__(self, status_code: int) -> None:
-        self.status_code = status_code
-        self.headers: dict[str, str] = {}
+    content = b"<Scripted/>"
+
+    def stream(self, **_kwargs: Any) -> Any:
+        yield self.content
+
+    def read(self, *_args: Any) -> bytes:
+        return self.content
+
+
+def Status(status_code: int) -> Any:  # noqa: N802 - stands where a class stood
+    """The HTTP response botocore looks at after a before-call answer."""
+    from botocore.awsrequest import AWSResponse
+
+    return AWSResponse("", status_code, {}, _Body())
 
 
 def scripted(service: str, region: str = "us-east-1", **scripts: list[Answer]) -> Any:

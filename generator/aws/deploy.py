@@ -26,6 +26,7 @@ from generator.words import Says
 # "CreateStack", AWS CloudFormation API Reference: a stack name starts with a letter
 # and holds letters, digits and hyphens, at most 128 characters.
 STACK_NAME_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
+APPLICATION = "AWS::EMRServerless::Application"
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 UNREAD = object()  # prepare() reads the stack itself
 NOT_UPDATABLE = {
@@ -86,6 +87,11 @@ class Deployment(Says):
     confirm: Callable[[str], bool] | None = None
     sleep: Callable[[float], None] = time.sleep
     adopt_retained: bool = False
+    # Set when the stack's tags change: CloudFormation then calls UpdateApplication,
+    # which EMR Serverless refuses while the application is started, and the
+    # stop-before-update resource does not see stack tags
+    # (cloudformation-coverage-roadmap issue 2370), so deploy stops it first.
+    stop_for_tags: bool = False
     # What happened, for --json and --outputs-file: Action, ChangeSetName,
     # Executed, Status and Outputs, as far as the run got.
     result: dict[str, Any] = field(default_factory=dict)
@@ -178,6 +184,47 @@ class Deployment(Says):
         for effect in changes.effects(self.template.body, old, new):
             self.say(f"change: {effect}")
         self.result["Effects"] = changes.effects(self.template.body, old, new)
+        current = {(t["Key"], t["Value"]) for t in stack.get("Tags", [])}
+        given = {(t["Key"], t["Value"]) for t in self.tags}
+        if self.tags and given != current and self._has_application():
+            self.stop_for_tags = True
+            self.say(
+                "change: the stack's tags: EMR Serverless changes a started "
+                "application's tags only once it is stopped, so the application is "
+                "stopped first, which ends running notebook sessions."
+            )
+
+    def _has_application(self) -> bool:
+        resources = self.template.body.get("Resources", {})
+        return any(r.get("Type") == APPLICATION for r in resources.values())
+
+    def _stop_application(self, cfn: Any) -> None:
+        """Stop the stack's application, if it has one now, before the change."""
+        from botocore.exceptions import ClientError
+
+        from generator.aws.destroy import stop_application
+
+        logical = next(
+            name
+            for name, r in self.template.body["Resources"].items()
+            if r.get("Type") == APPLICATION
+        )
+        try:
+            found = cfn.describe_stack_resource(
+                StackName=self.name, LogicalResourceId=logical
+            )["StackResourceDetail"]
+        except ClientError as error:
+            if "does not exist" in str(error):
+                return  # CreateApplication is false: nothing runs
+            raise
+        if found.get("PhysicalResourceId"):
+            stop_application(
+                self.aws.client("emr-serverless"),
+                found["PhysicalResourceId"],
+                self.say,
+                self.sleep,
+                poll_seconds=self.poll_seconds,
+            )
 
     def run(self) -> int:
         """Create or update the stack; return the exit code."""
@@ -361,6 +408,8 @@ class Deployment(Says):
             hint=self.aws.command("status"),
         )
         before = follower.event_ids()
+        if self.stop_for_tags:
+            self._stop_application(cfn)
         extra = {"DisableRollback": True} if self.disable_rollback else {}
         try:
             cfn.execute_change_set(ChangeSetName=change_set, **extra)
