@@ -15,6 +15,7 @@ from tests.scripted import scripted
 ROOT = Path(__file__).resolve().parents[2]
 BUILT = ROOT / "build" / "emr-serverless-interactive.yaml"
 CREATED = "2026-11-28T09:00:00Z"
+ACCOUNT = "123456789012"
 
 
 def stack(tags: list[dict[str, str]]) -> dict[str, Any]:
@@ -28,7 +29,8 @@ def application(state: str) -> dict[str, Any]:
     return {"application": {
         "applicationId": "00app", "releaseLabel": "emr-7.13.0", "type": "SPARK",
         "state": state, "createdAt": CREATED, "updatedAt": CREATED,
-        "arn": "arn:aws:emr-serverless:eu-west-1:123456789012:/applications/00app"}}  # fmt: skip
+        "arn": f"arn:aws:emr-serverless:eu-west-1:{ACCOUNT}:/applications/00app",
+    }}  # fmt: skip
 
 
 @pytest.fixture
