@@ -94,13 +94,15 @@ def check_account_parameters(
 
 
 def check_values(values: dict[str, str], regions: Sequence[str]) -> dict[str, str]:
-    """The set's parameters: RegionalIamNames on by default, no fixed bucket name."""
+    """The set's parameters, checked: no fixed bucket name, and RegionalIamNames
+    (on unless given; a new set gets it, deploy() keeps an existing set's value)
+    not false across regions."""
     if values.get(names.P.BUCKET_NAME):
         raise usage(
             f"{names.P.BUCKET_NAME} names one bucket, but S3 bucket names are global "
             "and a StackSet makes one stack per account and region; leave it empty"
         )
-    regional = values.setdefault(names.P.REGIONAL_IAM, "true")
+    regional = values.get(names.P.REGIONAL_IAM, "true")
     if regional == "false" and len(regions) > 1:
         raise usage(
             f"{names.P.REGIONAL_IAM}=false with {len(regions)} regions: IAM names are "
@@ -260,15 +262,35 @@ class Rollout:
     max_concurrent: int = 1
 
 
+def set_parameters(
+    values: dict[str, str], existing: dict[str, Any] | None, template: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The Parameters of CreateStackSet or UpdateStackSet. A parameter not sent on
+    an update goes back to the template's default, unless sent with
+    UsePreviousValue ("Parameter", AWS CloudFormation API Reference): a re-run
+    keeps every value it does not name. A new set gets RegionalIamNames true."""
+    declared = template.get("Parameters", {})
+    given = dict(values)
+    if existing is None:
+        given.setdefault(names.P.REGIONAL_IAM, "true")
+    params: list[dict[str, Any]] = [
+        {"ParameterKey": k, "ParameterValue": v} for k, v in given.items()
+    ]
+    for previous in (existing or {}).get("Parameters", []):
+        key = previous["ParameterKey"]
+        if key not in given and (not declared or key in declared):
+            params.append({"ParameterKey": key, "UsePreviousValue": True})
+    return params
+
+
 def deploy(stack_set: StackSet, rollout: Rollout) -> int:
     """Create or update the set, add the instances, apply overrides; summarise."""
     cfn = stack_set.cfn
     location = rollout.template.location(
         stack_set.aws.client("s3"), rollout.template_bucket
     )
-    params = [
-        {"ParameterKey": k, "ParameterValue": v} for k, v in rollout.values.items()
-    ]
+    existing = stack_set.describe()
+    params = set_parameters(rollout.values, existing, rollout.template.body)
     prefs = operation_preferences(
         rollout.failure_tolerance, rollout.max_concurrent, rollout.regions
     )
@@ -279,14 +301,17 @@ def deploy(stack_set: StackSet, rollout: Rollout) -> int:
         **location,
         "Parameters": params,
         "Capabilities": CAPABILITIES,
-        "Tags": rollout.tags,
+        # Tags sent replace the set's and its stacks' tags, and an empty list
+        # removes them all; tags not sent are kept ("UpdateStackSet", AWS
+        # CloudFormation API Reference).
+        **({"Tags": rollout.tags} if rollout.tags else {}),
         "PermissionModel": "SERVICE_MANAGED",
         # Accounts that join an OU get the stack; leaving removes it (the bucket
         # stays: DeletionPolicy Retain).
         "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
     }
     results = []
-    if stack_set.describe() is None:
+    if existing is None:
         cfn.create_stack_set(**common)
         stack_set.say(f"created StackSet {stack_set.name}")
     else:

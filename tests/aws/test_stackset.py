@@ -263,3 +263,38 @@ def test_bad_share_targets_are_refused_before_any_aws_call(
     assert run(*args, *extra) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_re_run_changes_only_what_it_names(
+    mocked_aws, capsys, tmp_path, monkeypatch
+) -> None:
+    """UpdateStackSet drops tags sent as [] and resets parameters not sent to their
+    defaults; a re-run keeps both, and never flips RegionalIamNames."""
+    ous, _accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    one_region = ["--template", str(small), "--regions", "eu-west-1"]
+    assert run(*deploy_args(ous, "--parameter", "NatGateways=single",
+                            "--parameter", "RegionalIamNames=false",
+                            "--tags", "team=data", *one_region)) == 0  # fmt: skip
+    sent: list[dict] = []
+    original = Aws.client
+
+    def recording(self: Aws, service: str):  # the real client, its calls recorded
+        client = original(self, service)
+        client.meta.events.register(
+            "before-parameter-build.cloudformation.UpdateStackSet",
+            lambda params, **_k: sent.append(dict(params)),
+            unique_id="record-update-stack-set",
+        )
+        return client
+
+    monkeypatch.setattr(Aws, "client", recording)
+    assert run(*deploy_args(ous, *one_region)) == 0
+    [update] = sent
+    assert "Tags" not in update, "tags not given are kept"
+    assert sorted(update["Parameters"], key=lambda p: p["ParameterKey"]) == [
+        {"ParameterKey": "NatGateways", "UsePreviousValue": True},
+        {"ParameterKey": "RegionalIamNames", "UsePreviousValue": True},
+    ]
+    capsys.readouterr()
