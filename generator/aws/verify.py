@@ -17,11 +17,12 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from generator.aws.session import Aws
+from generator.aws.session import Aws, error_code
 from generator.aws.stack import existing_stack, stack_resources
 from generator.documents import journeys
 from generator.documents.journeys import Facts, Request
 from generator.template.names import P, R
+from generator.words import table as aligned_table
 
 SECRET_KEYS = {"UserName", "Password", "ConsoleSignInUrl"}
 
@@ -90,6 +91,12 @@ def read_stack(aws: Aws) -> Stack:
     ):
         for name in filter(None, params.get(key, "").split(",")):
             principals[persona][name] = role_arn(name.strip())
+    missing = [r for r in (R.RUNTIME_ROLE, R.STUDIO_ROLE, R.BUCKET) if not physical(r)]
+    if missing:
+        raise NotThisEnvironment(
+            f"stack {aws.stack} has no {', '.join(missing)}: it is not an emrs-env "
+            "environment (or it has not finished creating)"
+        )
     principals[journeys.RUNTIME][R.RUNTIME_ROLE] = role_arn(physical(R.RUNTIME_ROLE))
     principals[journeys.STUDIO][R.STUDIO_ROLE] = role_arn(physical(R.STUDIO_ROLE))
     features = set()
@@ -121,13 +128,29 @@ def read_stack(aws: Aws) -> Stack:
         key_arn=key_arn,
         features=frozenset(features),
     )
-    bucket_policy = aws.client("s3").get_bucket_policy(Bucket=facts.bucket)["Policy"]
+    bucket_policy = _bucket_policy(aws, facts.bucket)
     key_policy = ""
     if key_arn:
         key_policy = aws.client("kms").get_key_policy(
             KeyId=physical(R.KEY), PolicyName="default"
         )["Policy"]
     return Stack(facts, principals, resources, params, bucket_policy, key_policy)
+
+
+class NotThisEnvironment(Exception):
+    """The stack lacks the environment's resources; the message says which."""
+
+
+def _bucket_policy(aws: Aws, bucket: str) -> str:
+    """The bucket's policy, or '' when it has none (a failed check says so)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return str(aws.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucketPolicy":
+            return ""
+        raise
 
 
 def context_entries(request: Request) -> list[dict[str, Any]]:
@@ -164,14 +187,11 @@ def simulate(
         kwargs["ResourcePolicy"] = policy
         kwargs["ResourceOwner"] = f"arn:{facts.partition}:iam::{facts.account}:root"
     decisions: dict[str, tuple[str, str]] = {}
-    while True:
-        page = iam.simulate_principal_policy(**kwargs)
+    for page in iam.get_paginator("simulate_principal_policy").paginate(**kwargs):
         for result in page["EvaluationResults"]:
             decision = result["EvalDecision"]
             decisions[result["EvalActionName"]] = (decision, explain(result))
-        if not page.get("IsTruncated"):
-            return decisions
-        kwargs["Marker"] = page["Marker"]
+    return decisions
 
 
 def explain(result: dict[str, Any]) -> str:
@@ -329,9 +349,26 @@ def _network_checks(aws: Aws, stack: Stack) -> list[Result]:
 
 
 def verify(aws: Aws) -> list[Result]:
-    """Journeys through the simulator, then the deployed-state checks."""
-    stack = read_stack(aws)
-    return run_journeys(aws, stack) + check_state(aws, stack)
+    """Journeys through the simulator, then the deployed-state checks; a stack
+    that is not this environment, or a bucket without its policy, is a failed
+    check, not an abort."""
+    try:
+        stack = read_stack(aws)
+    except NotThisEnvironment as exc:
+        return [_check("stack is an emrs-env environment", False, str(exc))]
+    policy = [
+        _check(
+            "bucket has its TLS-only policy",
+            bool(stack.bucket_policy),
+            (
+                ""
+                if stack.bucket_policy
+                else f"bucket {stack.facts.bucket} has no "
+                "bucket policy; update the stack to restore it"
+            ),
+        )
+    ]
+    return policy + run_journeys(aws, stack) + check_state(aws, stack)
 
 
 def render(results: list[Result], as_json: bool) -> str:
@@ -341,11 +378,10 @@ def render(results: list[Result], as_json: bool) -> str:
         return json.dumps({"ok": all(r.ok for r in results), "results": rows}, indent=2)
     header = ("persona", "principal", "step", "expected", "result")
     rows = [(r.persona, r.principal, r.step, r.expected, r.result) for r in results]
-    widths = [max(len(str(x)) for x in col) for col in zip(header, *rows, strict=True)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
-    for result, row in zip(results, rows, strict=True):
-        line = "  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
-        lines.append(line.rstrip() + ("" if result.ok else f"  <- {result.detail}"))
+    aligned = aligned_table(header, rows)
+    lines = [aligned[0]]
+    for result, line in zip(results, aligned[1:], strict=True):
+        lines.append(line + ("" if result.ok else f"  <- {result.detail}"))
     failed = sum(1 for r in results if not r.ok)
     lines.append(
         f"{len(results) - failed} of {len(results)} as expected"

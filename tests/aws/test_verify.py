@@ -264,3 +264,41 @@ def test_a_missing_stack_is_one_line(mocked_aws, capsys) -> None:
     err = capsys.readouterr().err.strip()
     assert err.startswith("emrs-env verify: error: stack nope does not exist")
     assert "\n" not in err
+
+
+def test_a_stack_that_is_not_this_environment_is_a_failed_check(
+    mocked_aws, capsys
+) -> None:
+    import boto3
+
+    boto3.client("cloudformation", region_name="us-east-1").create_stack(
+        StackName="other", TemplateBody="Resources:\n  T: {Type: AWS::SNS::Topic}\n"
+    )
+    code = main(["verify", "--stack-name", "other", "--region", "us-east-1"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err == "", "a failed check, not an abort"
+    assert "stack is an emrs-env environment" in captured.out
+    assert "it is not an emrs-env environment" in captured.out
+    assert "0 of 1 as expected; 1 not" in captured.out
+
+
+def test_a_bucket_without_its_policy_is_a_failed_check(monkeypatch) -> None:
+    from generator.aws.session import Aws
+
+    read = stack()
+    read.bucket_policy = ""
+    monkeypatch.setattr(verify, "read_stack", lambda _aws: read)
+    monkeypatch.setattr(verify, "run_journeys", lambda _aws, _stack: [])
+    monkeypatch.setattr(verify, "check_state", lambda _aws, _stack: [])
+    [check] = verify.verify(Aws("us-east-1", None, "emrs"))
+    assert check.step == "bucket has its TLS-only policy" and not check.ok
+    assert "has no bucket policy" in check.detail
+
+
+def test_a_missing_bucket_policy_reads_as_none(mocked_aws) -> None:
+    import boto3
+
+    from generator.aws.session import Aws
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="notes")
+    assert verify._bucket_policy(Aws("us-east-1", None, "emrs"), "notes") == ""
