@@ -68,10 +68,29 @@ def check_regions(text: str) -> list[str]:
     regions = [r.strip() for r in text.split(",") if r.strip()]
     if not regions:
         raise usage("--regions lists no region; give e.g. --regions eu-west-1")
+    known = known_regions()
     for region in regions:
         if not REGION.fullmatch(region):
             raise usage(f"--regions: {region!r} is not a region name such as eu-west-1")
+        if region not in known:
+            raise usage(
+                f"--regions: {region!r} is not a region CloudFormation serves "
+                "(botocore's endpoint list); check the spelling"
+            )
     return list(dict.fromkeys(regions))
+
+
+def known_regions() -> set[str]:
+    """Every region CloudFormation serves in the commercial, China and GovCloud
+    partitions, from botocore's endpoint data (no AWS call)."""
+    import boto3
+
+    session = boto3.session.Session()
+    return {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("cloudformation", partition)
+    }
 
 
 def check_account_parameters(
@@ -283,13 +302,31 @@ def set_parameters(
     return params
 
 
-def deploy(stack_set: StackSet, rollout: Rollout) -> int:
-    """Create or update the set, add the instances, apply overrides; summarise."""
+def deploy(
+    stack_set: StackSet,
+    rollout: Rollout,
+    confirm: Callable[[str], bool] | None = None,
+) -> int:
+    """Create or update the set, add the instances, apply overrides; summarise.
+    With `confirm`, ask before anything changes, as deploy does."""
     cfn = stack_set.cfn
+    existing = stack_set.describe()
+    given = ", ".join(f"{k}={v}" for k, v in rollout.values.items()) or "none"
+    stack_set.say(
+        f"{'Update' if existing else 'Create'} StackSet {stack_set.name}: every "
+        f"account of {', '.join(rollout.ous)} (and accounts that join them) in "
+        f"{', '.join(rollout.regions)}; parameters given: {given}"
+    )
+    try:
+        agreed = confirm is None or confirm("Roll it out?")
+    except (KeyboardInterrupt, EOFError):
+        agreed = False
+    if not agreed:
+        stack_set.say("Nothing was changed.")
+        return 1
     location = rollout.template.location(
         stack_set.aws.client("s3"), rollout.template_bucket
     )
-    existing = stack_set.describe()
     params = set_parameters(rollout.values, existing, rollout.template.body)
     prefs = operation_preferences(
         rollout.failure_tolerance, rollout.max_concurrent, rollout.regions
@@ -418,3 +455,25 @@ def destroy(stack_set: StackSet, confirm: Callable[[str], bool] | None = None) -
         for line in retained_buckets(found, rows):
             stack_set.say(f"  {line}")
     return 0
+
+
+def report(stack_set: StackSet, action: str, code: int) -> dict[str, Any]:
+    """What --json prints after an action: the set's instances as they are now,
+    accounts shortened as in the table."""
+    found = stack_set.describe()
+    rows = (
+        instance_rows(stack_set.cfn, stack_set.name, stack_set.call_as)
+        if (found is not None)
+        else []
+    )
+    return {
+        "StackSetName": stack_set.name,
+        "Action": action,
+        "Succeeded": code == 0,
+        "Status": found.get("Status") if found else None,
+        "Instances": [
+            {"Account": mask(r.account), "Region": r.region, "Status": r.status,
+             "Reason": r.reason}
+            for r in rows
+        ],
+    }  # fmt: skip

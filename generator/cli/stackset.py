@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+import json
+import sys
+from typing import TYPE_CHECKING, Any
 
 from generator.aws.session import EXIT_USAGE, CommandError
 from generator.cli.options import (
@@ -11,6 +13,7 @@ from generator.cli.options import (
     change_options,
     confirmer,
     deploy_values,
+    json_option,
     subcommand,
 )
 
@@ -31,12 +34,23 @@ USES_AWS = True
 
 def run(args: argparse.Namespace, aws: Aws) -> int:
     """Deploy, show or delete the service-managed StackSet of the environment."""
-    from generator.aws import inputs, stackset
-    from generator.aws.stack import fits_inline, load_template, too_large
+    from generator.aws import stackset
 
     stack_set = stackset.StackSet(
         aws, stackset.check_name(args.name), args.call_as, args.poll_seconds
     )
+    if args.json:
+        stack_set.say = lambda text: print(text, file=sys.stderr, flush=True)
+    code = _action(args, stack_set)
+    if args.json:
+        print(json.dumps(stackset.report(stack_set, args.action, code), indent=2))
+    return code
+
+
+def _action(args: argparse.Namespace, stack_set: Any) -> int:
+    from generator.aws import inputs, stackset
+    from generator.aws.stack import fits_inline, load_template, too_large
+
     if args.action == "status":
         return stackset.status(stack_set)
     if args.action == "destroy":
@@ -67,7 +81,7 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
         failure_tolerance=args.failure_tolerance,
         max_concurrent=args.max_concurrent,
     )
-    return stackset.deploy(stack_set, rollout)
+    return stackset.deploy(stack_set, rollout, None if args.yes else confirmer(args))
 
 
 def add_options(group: argparse.ArgumentParser) -> None:
@@ -84,6 +98,7 @@ def add_options(group: argparse.ArgumentParser) -> None:
         command = subcommand(actions, action, summary, STACKSET_EXAMPLES[action])
         aws_options(command, stack=False)
         command.add_argument("--name", required=True, help="the StackSet's name")
+        json_option(command)
         command.add_argument(
             "--call-as",
             choices=["SELF", "DELEGATED_ADMIN"],
@@ -98,6 +113,12 @@ def add_options(group: argparse.ArgumentParser) -> None:
         if action == "destroy":
             command.add_argument(
                 "--yes", action="store_true", help="delete without asking"
+            )
+        if action == "deploy":
+            command.add_argument(
+                "--yes",
+                action="store_true",
+                help="roll out without asking (needed without a terminal)",
             )
         if action == "deploy":
             _stackset_deploy_options(command)

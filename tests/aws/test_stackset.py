@@ -63,7 +63,7 @@ Resources:
 def deploy_args(ous: list[str], *extra: str, template: str = TEMPLATE) -> list[str]:
     args = ["stackset", "deploy", "--name", "emrs", "--regions", REGIONS,
             "--template", template, "--template-bucket", "templates",
-            "--poll-seconds", "0"]  # fmt: skip
+            "--poll-seconds", "0", "--yes"]  # fmt: skip
     for ou in ous:
         args += ["--ou", ou]
     return [*args, *extra]
@@ -298,3 +298,54 @@ def test_a_re_run_changes_only_what_it_names(
         {"ParameterKey": "RegionalIamNames", "UsePreviousValue": True},
     ]
     capsys.readouterr()
+
+
+def test_a_rollout_asks_first_and_refuses_without_a_terminal(
+    mocked_aws, capsys, tmp_path, monkeypatch
+) -> None:
+    import io
+
+    ous, _accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    args = [a for a in deploy_args(ous, "--template", str(small)) if a != "--yes"]
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert run(*args) == 2
+    assert "no terminal to confirm on; pass --yes" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda _question: "n")
+    assert run(*args) == 1
+    out = capsys.readouterr().out
+    assert "Create StackSet emrs: every account of" in out
+    assert "Nothing was changed." in out
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    assert cfn.list_stack_sets()["Summaries"] == []
+
+
+@pytest.mark.parametrize("region", ["eu-west-9", "us-east-7"])
+def test_an_unknown_region_is_refused_before_any_aws_call(capsys, region: str) -> None:
+    code = run("stackset", "deploy", "--name", "emrs", "--ou", "ou-ab12-cdef3456",
+               "--regions", f"eu-west-1,{region}", "--yes")  # fmt: skip
+    assert code == 2
+    assert f"--regions: {region!r} is not a region CloudFormation serves" in (
+        capsys.readouterr().err
+    )
+
+
+def test_json_reports_of_every_action(mocked_aws, capsys, tmp_path) -> None:
+    import json
+
+    ous, accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    assert run(*deploy_args(ous, "--template", str(small), "--json")) == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["Action"] == "deploy" and report["Succeeded"] is True
+    assert len(report["Instances"]) == 4 and "stack instances" in captured.err
+    assert run("stackset", "status", "--name", "emrs", "--json") == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["Status"] == "ACTIVE" and len(status["Instances"]) == 4
+    text = json.dumps([report, status])
+    assert all(a not in text for a in accounts), "accounts are shortened"
+    assert all(i["Account"].startswith("****") for i in status["Instances"])
