@@ -494,3 +494,20 @@ def test_destroy_never_advises_deleting_the_key_of_a_kept_bucket(
     else:
         assert "schedule-key-deletion" not in key_line
         assert "keep it while the kept bucket exists" in key_line
+
+
+def test_destroy_json_reports_what_was_deleted_and_kept(
+    environment: dict, capsys
+) -> None:
+    import json
+
+    code = run("destroy", "--stack-name", "emrs", "--region", "us-east-1", "--yes",
+               "--json", "--poll-seconds", "0")  # fmt: skip
+    assert code == 0
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert report["StackName"] == "emrs" and report["Deleted"] is True
+    assert report["Status"] == "DELETE_COMPLETE"
+    assert [k["Type"] for k in report["Kept"]] == ["AWS::S3::Bucket"]
+    assert report["Recreate"].startswith("emrs-env deploy --stack-name emrs")
+    assert "Destroy stack emrs: deletes" in captured.err, "progress on stderr"
