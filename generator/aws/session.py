@@ -133,6 +133,9 @@ class Aws:
             import boto3
             from botocore.exceptions import ProfileNotFound
 
+            for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+                if variable in os.environ and not os.environ[variable].strip():
+                    del os.environ[variable]  # set but empty: as if unset
             try:
                 self._session = boto3.Session(
                     profile_name=self.profile, region_name=self.region

@@ -1,9 +1,11 @@
 """The security and validation gates, run side by side over every template.
 
 Each tool runs once over all the templates it is given: cfn-lint in this process,
-checkov and cfn-guard as their own processes, parliament on the resolved identity
-policies. `run()` starts them together, so the wall time is about the slowest tool's
-on this two-core machine (`make bench` reports it as a ratio to cfn-lint alone).
+checkov and cfn-guard as their own processes, parliament and cloudsplaining on the
+resolved identity policies. checkov and cloudsplaining also read each template's
+condition variants (gates/variants.py), as AWS deploys them. `run()` starts them
+together, so the wall time is about the slowest tool's on this two-core machine
+(`make bench` reports it as a ratio to cfn-lint alone).
 """
 
 from __future__ import annotations
@@ -40,13 +42,14 @@ Scan = Callable[[Sequence[Path]], list[Report]]
 
 def scanners() -> dict[str, Scan]:
     """Each tool's scan, by name, in the order reports are printed."""
-    from generator.gates import cfn_lint, checkov, guard, parliament
+    from generator.gates import cfn_lint, checkov, cloudsplaining, guard, parliament
 
     return {
         "cfn-lint": cfn_lint.scan,
         "checkov": checkov.scan,
         "cfn-guard": guard.scan,
         "parliament": parliament.scan,
+        "cloudsplaining": cloudsplaining.scan,
     }
 
 
@@ -77,11 +80,27 @@ def _parses(path: Path) -> bool:
     return True
 
 
+_PARSED: dict[tuple[str, int, int], str] = {}  # (path, mtime, size) -> its JSON
+
+
 def load(path: Path) -> dict[str, Any]:
-    """A template as a dict; a ScannerError when it is not one."""
+    """A template as a dict, a fresh copy on every call; a ScannerError when it is
+    not one. Every gate reads every template: the text is parsed once."""
+    import json
+
     from generator.template.render import TemplateSyntaxError, parse_template
 
-    try:
-        return parse_template(path.read_text(encoding="utf-8"))
-    except (TemplateSyntaxError, UnicodeDecodeError) as exc:
-        raise ScannerError(f"{path} is not a CloudFormation template: {exc}") from exc
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PARSED:
+        try:
+            data = parse_template(path.read_text(encoding="utf-8"))
+        except (TemplateSyntaxError, UnicodeDecodeError) as exc:
+            said = f"{path} is not a CloudFormation template: {exc}"
+            raise ScannerError(said) from exc
+        if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+            raise ScannerError(
+                f"{path} is not a CloudFormation template: it has no Resources section"
+            )
+        _PARSED[key] = json.dumps(data)
+    return json.loads(_PARSED[key])

@@ -8,7 +8,6 @@ from troposphere import (
     AWSHelperFn,
     GetAtt,
     If,
-    Join,
     NoValue,
     Ref,
     Sub,
@@ -132,20 +131,16 @@ def add_studio(
     )
 
 
-def studio_name() -> Join:
+def studio_name() -> Sub:
     """The Studio's name, which changes whenever a create-only property's source
     changes (the key, the service role's name, the VPC), so the Studio that
     replaces the old one never shares its name. CreateStudio documents no name
     uniqueness rule ("CreateStudio", Amazon EMR API Reference, lists no conflict
     error) and Name updates in place; a name of its own costs nothing if names need
     not be unique and saves the replacement if they must."""
-    return Join(
-        "",
-        [
-            Ref(P.NAME_PREFIX),
-            names.STUDIO_NAME,
-            If(C.CMK, "-cmk", ""),
-            If(C.REGIONAL_IAM, Sub("-${AWS::Region}"), ""),
-            If(C.CREATE_VPC, "", Join("", ["-", Ref(P.EXISTING_VPC)])),
-        ],
+    return Sub(
+        f"${{{P.NAME_PREFIX}}}{names.STUDIO_NAME}${{Key}}${{Region}}${{Vpc}}",
+        Key=If(C.CMK, "-cmk", ""),
+        Region=If(C.REGIONAL_IAM, Sub("-${AWS::Region}"), ""),
+        Vpc=If(C.CREATE_VPC, "", Sub(f"-${{{P.EXISTING_VPC}}}")),
     )

@@ -560,3 +560,15 @@ def test_plan_detailed_exitcode_tells_changes_from_none_and_errors(
     assert run(*plan, "--no-such-option") == 1
     capsys.readouterr()
     assert run(*plan[:-1], "--parameter", "Nope=1") == 2, "without it: usage, 2"
+
+
+def test_an_empty_aws_profile_counts_as_unset(monkeypatch, capsys) -> None:
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_PROFILE", "")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
+    assert run("status", "--stack-name", "emrs", "--region", "eu-west-1") == 2
+    line = one_line_error(capsys)
+    assert "no usable AWS credentials" in line and "profile" not in line.split(";")[0]

@@ -65,3 +65,15 @@ def test_linter_catches_a_broken_template() -> None:
     broken = build_template().to_dict()
     broken["Resources"]["NotebookBucket"]["Properties"]["BucketNam"] = "x"
     assert any(f.startswith("E3002") for f in findings(json.dumps(broken)))
+
+
+def test_a_yaml_file_that_is_no_template_is_one_finding(tmp_path, capsys) -> None:
+    from generator import cli
+
+    path = tmp_path / "hostname.yaml"
+    path.write_text("build-box\n")
+    assert cli.main(["lint", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    assert "E0000 Template needs to be an object" in out
+    assert "parliament" not in out, "the other tools never see it"
