@@ -11,6 +11,7 @@ overrides), so RegionalIamNames is true whenever the set spans several regions.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from generator.aws import inputs
 from generator.aws.session import Aws, CommandError, error_code, usage
 from generator.aws.stack import CAPABILITIES, TemplateFile
 from generator.template import names
+from generator.template.regions import EMR_SERVERLESS_REGIONS
 
 # CreateStackSet / DeploymentTargets (AWS CloudFormation API Reference).
 STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
@@ -80,17 +82,22 @@ def check_regions(text: str) -> list[str]:
     return list(dict.fromkeys(regions))
 
 
-def known_regions() -> set[str]:
-    """Every region CloudFormation serves in the commercial, China and GovCloud
-    partitions, from botocore's endpoint data (no AWS call)."""
-    import boto3
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region CloudFormation serves in any partition, from botocore's
+    endpoint data, read without a session (no AWS call, and no profile: a missing
+    AWS_PROFILE cannot turn a usage error into another), plus every region EMR
+    Serverless serves (generator/template/regions.py), so that a region the
+    template accepts is never refused by an older botocore."""
+    from botocore.loaders import create_loader
+    from botocore.regions import EndpointResolver
 
-    session = boto3.session.Session()
-    return {
+    resolver = EndpointResolver(create_loader().load_data("endpoints"))
+    return frozenset(
         region
-        for partition in session.get_available_partitions()
-        for region in session.get_available_regions("cloudformation", partition)
-    }
+        for partition in resolver.get_available_partitions()
+        for region in resolver.get_available_endpoints("cloudformation", partition)
+    ) | frozenset(EMR_SERVERLESS_REGIONS)
 
 
 def check_account_parameters(
@@ -168,6 +175,15 @@ def table(rows: Sequence[Row]) -> str:
     )
 
 
+def instances_json(rows: Sequence[Row]) -> list[dict[str, str]]:
+    """The instances for --json, account IDs shortened as in the table."""
+    return [
+        {"Account": mask(r.account), "Region": r.region, "Status": r.status,
+         "Reason": r.reason}
+        for r in rows
+    ]  # fmt: skip
+
+
 def instance_rows(cfn: Any, name: str, call_as: str) -> list[Row]:
     """Every stack instance of the set (ListStackInstances, paginated)."""
     rows: list[Row] = []
@@ -199,6 +215,7 @@ class StackSet:
     poll_seconds: float = 10.0
     say: Callable[[str], None] = print
     seen: dict[tuple[str, str], str] = field(default_factory=dict)
+    result: dict[str, Any] = field(default_factory=dict)  # what --json reports
 
     @property
     def cfn(self) -> Any:
@@ -227,6 +244,9 @@ class StackSet:
             status = operation["Status"]
             if status in OPERATION_DONE:
                 reason = operation.get("StatusReason", "")
+                self.result.setdefault("Operations", []).append(
+                    {"Operation": what, "Status": status, "Reason": reason}
+                )
                 self.say(f"{what}: {status}" + (f" ({reason})" if reason else ""))
                 return status
             time.sleep(self.poll_seconds)
@@ -251,6 +271,7 @@ class StackSet:
         """Print the instance table; return its rows."""
         rows = instance_rows(self.cfn, self.name, self.call_as)
         self.say(table(rows) if rows else "no stack instances")
+        self.result["Instances"] = instances_json(rows)
         return rows
 
 
@@ -302,6 +323,11 @@ def set_parameters(
     return params
 
 
+def pairs(values: dict[str, str]) -> str:
+    """KEY=VALUE, comma-separated, or "none"."""
+    return ", ".join(f"{k}={v}" for k, v in values.items()) or "none"
+
+
 def deploy(
     stack_set: StackSet,
     rollout: Rollout,
@@ -311,11 +337,23 @@ def deploy(
     With `confirm`, ask before anything changes, as deploy does."""
     cfn = stack_set.cfn
     existing = stack_set.describe()
-    given = ", ".join(f"{k}={v}" for k, v in rollout.values.items()) or "none"
+    overrides = [
+        {"Account": mask(account), "Parameters": dict(values)}
+        for account, values in rollout.overrides.items()
+    ]
+    stack_set.result.update(
+        Action="UPDATE" if existing else "CREATE",
+        Executed=False,
+        OrganizationalUnits=list(rollout.ous),
+        Regions=list(rollout.regions),
+        Parameters=dict(rollout.values),
+        Overrides=overrides,
+    )
     stack_set.say(
         f"{'Update' if existing else 'Create'} StackSet {stack_set.name}: every "
         f"account of {', '.join(rollout.ous)} (and accounts that join them) in "
-        f"{', '.join(rollout.regions)}; parameters given: {given}"
+        f"{', '.join(rollout.regions)}; parameters given: {pairs(rollout.values)}"
+        + "".join(f"; for {o['Account']}: {pairs(o['Parameters'])}" for o in overrides)
     )
     try:
         agreed = confirm is None or confirm("Roll it out?")
@@ -324,6 +362,7 @@ def deploy(
     if not agreed:
         stack_set.say("Nothing was changed.")
         return 1
+    stack_set.result["Executed"] = True
     location = rollout.template.location(
         stack_set.aws.client("s3"), rollout.template_bucket
     )
@@ -395,6 +434,11 @@ def status(stack_set: StackSet) -> int:
     if found is None:
         raise CommandError(f"no StackSet {stack_set.name} ({stack_set.aws.searched()})")
     auto = found.get("AutoDeployment", {})
+    stack_set.result.update(
+        Status=found.get("Status"),
+        PermissionModel=found.get("PermissionModel"),
+        AutomaticDeployment=bool(auto.get("Enabled")),
+    )
     stack_set.say(
         f"StackSet {stack_set.name}: {found.get('Status', '?')}, "
         f"{found.get('PermissionModel', '?')} permissions, automatic deployment "
@@ -404,19 +448,25 @@ def status(stack_set: StackSet) -> int:
     return 0 if all(r.status in ("SUCCEEDED", "CURRENT") for r in rows) else 1
 
 
-def retained_buckets(found: dict[str, Any], rows: Sequence[Row]) -> list[str]:
-    """The notebook bucket each deleted instance leaves, by its default name."""
+def retained_buckets(
+    found: dict[str, Any], rows: Sequence[Row]
+) -> list[dict[str, str]]:
+    """The notebook bucket each deleted instance leaves, by its default name
+    (the account as <account>: an ID is never printed)."""
     values = {
-        p["ParameterKey"]: p["ParameterValue"] for p in found.get("Parameters", [])
+        p["ParameterKey"]: p.get("ParameterValue", "")
+        for p in found.get("Parameters", [])
     }
-    if values.get(names.P.BUCKET_NAME):
-        return [
-            f"{mask(r.account)} {r.region}: {values[names.P.BUCKET_NAME]}" for r in rows
-        ]
     prefix = values.get(names.P.NAME_PREFIX, "")
     return [
-        f"{mask(r.account)} {r.region}: "
-        + DEFAULT_BUCKET.format(prefix=prefix, account="<account>", region=r.region)
+        {
+            "Account": mask(r.account),
+            "Region": r.region,
+            "Bucket": values.get(names.P.BUCKET_NAME)
+            or DEFAULT_BUCKET.format(
+                prefix=prefix, account="<account>", region=r.region
+            ),
+        }
         for r in rows
     ]
 
@@ -427,11 +477,21 @@ def destroy(stack_set: StackSet, confirm: Callable[[str], bool] | None = None) -
     if found is None:
         raise CommandError(f"no StackSet {stack_set.name} ({stack_set.aws.searched()})")
     rows = instance_rows(stack_set.cfn, stack_set.name, stack_set.call_as)
-    if confirm is not None and not confirm(
-        f"Delete StackSet {stack_set.name} and its {len(rows)} stack instances?"
-    ):
-        stack_set.say("nothing deleted")
-        return 0
+    stack_set.result.update(
+        Status=found.get("Status"),
+        Deleted=False,
+        Instances=instances_json(rows),
+        Kept=[],
+    )
+    try:
+        agreed = confirm is None or confirm(
+            f"Delete StackSet {stack_set.name} and its {len(rows)} stack instances?"
+        )
+    except (KeyboardInterrupt, EOFError):
+        agreed = False
+    if not agreed:  # as destroy says it, and with its exit code
+        stack_set.say("Nothing was deleted.")
+        return 1
     if rows:
         ous = sorted({r.ou for r in rows if r.ou})
         regions = sorted({r.region for r in rows})
@@ -450,30 +510,22 @@ def destroy(stack_set: StackSet, confirm: Callable[[str], bool] | None = None) -
         StackSetName=stack_set.name, CallAs=stack_set.call_as
     )
     stack_set.say(f"deleted StackSet {stack_set.name}")
-    if rows:
+    # StackSet.Status: ACTIVE | DELETED ("StackSet", AWS CloudFormation API
+    # Reference); Kept names the account and region of each deleted instance.
+    kept = retained_buckets(found, rows)
+    stack_set.result.update(Status="DELETED", Deleted=True, Instances=[], Kept=kept)
+    if kept:
         stack_set.say("Notebook buckets kept (DeletionPolicy Retain), per account:")
-        for line in retained_buckets(found, rows):
-            stack_set.say(f"  {line}")
+        for bucket in kept:
+            stack_set.say(
+                f"  {bucket['Account']} {bucket['Region']}: {bucket['Bucket']}"
+            )
     return 0
 
 
-def report(stack_set: StackSet, action: str, code: int) -> dict[str, Any]:
-    """What --json prints after an action: the set's instances as they are now,
-    accounts shortened as in the table."""
-    found = stack_set.describe()
-    rows = (
-        instance_rows(stack_set.cfn, stack_set.name, stack_set.call_as)
-        if (found is not None)
-        else []
-    )
-    return {
-        "StackSetName": stack_set.name,
-        "Action": action,
-        "Succeeded": code == 0,
-        "Status": found.get("Status") if found else None,
-        "Instances": [
-            {"Account": mask(r.account), "Region": r.region, "Status": r.status,
-             "Reason": r.reason}
-            for r in rows
-        ],
-    }  # fmt: skip
+def report(stack_set: StackSet, code: int) -> dict[str, Any]:
+    """What --json prints after an action: what the action recorded (deploy:
+    Action CREATE or UPDATE, Executed, targets, parameters, operations; status:
+    the set's state; destroy: Deleted and the buckets kept) and the instances,
+    account IDs shortened as in the table."""
+    return {"StackSetName": stack_set.name, **stack_set.result, "Succeeded": code == 0}

@@ -54,6 +54,7 @@ class Stack:
     parameters: dict[str, str]
     bucket_policy: str
     key_policy: str
+    bucket_problem: str = ""  # why the bucket has no policy, for its failed check
 
 
 def read_stack(aws: Aws) -> Stack:
@@ -128,28 +129,39 @@ def read_stack(aws: Aws) -> Stack:
         key_arn=key_arn,
         features=frozenset(features),
     )
-    bucket_policy = _bucket_policy(aws, facts.bucket)
+    bucket_policy, bucket_problem = _bucket_policy(aws, facts.bucket)
     key_policy = ""
     if key_arn:
         key_policy = aws.client("kms").get_key_policy(
             KeyId=physical(R.KEY), PolicyName="default"
         )["Policy"]
-    return Stack(facts, principals, resources, params, bucket_policy, key_policy)
+    return Stack(
+        facts, principals, resources, params, bucket_policy, key_policy, bucket_problem
+    )
 
 
 class NotThisEnvironment(Exception):
     """The stack lacks the environment's resources; the message says which."""
 
 
-def _bucket_policy(aws: Aws, bucket: str) -> str:
-    """The bucket's policy, or '' when it has none (a failed check says so)."""
+def _bucket_policy(aws: Aws, bucket: str) -> tuple[str, str]:
+    """The bucket's policy and '', or '' and why there is none (a failed check
+    says so): GetBucketPolicy answers NoSuchBucketPolicy for a bucket without a
+    policy and NoSuchBucket for a bucket deleted outside the stack ("GetBucketPolicy"
+    and "Error responses", Amazon S3 API Reference)."""
     from botocore.exceptions import ClientError
 
     try:
-        return str(aws.client("s3").get_bucket_policy(Bucket=bucket)["Policy"])
+        return str(aws.client("s3").get_bucket_policy(Bucket=bucket)["Policy"]), ""
     except ClientError as error:
         if error_code(error) == "NoSuchBucketPolicy":
-            return ""
+            return "", (
+                f"bucket {bucket} has no bucket policy; update the stack to restore it"
+            )
+        if error_code(error) == "NoSuchBucket":
+            return "", (
+                f"bucket {bucket} does not exist; it was deleted outside the stack"
+            )
         raise
 
 
@@ -360,12 +372,7 @@ def verify(aws: Aws) -> list[Result]:
         _check(
             "bucket has its TLS-only policy",
             bool(stack.bucket_policy),
-            (
-                ""
-                if stack.bucket_policy
-                else f"bucket {stack.facts.bucket} has no "
-                "bucket policy; update the stack to restore it"
-            ),
+            "" if stack.bucket_policy else stack.bucket_problem,
         )
     ]
     return policy + run_journeys(aws, stack) + check_state(aws, stack)

@@ -36,14 +36,19 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     """Deploy, show or delete the service-managed StackSet of the environment."""
     from generator.aws import stackset
 
+    if args.json and args.action != "status" and not args.yes:
+        # As deploy: the question would land in the JSON on standard output.
+        raise CommandError(
+            "--json needs --yes: a script cannot answer the question", EXIT_USAGE
+        )
     stack_set = stackset.StackSet(
         aws, stackset.check_name(args.name), args.call_as, args.poll_seconds
     )
-    if args.json:
+    if args.json:  # the lines for people; the report on standard output
         stack_set.say = lambda text: print(text, file=sys.stderr, flush=True)
     code = _action(args, stack_set)
     if args.json:
-        print(json.dumps(stackset.report(stack_set, args.action, code), indent=2))
+        print(json.dumps(stackset.report(stack_set, code), indent=2))
     return code
 
 

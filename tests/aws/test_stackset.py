@@ -146,10 +146,9 @@ def test_bad_input_is_refused_before_any_aws_call(
     assert len(err.strip().splitlines()) == 1
 
 
-def test_destroy_deletes_instances_then_the_set_and_lists_kept_buckets(
-    mocked_aws, capsys
-) -> None:
-    cfn = boto3.client("cloudformation", region_name="us-east-1")
+def destroy_script(cfn) -> Stubber:
+    """DescribeStackSet, ListStackInstances (one account, two regions),
+    DeleteStackInstances by OU, its operation, DeleteStackSet."""
     stub = Stubber(cfn)
     call = {"StackSetName": "emrs", "CallAs": "SELF"}
     stub.add_response(
@@ -184,6 +183,14 @@ def test_destroy_deletes_instances_then_the_set_and_lists_kept_buckets(
         {**call, "OperationId": "op-1"},
     )  # fmt: skip
     stub.add_response("delete_stack_set", {}, call)
+    return stub
+
+
+def test_destroy_deletes_instances_then_the_set_and_lists_kept_buckets(
+    mocked_aws, capsys
+) -> None:
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stub = destroy_script(cfn)
     aws = Aws("us-east-1")
     aws._clients["cloudformation"] = cfn
     seen: list[str] = []
@@ -199,6 +206,40 @@ def test_destroy_deletes_instances_then_the_set_and_lists_kept_buckets(
         in text
     )
     assert "111122223333" not in text
+
+
+def test_destroy_json_reports_what_was_deleted_and_kept(
+    mocked_aws, monkeypatch, capsys
+) -> None:
+    import json
+
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stub = destroy_script(cfn)
+    monkeypatch.setattr(Aws, "client", lambda self, service: cfn)
+    with stub:
+        code = run("stackset", "destroy", "--name", "emrs", "--json", "--yes",
+                   "--poll-seconds", "0")  # fmt: skip
+        stub.assert_no_pending_responses()
+    assert code == 0
+    captured = capsys.readouterr()
+    bucket = "dev-emrserverless-interactive-blog-<account>-{}"
+    assert json.loads(captured.out) == {
+        "StackSetName": "emrs",
+        "Status": "DELETED",
+        "Deleted": True,
+        "Instances": [],
+        "Kept": [
+            {"Account": "****3333", "Region": region, "Bucket": bucket.format(region)}
+            for region in ("eu-west-1", "us-east-1")
+        ],
+        "Operations": [
+            {"Operation": "deletion of stack instances", "Status": "SUCCEEDED",
+             "Reason": ""}
+        ],
+        "Succeeded": True,
+    }  # fmt: skip
+    assert "deleted StackSet emrs" in captured.err
+    assert "111122223333" not in captured.out + captured.err
 
 
 def test_status_of_a_missing_set_is_one_line(mocked_aws, capsys) -> None:
@@ -305,31 +346,66 @@ def test_a_rollout_asks_first_and_refuses_without_a_terminal(
 ) -> None:
     import io
 
-    ous, _accounts = organization()
+    ous, accounts = organization()
     small = tmp_path / "small.yaml"
     small.write_text(SMALL)
-    args = [a for a in deploy_args(ous, "--template", str(small)) if a != "--yes"]
+    override = f"{accounts[0]}:NatGateways=none"
+    args = [a for a in deploy_args(ous, "--template", str(small), "--parameter",
+                                   "NatGateways=single", "--account-parameter",
+                                   override) if a != "--yes"]  # fmt: skip
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
     assert run(*args) == 2
     assert "no terminal to confirm on; pass --yes" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
-    monkeypatch.setattr("builtins.input", lambda _question: "n")
+    asked: list[str] = []
+    monkeypatch.setattr(
+        "builtins.input", lambda question: asked.append(question) or "n"
+    )
     assert run(*args) == 1
     out = capsys.readouterr().out
-    assert "Create StackSet emrs: every account of" in out
+    assert asked == ["Roll it out? [y/N] "]
+    assert (
+        f"Create StackSet emrs: every account of {ous[0]}, {ous[1]} (and accounts "
+        "that join them) in us-east-1, eu-west-1; parameters given: "
+        f"NatGateways=single; for ****{accounts[0][-4:]}: NatGateways=none"
+    ) in out
+    assert accounts[0] not in out
     assert "Nothing was changed." in out
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     assert cfn.list_stack_sets()["Summaries"] == []
 
 
-@pytest.mark.parametrize("region", ["eu-west-9", "us-east-7"])
-def test_an_unknown_region_is_refused_before_any_aws_call(capsys, region: str) -> None:
+@pytest.mark.parametrize(
+    ("region", "why"),
+    [
+        ("eu-west-9", "is not a region CloudFormation serves"),
+        ("us-east-7", "is not a region CloudFormation serves"),
+        ("us-east1", "is not a region name such as eu-west-1"),
+    ],
+)
+def test_an_unknown_region_is_refused_before_any_aws_call(
+    monkeypatch, capsys, region: str, why: str
+) -> None:
+    def no_aws(self, service):
+        raise AssertionError(f"{service} called")
+
+    monkeypatch.setattr(Aws, "client", no_aws)
+    # The region list is botocore's data, not a session: a profile that does not
+    # exist changes nothing.
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
     code = run("stackset", "deploy", "--name", "emrs", "--ou", "ou-ab12-cdef3456",
                "--regions", f"eu-west-1,{region}", "--yes")  # fmt: skip
     assert code == 2
-    assert f"--regions: {region!r} is not a region CloudFormation serves" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert f"--regions: {region!r} {why}" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_every_region_the_template_serves_is_known() -> None:
+    from generator.template.regions import EMR_SERVERLESS_REGIONS
+
+    text = ",".join(EMR_SERVERLESS_REGIONS)
+    assert stackset.check_regions(text) == list(EMR_SERVERLESS_REGIONS)
 
 
 def test_json_reports_of_every_action(mocked_aws, capsys, tmp_path) -> None:
@@ -338,14 +414,85 @@ def test_json_reports_of_every_action(mocked_aws, capsys, tmp_path) -> None:
     ous, accounts = organization()
     small = tmp_path / "small.yaml"
     small.write_text(SMALL)
-    assert run(*deploy_args(ous, "--template", str(small), "--json")) == 0
+    override = f"{accounts[0]}:NatGateways=none"
+    assert run(*deploy_args(ous, "--template", str(small), "--json", "--parameter",
+                            "NatGateways=single", "--account-parameter",
+                            override)) == 0  # fmt: skip
     captured = capsys.readouterr()
     report = json.loads(captured.out)
-    assert report["Action"] == "deploy" and report["Succeeded"] is True
-    assert len(report["Instances"]) == 4 and "stack instances" in captured.err
+    short = f"****{accounts[0][-4:]}"
+    assert report == {
+        "StackSetName": "emrs",
+        "Action": "CREATE",
+        "Executed": True,
+        "OrganizationalUnits": ous,
+        "Regions": REGIONS.split(","),
+        "Parameters": {"NatGateways": "single"},
+        "Overrides": [{"Account": short, "Parameters": {"NatGateways": "none"}}],
+        "Operations": [
+            {"Operation": "stack instances", "Status": "SUCCEEDED", "Reason": ""},
+            {"Operation": f"overrides of {short}", "Status": "SUCCEEDED",
+             "Reason": ""},
+        ],
+        "Instances": report["Instances"],
+        "Succeeded": True,
+    }  # fmt: skip
+    assert len(report["Instances"]) == 4
+    # The lines for people go to standard error, the question's summary too.
+    assert "Create StackSet emrs" in captured.err and "stack instances" in captured.err
+    assert run(*deploy_args(ous, "--template", str(small), "--json")) == 0
+    update = json.loads(capsys.readouterr().out)
+    assert update["Action"] == "UPDATE" and update["Executed"] is True
     assert run("stackset", "status", "--name", "emrs", "--json") == 0
     status = json.loads(capsys.readouterr().out)
     assert status["Status"] == "ACTIVE" and len(status["Instances"]) == 4
-    text = json.dumps([report, status])
+    assert status["PermissionModel"] == "SERVICE_MANAGED"
+    text = json.dumps([report, update, status])
     assert all(a not in text for a in accounts), "accounts are shortened"
     assert all(i["Account"].startswith("****") for i in status["Instances"])
+
+
+@pytest.mark.parametrize("action", ["deploy", "destroy"])
+def test_json_without_yes_is_refused_before_any_aws_call(
+    monkeypatch, capsys, action: str
+) -> None:
+    """As deploy: the question would land in the JSON on standard output."""
+
+    def no_aws(self, service):
+        raise AssertionError(f"{service} called")
+
+    monkeypatch.setattr(Aws, "client", no_aws)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda _question: "y")
+    args = ["stackset", action, "--name", "emrs", "--json"]
+    if action == "deploy":
+        args += ["--ou", "ou-ab12-cdef3456", "--regions", REGIONS]
+    assert run(*args) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.strip() == (
+        "emrs-env stackset: error: --json needs --yes: a script cannot answer the "
+        "question"
+    )
+
+
+def test_destroy_asks_and_an_end_of_input_deletes_nothing(
+    mocked_aws, capsys, tmp_path, monkeypatch
+) -> None:
+    ous, _accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    assert run(*deploy_args(ous, "--template", str(small))) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+
+    def end_of_input(question: str) -> str:
+        assert question == "Delete StackSet emrs and its 4 stack instances? [y/N] "
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", end_of_input)
+    assert run("stackset", "destroy", "--name", "emrs") == 1
+    assert "Nothing was deleted." in capsys.readouterr().out
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    assert cfn.describe_stack_set(StackSetName="emrs")["StackSet"]["Status"] == "ACTIVE"
+    assert len(cfn.list_stack_instances(StackSetName="emrs")["Summaries"]) == 4

@@ -282,17 +282,48 @@ def test_a_stack_that_is_not_this_environment_is_a_failed_check(
     assert "0 of 1 as expected; 1 not" in captured.out
 
 
-def test_a_bucket_without_its_policy_is_a_failed_check(monkeypatch) -> None:
-    from generator.aws.session import Aws
+# The least stack read_stack takes for the environment: both roles and the bucket.
+ROLES_AND_BUCKET = f"""Resources:
+  {R.RUNTIME_ROLE}:
+    Type: AWS::IAM::Role
+    Properties: {{AssumeRolePolicyDocument: {{Statement: []}}}}
+  {R.STUDIO_ROLE}:
+    Type: AWS::IAM::Role
+    Properties: {{AssumeRolePolicyDocument: {{Statement: []}}}}
+  {R.BUCKET}: {{Type: AWS::S3::Bucket}}
+"""
 
-    read = stack()
-    read.bucket_policy = ""
-    monkeypatch.setattr(verify, "read_stack", lambda _aws: read)
+
+@pytest.mark.parametrize(
+    ("delete_bucket", "detail"),
+    [
+        (False, "has no bucket policy; update the stack to restore it"),
+        (True, "does not exist; it was deleted outside the stack"),
+    ],
+)
+def test_a_bucket_without_its_policy_is_a_failed_check(
+    mocked_aws, monkeypatch, capsys, delete_bucket: bool, detail: str
+) -> None:
+    """GetBucketPolicy's NoSuchBucketPolicy and NoSuchBucket (moto answers both)
+    are the bucket check failing, not an abort; the simulator (which moto lacks)
+    and the state checks are covered above."""
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    cfn.create_stack(StackName="emrs", TemplateBody=ROLES_AND_BUCKET)
+    bucket = cfn.describe_stack_resource(StackName="emrs", LogicalResourceId=R.BUCKET)[
+        "StackResourceDetail"
+    ]["PhysicalResourceId"]
+    if delete_bucket:
+        boto3.client("s3", region_name="us-east-1").delete_bucket(Bucket=bucket)
     monkeypatch.setattr(verify, "run_journeys", lambda _aws, _stack: [])
     monkeypatch.setattr(verify, "check_state", lambda _aws, _stack: [])
-    [check] = verify.verify(Aws("us-east-1", None, "emrs"))
-    assert check.step == "bucket has its TLS-only policy" and not check.ok
-    assert "has no bucket policy" in check.detail
+    code = main(["verify", "--stack-name", "emrs", "--region", "us-east-1", "--json"])
+    captured = capsys.readouterr()
+    assert code == 1 and captured.err == "", "a failed check, not an abort"
+    report = json.loads(captured.out)
+    [check] = report["results"]
+    assert check["step"] == "bucket has its TLS-only policy" and not check["ok"]
+    assert check["detail"] == f"bucket {bucket} {detail}"
+    assert ACCOUNT not in captured.out
 
 
 def test_a_missing_bucket_policy_reads_as_none(mocked_aws) -> None:
@@ -301,4 +332,5 @@ def test_a_missing_bucket_policy_reads_as_none(mocked_aws) -> None:
     from generator.aws.session import Aws
 
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="notes")
-    assert verify._bucket_policy(Aws("us-east-1", None, "emrs"), "notes") == ""
+    policy, why = verify._bucket_policy(Aws("us-east-1", None, "emrs"), "notes")
+    assert policy == "" and "has no bucket policy" in why
