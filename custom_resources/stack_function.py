@@ -10,15 +10,22 @@ stack is deleted. Standard library and boto3 only; the generator inlines this fi
 into the template.
 
 Guarantees, for every event of every type:
-- exactly one answer, SUCCESS or FAILED with a reason, before the Lambda's deadline;
-- no password, secret key or account ID in a log line or an answer;
-- the same request run twice does the work once (the secret records the request);
+- exactly one answer, SUCCESS or FAILED with a reason, before the Lambda's deadline,
+  whatever the event holds; a FAILED reason names the first failure, not a cleanup's;
+- no password, secret key or account ID in a log line or an answer (its Data holds
+  only what the template reads: nothing; StackId is CloudFormation's own echo);
+- a request run again after it finished changes nothing (the secret records it);
 - after any Create, Update or Delete of credentials, IAM holds exactly the access
-  keys the secret records (none or one), whatever failed in between.
+  keys (none or one) and the login password the secret's current version records,
+  whatever failed in between (unless the cleanup's own AWS calls fail too);
+- that holds when runs for the same user overlap (Lambda may deliver an event
+  twice): the run that writes the secret last wins and the others adopt what it
+  stored, so none deletes a key the secret records.
 """
 
 import json
 import logging
+import random
 import re
 import secrets
 import string
@@ -29,7 +36,7 @@ import urllib.request
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -42,6 +49,10 @@ ATTEMPTS = 6
 # for the bursts of the few runs at once without hiding a lasting failure.
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+# Passes of the credentials' settle loop, and the first of its random waits, which
+# double up to 2 s: together at most 9.1 s.
+PASSES = 8
+BACKOFF_SECONDS = 0.1
 # Longest wait for an application to stop or interfaces to detach in one run; the
 # function's timeout (generator/credentials.py) leaves room for it.
 MAX_WAIT_SECONDS = 540.0
@@ -87,6 +98,22 @@ def describe(error):
     return redact(f"{reason}: {message}" if message else reason)
 
 
+# Network failures (time-outs, lost connections) that botocore gave up retrying:
+# the call may or may not have happened at AWS.
+NETWORK = (HTTPClientError, ConnectionError)
+
+
+def reason_of(error):
+    """What a failure says, without secrets or account IDs."""
+    if isinstance(error, ClientError):
+        return describe(error)
+    if isinstance(error, NETWORK):
+        return redact(f"AWS call failed: {error}")
+    if isinstance(error, Failure):
+        return redact(error)
+    return f"Unexpected {type(error).__name__}"
+
+
 def client(name):
     """A client of the service that retries as RETRIES says."""
     return boto3.client(name, config=RETRIES)
@@ -121,11 +148,11 @@ class Responder:
             self.sent = True
         body = {
             "Status": status,
-            "Reason": reason[:1000] or status,
+            "Reason": redact(reason)[:1000] or status,
             "PhysicalResourceId": physical,
-            "StackId": self.event["StackId"],
-            "RequestId": self.event["RequestId"],
-            "LogicalResourceId": self.event["LogicalResourceId"],
+            "StackId": self.event.get("StackId"),
+            "RequestId": self.event.get("RequestId"),
+            "LogicalResourceId": self.event.get("LogicalResourceId"),
             "NoEcho": True,
             "Data": data or {},
         }
@@ -148,6 +175,14 @@ class Responder:
         return False
 
 
+def properties(event, key="ResourceProperties"):
+    """The event's properties ({} when absent); a Failure when not an object."""
+    found = event.get(key, {})
+    if not isinstance(found, dict):
+        raise Failure(f"{key} must be an object")
+    return found
+
+
 def parse_bool(props, key):
     value = str(props.get(key, "false")).strip().lower()
     if value not in ("true", "false"):
@@ -156,10 +191,26 @@ def parse_bool(props, key):
 
 
 # --- Custom::ConsoleCredentials ----------------------------------------------------
+# Runs for one user may overlap: Lambda may deliver an event more than once
+# (Lambda Developer Guide, "Invoking a Lambda function asynchronously"), and the
+# RequestId in the secret is read only at the start. The secret's current version
+# decides. Each PutSecretValue makes a new version labelled AWSCURRENT and moves
+# AWSPREVIOUS to the version it replaced; GetSecretValue reads either label
+# (Secrets Manager API Reference, PutSecretValue and GetSecretValue). So a run
+# - writes a new password into the secret, with a Claim, before IAM gets it, and
+#   gives IAM only passwords read from the secret's current version;
+# - treats a Claim it finds (a run, running or dead, may have changed IAM's
+#   password) and a write that did not directly follow the version it read (a run
+#   wrote in between) as "IAM's password is unknown", and gives IAM the stored one;
+# - answers after a pass in which IAM held exactly the access key and password the
+#   current version records and no run wrote the secret. The last writer wins; the
+#   others adopt what it stored and delete only keys it does not record.
 
 USER_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
-KEPT = ("Password", "AccessKeyId", "SecretAccessKey", "RequestId")
+# What the secret's JSON may hold; anything else (the placeholder's "Pending") goes.
+KEPT = ("UserName", "ConsoleSignInUrl", "Password", "RequestId", "Claim")
+KEY_FIELDS = ("AccessKeyId", "SecretAccessKey")
 SIGN_IN = {
     "aws": "signin.aws.amazon.com",
     "aws-cn": "signin.amazonaws.cn",
@@ -250,7 +301,8 @@ def quietly(fn, **kwargs):
 
 
 def stored(sm, secret):
-    """(credentials the secret holds, its ARN); empty for a new or missing secret.
+    """(credentials the secret's current version holds, its version ID); ({}, None)
+    for a missing secret.
 
     Only "not found" or the template's placeholder mean "nothing stored": any other
     read failure fails the event, so no key is made or lost unrecorded.
@@ -269,13 +321,26 @@ def stored(sm, secret):
         value = None
     if not isinstance(value, dict):
         raise Failure("the secret does not hold credentials JSON")
-    return {k: v for k, v in value.items() if k in KEPT}, answer.get("ARN")
+    kept = {k: v for k, v in value.items() if k in KEPT + KEY_FIELDS}
+    return kept, answer.get("VersionId")
 
 
-def store(sm, secret, value):
-    return call(sm.put_secret_value, SecretId=secret, SecretString=json.dumps(value))[
-        "ARN"
-    ]
+def version_of(sm, secret, stage):
+    """ID of the secret's version that carries the staging label, or None."""
+    try:
+        answer = call(sm.get_secret_value, SecretId=secret, VersionStage=stage)
+    except ClientError as error:
+        if code_of(error) == "ResourceNotFoundException":
+            return None
+        raise
+    return answer.get("VersionId")
+
+
+def store(sm, secret, value, base):
+    """Write value as the secret's current version; True when it directly followed
+    version `base`, that is, no other run wrote in between."""
+    call(sm.put_secret_value, SecretId=secret, SecretString=json.dumps(value))
+    return version_of(sm, secret, "AWSPREVIOUS") == base
 
 
 def access_keys(iam, user):
@@ -295,48 +360,85 @@ def drop_keys(iam, user, key_ids):
         log("access-key-deleted", user=user)
 
 
-def provision(iam, sm, props, url, request, previous=None):
-    """Create (no previous properties) or update credentials; return the secret ARN."""
+class Run:
+    """What one run knows of IAM's password: whether it may differ from the stored
+    one (sync) and the password this run last gave IAM (given)."""
+
+    def __init__(self):
+        self.sync, self.given = False, None
+
+
+def align(iam, sm, props, run):
+    """Bring IAM in line with the secret's current version: delete every access key
+    it does not record and, when run.sync, give IAM its password.
+
+    Returns (value, version, the keys IAM held)."""
+    user = props["user"]
+    value, version = stored(sm, props["secret"])
+    password = value.get("Password")
+    if run.sync and password and password != run.given:
+        created = set_password(iam, user, password)
+        run.given = password
+        log("password-set", user=user, created=created)
+    held = access_keys(iam, user)
+    drop_keys(iam, user, [k for k in held if k != value.get("AccessKeyId")])
+    return value, version, held
+
+
+def settle(iam, sm, props, fields, run):
+    """Make the secret hold `fields` and the access key props ask for, and IAM what
+    the secret records; end after a pass in which nothing changed and no run wrote.
+
+    A run that finds another writing waits a random, growing while, so two copies of
+    one event do not keep undoing each other in step."""
     user, secret = props["user"], props["secret"]
-    value, arn = stored(sm, secret)
-    if arn and value.get("RequestId") == request:
-        log("already-done", user=user)
-        return arn
-    rotate = not previous or previous["token"] != props["token"]
-    created_profile, created_key = False, None
-    recorded = value.get("AccessKeyId")
-    try:
-        if rotate or "Password" not in value:
-            value["Password"] = new_password(iam)
-            created_profile = set_password(iam, user, value["Password"])
-            log("password-set", user=user, created=created_profile)
-        existing = access_keys(iam, user)
-        drop_keys(iam, user, [k for k in existing if k != recorded])
-        if recorded not in existing:
-            recorded = None
-            value.pop("AccessKeyId", None)
-            value.pop("SecretAccessKey", None)
-        if props["key"] and not recorded:
+    for attempt in range(PASSES):
+        value, version, held = align(iam, sm, props, run)
+        wanted = {k: v for k, v in value.items() if k != "Claim"} | fields
+        if not props["key"] or value.get("AccessKeyId") not in held:
+            for field in KEY_FIELDS:
+                wanted.pop(field, None)
+        if props["key"] and "AccessKeyId" not in wanted:
             key = call(iam.create_access_key, UserName=user)["AccessKey"]
-            created_key = key["AccessKeyId"]
-            value["AccessKeyId"] = created_key
-            value["SecretAccessKey"] = key["SecretAccessKey"]
+            wanted.update({field: key[field] for field in KEY_FIELDS})
             log("access-key-created", user=user)
-        unwanted = None
-        if not props["key"] and recorded:
-            unwanted = value.pop("AccessKeyId")
-            value.pop("SecretAccessKey", None)
-        value.update(UserName=user, ConsoleSignInUrl=url, RequestId=request)
-        arn = store(sm, secret, value)
+        if wanted == value:
+            if version_of(sm, secret, "AWSCURRENT") == version:
+                return
+        elif store(sm, secret, wanted, version):
+            continue  # nobody wrote in between: the next pass checks it at once
+        else:
+            run.sync, run.given = True, None  # IAM may hold the other run's password
+        time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
+    raise Failure(f"other runs kept changing the credentials of {user}; retry")
+
+
+def provision(iam, sm, props, url, request, previous=None):
+    """Create (no previous properties) or update credentials, and settle them.
+
+    After a failure, IAM is brought in line with whatever the secret then holds, and
+    the failure, not a failed cleanup, is raised."""
+    user, secret = props["user"], props["secret"]
+    value, version = stored(sm, secret)
+    run = Run()
+    run.sync = "Claim" in value
+    rotate = not previous or previous["token"] != props["token"]
+    fields = {"UserName": user, "ConsoleSignInUrl": url}
+    try:
+        if value.get("RequestId") == request and not run.sync:
+            log("already-done", user=user)
+        elif rotate or "Password" not in value:
+            claim = {"Password": new_password(iam), "Claim": secrets.token_hex(8)}
+            run.sync = True  # before the write: one that timed out may have happened
+            store(sm, secret, value | fields | claim, version)
+            log("password-claimed", user=user)
+        settle(iam, sm, props, fields | {"RequestId": request}, run)
     except Exception:
-        if created_key:
-            quietly(iam.delete_access_key, UserName=user, AccessKeyId=created_key)
-        if created_profile:
-            quietly(iam.delete_login_profile, UserName=user)
+        try:
+            align(iam, sm, props, run)
+        except Exception as error:  # noqa: BLE001 - the first failure is the answer
+            log("cleanup-failed", user=user, reason=reason_of(error))
         raise
-    if unwanted:
-        drop_keys(iam, user, [unwanted])
-    return arn
 
 
 def remove(iam, props):
@@ -348,28 +450,26 @@ def remove(iam, props):
 
 
 def credentials_create(event, clients):
-    props = parse(event.get("ResourceProperties", {}))
+    """Create or Update; the answer carries no data (no template output reads it)."""
+    props = parse(properties(event))
     iam = clients("iam")
     url = sign_in_url(event["StackId"], iam)
     previous = None
     if event["RequestType"] == "Update":
         try:
-            previous = parse(event.get("OldResourceProperties", {}))
+            previous = parse(properties(event, "OldResourceProperties"))
         except Failure:
             previous = None
         if previous and previous["user"] != props["user"]:
             previous = None  # a new user: CloudFormation deletes the old resource
-    arn = provision(
-        iam, clients("secretsmanager"), props, url, event["RequestId"], previous
-    )
-    data = {"SecretArn": arn, "UserName": props["user"], "ConsoleSignInUrl": url}
-    return physical_id(props["user"]), data
+    provision(iam, clients("secretsmanager"), props, url, event["RequestId"], previous)
+    return physical_id(props["user"]), {}
 
 
 def credentials_delete(event, clients):
     physical = event.get("PhysicalResourceId", "none")
     try:
-        props = parse(event.get("ResourceProperties", {}))
+        props = parse(properties(event))
     except Failure:
         return physical, {}
     if physical == physical_id(props["user"]):
@@ -379,7 +479,7 @@ def credentials_delete(event, clients):
 
 def credentials_failed_id(event):
     try:
-        return physical_id(parse(event.get("ResourceProperties", {}))["user"])
+        return physical_id(parse(properties(event))["user"])
     except Failure:
         return None
 
@@ -390,7 +490,7 @@ GROUP_RE = re.compile(r"sg-[0-9a-f]{8,17}")
 
 
 def group_of(event):
-    group = str(event.get("ResourceProperties", {}).get("GroupId", ""))
+    group = str(properties(event).get("GroupId", ""))
     if not GROUP_RE.fullmatch(group):
         raise Failure("GroupId must be a security group ID such as sg-0123abcd")
     return group
@@ -526,7 +626,7 @@ def stack_physical_id(cfn, stack, logical):
 
 
 def update_guard_target(event):
-    logical = str(event.get("ResourceProperties", {}).get("StackResource", ""))
+    logical = str(properties(event).get("StackResource", ""))
     if not LOGICAL_RE.fullmatch(logical):
         raise Failure("StackResource must be the application's logical ID")
     return logical
@@ -536,10 +636,9 @@ def stop_before_update(event, clients):
     """Runs before CloudFormation updates (or replaces) the application."""
     logical = update_guard_target(event)
     physical = f"stop-before-update-{logical}"
-    props = event.get("ResourceProperties", {})
-    if event["RequestType"] == "Update" and props.get("Application") != event.get(
-        "OldResourceProperties", {}
-    ).get("Application"):
+    old = properties(event, "OldResourceProperties")
+    changed = properties(event).get("Application") != old.get("Application")
+    if event["RequestType"] == "Update" and changed:
         app_id = stack_physical_id(clients("cloudformation"), event["StackId"], logical)
         if app_id and APP_ID_RE.fullmatch(app_id):
             stop_and_wait(clients("emr-serverless"), app_id, "update")
@@ -552,7 +651,7 @@ def nothing_before_delete(event, clients):
 
 
 def delete_guard_target(event):
-    app_id = str(event.get("ResourceProperties", {}).get("ApplicationId", ""))
+    app_id = str(properties(event).get("ApplicationId", ""))
     if not APP_ID_RE.fullmatch(app_id):
         raise Failure("ApplicationId must be an EMR Serverless application ID")
     return app_id
@@ -586,7 +685,7 @@ CLEANUP_ID = "network-interface-cleanup"
 
 
 def groups_of(event):
-    groups = event.get("ResourceProperties", {}).get("SecurityGroupIds")
+    groups = properties(event).get("SecurityGroupIds")
     if not isinstance(groups, list) or not groups:
         raise Failure("SecurityGroupIds must list the stack's security group IDs")
     for group in groups:
@@ -690,12 +789,12 @@ HANDLERS = {
 def dispatch(event, clients=None):
     """Route the event to its resource type's operation; return (physical, data)."""
     clients = clients or client
-    kind = event.get("RequestType")
-    operations = HANDLERS.get(event.get("ResourceType"))
+    kind, resource_type = event.get("RequestType"), event.get("ResourceType")
+    operations = HANDLERS.get(resource_type) if isinstance(resource_type, str) else None
     if operations is None:
         if kind == "Delete":  # never block a stack delete on an unknown type
             return event.get("PhysicalResourceId", "none"), {}
-        raise Failure(f"unknown resource type {event.get('ResourceType')!r}")
+        raise Failure(f"unknown resource type {resource_type!r}")
     if kind not in ("Create", "Update", "Delete"):
         raise Failure(f"unknown request type {kind!r}")
     return operations[kind](event, clients)
@@ -705,8 +804,10 @@ def fallback_id(event):
     """Physical ID of a FAILED answer: a failed Create's Delete must clean up."""
     if event.get("PhysicalResourceId"):
         return event["PhysicalResourceId"]
-    failed_id = HANDLERS.get(event.get("ResourceType"), {}).get("failed_id")
-    found = failed_id(event) if failed_id else None
+    try:
+        found = HANDLERS[event["ResourceType"]]["failed_id"](event)
+    except Exception:  # noqa: BLE001 - no type, or an event it cannot read
+        found = None
     return found or f"failed-{event.get('LogicalResourceId', 'resource')}"
 
 
@@ -733,18 +834,16 @@ def handler(event, context):
     try:
         physical, data = dispatch(event)
         responder.send("SUCCESS", physical, data=data)
-    except Failure as error:
-        log("failed", reason=str(error))
-        responder.send("FAILED", fallback_id(event), str(error))
-    except ClientError as error:
-        reason = describe(error)
-        log("failed", reason=reason, code=code_of(error))
-        responder.send("FAILED", fallback_id(event), reason)
     except Exception as error:  # noqa: BLE001 - every event must be answered
-        log("failed", reason=type(error).__name__, trace=redact(traceback.format_exc()))
-        responder.send(
-            "FAILED", fallback_id(event), f"Unexpected {type(error).__name__}"
-        )
+        reason = reason_of(error)
+        if isinstance(error, ClientError):
+            log("failed", reason=reason, code=code_of(error))
+        elif isinstance(error, (Failure, *NETWORK)):
+            log("failed", reason=reason)
+        else:
+            trace = redact(traceback.format_exc())
+            log("failed", reason=type(error).__name__, trace=trace)
+        responder.send("FAILED", fallback_id(event), reason)
     finally:
         timer.cancel()
         Clock.guard_at = None  # the deadline belonged to this event only

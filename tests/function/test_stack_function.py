@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import string
 import threading
 import time
@@ -36,6 +37,7 @@ class Recorder(BaseHTTPRequestHandler):
             self.end_headers()
             return
         server.bodies.append(json.loads(body))
+        server.paths.append(self.path)
         self.send_response(200)
         self.end_headers()
 
@@ -46,7 +48,7 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def cfn() -> Iterator[Any]:
     server: Any = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    server.bodies, server.failures = [], 0
+    server.bodies, server.paths, server.failures = [], [], 0
     thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{server.server_address[1]}/response"
@@ -154,11 +156,7 @@ def test_create_without_access_key(aws, cfn, caplog, monkeypatch) -> None:
     assert answer["PhysicalResourceId"] == "console-credentials-ana"
     assert answer["NoEcho"] is True
     url = f"https://{ACCOUNT}.signin.aws.amazon.com/console"
-    assert answer["Data"] == {
-        "SecretArn": sm.describe_secret(SecretId="emrs/ana")["ARN"],
-        "UserName": "ana",
-        "ConsoleSignInUrl": url,
-    }
+    assert answer["Data"] == {}, "no template output reads the answer's data"
     value = secret(sm)
     assert set(value) == {"UserName", "Password", "ConsoleSignInUrl", "RequestId"}
     assert value["UserName"] == "ana" and value["ConsoleSignInUrl"] == url
@@ -289,7 +287,10 @@ def test_delete_when_the_user_is_already_gone(aws, cfn) -> None:
         (props(UserName="bad name"), "UserName is not a valid IAM user name"),
         ({"UserName": "ana"}, "SecretId is required"),
         (props(CreateAccessKey="yes"), "CreateAccessKey must be 'true' or 'false'"),
-        (props("nobody"), "CreateLoginProfile failed: NoSuchEntity"),
+        (
+            props("nobody", SecretId="emrs/ana"),
+            "CreateLoginProfile failed: NoSuchEntity",
+        ),
     ],
 )
 def test_bad_properties_fail_with_a_reason(
@@ -756,3 +757,177 @@ def test_role_grants_exactly_the_calls_the_function_makes() -> None:
         if not a.startswith(("logs:", "kms:"))
     }
     assert granted == handler_calls()
+
+
+# --- answers: only what the template reads, one for every event ---------------------
+
+TWELVE_DIGITS = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+
+
+def custom_attributes_read(template: dict) -> set[tuple[str, str]]:
+    """(logical ID, attribute) of every GetAtt, in any form, on a Custom:: resource."""
+    kinds = {k: r["Type"] for k, r in template["Resources"].items()}
+    found: set[tuple[str, str]] = set()
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key == "Fn::GetAtt":
+                    target = item if isinstance(item, list) else item.split(".", 1)
+                    found.add((str(target[0]), str(target[1])))
+                if key == "Fn::Sub":
+                    text = item if isinstance(item, str) else item[0]
+                    found.update(
+                        tuple(m.split(".", 1))
+                        for m in re.findall(r"\$\{([^!}][^}]*\.[^}]+)\}", text)
+                    )
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(template)
+    return {(r, a) for r, a in found if kinds.get(r, "").startswith("Custom::")}
+
+
+def test_the_template_reads_no_data_of_the_functions_answers() -> None:
+    from tests.helpers import template_dict
+
+    for developers in (None, ("ana", "raj")):
+        assert custom_attributes_read(template_dict(developers)) == set()
+
+
+def test_no_answer_carries_an_account_id(aws, cfn, monkeypatch) -> None:
+    """StackId, CloudFormation's own ARN, is echoed as the protocol asks; nothing
+    else in an answer (its Data, Reason or physical ID) holds a 12-digit number."""
+    monkeypatch.setattr(cc, "ATTEMPTS", 1)
+    ec2 = boto3.client("ec2")
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    group = ec2.create_security_group(GroupName="g", Description="g", VpcId=vpc)[
+        "GroupId"
+    ]
+    creds = "Custom::ConsoleCredentials"
+    cases = [
+        ("Create", creds, props(key="true"), None, None),
+        ("Update", creds, props(key="true", token="2"), props(key="true"),
+         "console-credentials-ana"),
+        ("Create", creds, props(CreateAccessKey=ACCOUNT), None, None),
+        ("Create", creds, props("nobody", SecretId="emrs/raj"), None, None),
+        ("Delete", creds, props(key="true"), None, "console-credentials-ana"),
+        ("Create", "Custom::DefaultSecurityGroup", {"GroupId": group}, None, None),
+        ("Create", "Custom::DefaultSecurityGroup", {"GroupId": "sg-0123456789abcdef0"},
+         None, None),
+        ("Create", "Custom::StopApplicationBeforeUpdate", {"StackResource": "App"},
+         None, None),
+        ("Create", "Custom::StopApplicationBeforeDelete", {"ApplicationId": "00f1"},
+         None, None),
+        ("Create", "Custom::NetworkCleanup", {"SecurityGroupIds": [group]}, None, None),
+        ("Delete", "Custom::NetworkCleanup", {"SecurityGroupIds": [group]}, None,
+         "network-interface-cleanup"),
+        ("Create", "Custom::Unknown", {}, None, None),
+    ]  # fmt: skip
+    for kind, resource_type, new, old, physical in cases:
+        event = function_event(cfn, kind, "R", resource_type, new, old, physical)
+        cc.handler(event, Context())
+    assert len(cfn.bodies) == len(cases)
+    assert [b["Status"] for b in cfn.bodies].count("SUCCESS") == 8
+    for body in cfn.bodies:
+        assert body["StackId"] == STACK
+        rest = json.dumps({k: v for k, v in body.items() if k != "StackId"})
+        assert not TWELVE_DIGITS.search(rest), rest
+        if body["Status"] == "SUCCESS":
+            assert body["Data"] == {}
+
+
+MALFORMED = [
+    {"ResourceProperties": ["ana"]},
+    {"ResourceProperties": "UserName=ana"},
+    {"ResourceProperties": None},
+    {"ResourceProperties": 7},
+    {"OldResourceProperties": "x", "RequestType": "Update"},
+    {"RequestType": None},
+    {"RequestType": ["Create"]},
+    {"ResourceType": ["Custom::ConsoleCredentials"]},
+    {"ResourceType": None},
+]
+TYPES = [
+    "Custom::ConsoleCredentials",
+    "Custom::DefaultSecurityGroup",
+    "Custom::StopApplicationBeforeUpdate",
+    "Custom::StopApplicationBeforeDelete",
+    "Custom::NetworkCleanup",
+]
+
+
+@pytest.mark.parametrize("resource_type", TYPES)
+@pytest.mark.parametrize("kind", ["Create", "Delete"])
+def test_every_malformed_event_gets_exactly_one_answer(
+    aws, cfn, resource_type: str, kind: str
+) -> None:
+    for change in MALFORMED:
+        physical = "p-1" if kind == "Delete" else None
+        event = function_event(cfn, kind, "R", resource_type, props(), None, physical)
+        event.update(change)
+        if "ResourceProperties" in change and change["ResourceProperties"] is None:
+            del event["ResourceProperties"]
+        before = len(cfn.bodies)
+        cc.handler(event, Context())
+        assert len(cfn.bodies) == before + 1, f"exactly one answer to {change}"
+        answer = cfn.bodies[-1]
+        assert answer["Reason"], change
+        if answer["Status"] == "FAILED":
+            assert answer["PhysicalResourceId"], change
+
+
+def test_malformed_events_fail_with_a_reason_and_their_deletes_succeed(
+    aws, cfn
+) -> None:
+    def answer(kind: str, **change: Any) -> dict:
+        event = function_event(cfn, kind, "Ana", "Custom::ConsoleCredentials", props())
+        event.update(change)
+        cc.handler(event, Context())
+        return cfn.bodies[-1]
+
+    failed = answer("Create", ResourceProperties=["ana"])
+    assert (failed["Status"], failed["Reason"]) == (
+        "FAILED", "ResourceProperties must be an object"
+    )  # fmt: skip
+    assert failed["PhysicalResourceId"] == "failed-Ana"
+    gone = answer("Delete", ResourceProperties="x", PhysicalResourceId="failed-Ana")
+    assert gone["Status"] == "SUCCESS"
+    odd = answer("Create", RequestType=None)
+    assert odd["Reason"] == "unknown request type None"
+    assert odd["PhysicalResourceId"] == "console-credentials-ana"
+    typed = answer("Create", ResourceType=["x"])
+    assert typed["Reason"] == "unknown resource type ['x']"
+
+
+def test_a_renamed_user_gets_the_password_its_new_secret_stores(
+    aws, cfn, monkeypatch
+) -> None:
+    """Update that changes UserName: a new user, whose secret may hold a password
+    from an earlier resource; IAM must end with exactly the stored password."""
+    iam, sm = aws
+    send(cfn, "Create", props("ana"))
+    sm.put_secret_value(SecretId="emrs/raj", SecretString=json.dumps(
+        {"UserName": "raj", "Password": "Earlier-password-1!", "RequestId": "r-old"}
+    ))  # fmt: skip
+    given: list[str] = []
+    real = boto3.client
+
+    def client(name: str, **kwargs: Any) -> Any:
+        made = real(name, **kwargs)
+        for operation in ("CreateLoginProfile", "UpdateLoginProfile"):
+            made.meta.events.register(
+                f"provide-client-params.iam.{operation}",
+                lambda params, **_: given.append(params["Password"]),
+            )
+        return made
+
+    monkeypatch.setattr(cc.boto3, "client", client)
+    answer = send(cfn, "Update", props("raj"), props("ana"),
+                  physical="console-credentials-ana")  # fmt: skip
+    assert answer["Status"] == "SUCCESS"
+    assert answer["PhysicalResourceId"] == "console-credentials-raj"
+    assert has_profile(iam, "raj")
+    assert given and given[-1] == secret(sm, "raj")["Password"]

@@ -22,6 +22,7 @@ WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 # IAM access key IDs are 16 to 128 characters (the service model's minimum).
 KEY_1, KEY_2, KEY_9 = "AKIAEXAMPLEKEY0001", "AKIAEXAMPLEKEY0002", "AKIAEXAMPLEKEY0009"
 SECRET_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:s-AbCdEf"
+VERSION = "v" * 32  # Secrets Manager version IDs are 32 to 64 characters
 PROFILE = {"LoginProfile": {"UserName": "ana", "CreateDate": WHEN,
                             "PasswordResetRequired": True}}  # fmt: skip
 
@@ -555,6 +556,7 @@ def test_provision_logs_each_step_and_a_repeated_request_once(caplog, iam_sm) ->
     cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
     cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
     assert [e for e in logged(caplog) if "user" in e] == [
+        {"event": "password-claimed", "user": "ana"},
         {"event": "password-set", "user": "ana", "created": True},
         {"event": "access-key-created", "user": "ana"},
         {"event": "already-done", "user": "ana"},
@@ -698,8 +700,8 @@ def test_password_length_follows_the_policy_within_24_to_128() -> None:
 
 
 def test_a_secret_without_text_or_with_other_json() -> None:
-    empty = scripted("secretsmanager", get_secret_value=[{"ARN": SECRET_ARN}])
-    assert cc.stored(empty, "s") == ({}, SECRET_ARN)
+    empty = scripted("secretsmanager", get_secret_value=[{"VersionId": VERSION}])
+    assert cc.stored(empty, "s") == ({}, VERSION)
     for text in ("[1]", "not json"):
         listed = scripted("secretsmanager", get_secret_value=[
             {"ARN": SECRET_ARN, "SecretString": text}])  # fmt: skip
@@ -708,27 +710,28 @@ def test_a_secret_without_text_or_with_other_json() -> None:
         assert str(raised.value) == "the secret does not hold credentials JSON"
 
 
-def test_a_failed_store_deletes_the_key_it_made_by_user_and_id(monkeypatch) -> None:
+def test_a_failed_store_deletes_the_key_it_made_by_user_and_id() -> None:
+    held = [{"AccessKeyMetadata": []}, {"AccessKeyMetadata": [{"AccessKeyId": KEY_9}]}]
     iam = scripted(
         "iam",
-        get_account_password_policy=[error("NoSuchEntity")],
-        create_login_profile=[PROFILE],
-        list_access_keys=[{"AccessKeyMetadata": []}],
+        list_access_keys=held,
         create_access_key=[{"AccessKey": {"UserName": "ana", "AccessKeyId": KEY_9,
                                           "Status": "Active",
                                           "SecretAccessKey": "s"}}],
         delete_access_key=[{}],
-        delete_login_profile=[{}],
     )  # fmt: skip
-    sm = scripted("secretsmanager",
-                  get_secret_value=[error("ResourceNotFoundException")])  # fmt: skip
-    monkeypatch.setattr(cc, "store", lambda *_a: (_ for _ in ()).throw(error("X")))
-    with pytest.raises(ClientError):
-        cc.provision(iam, sm, creds(key=True), "https://x", "req-1")
+    value = {"Password": "p", "RequestId": "req-0"}
+    sm = scripted(
+        "secretsmanager",
+        get_secret_value=[{"VersionId": VERSION, "SecretString": json.dumps(value)}],
+        put_secret_value=[error("AccessDeniedException")],
+    )
+    with pytest.raises(ClientError, match="AccessDenied"):
+        cc.provision(iam, sm, creds(key=True), "https://x", "req-1", creds(key=False))
     assert iam.script.called("delete_access_key") == [
         {"UserName": "ana", "AccessKeyId": KEY_9}
     ]
-    assert iam.script.called("delete_login_profile") == [{"UserName": "ana"}]
+    assert "update_login_profile" not in iam.script.names(), "no rotation asked"
 
 
 def test_events_without_properties_fail_with_a_reason_and_updates_without_old_ones(
@@ -958,3 +961,14 @@ def test_no_time_left_means_no_time_to_wait(monkeypatch) -> None:
 
     run_handler(monkeypatch, EVENT, millis=1_000, work=work)
     assert seen[0] <= 0.0
+
+
+def test_an_application_in_state_created_counts_as_stopped(monkeypatch) -> None:
+    """CREATED is settled ("Application states", EMR Serverless User Guide): it can be
+    updated or deleted as it is, so nothing is stopped and nothing is waited for."""
+    slept: list[float] = []
+    monkeypatch.setattr(cc.time, "monotonic", lambda: sum(slept))
+    monkeypatch.setattr(cc.time, "sleep", slept.append)
+    emrs = scripted("emr-serverless", get_application=[app("CREATED")])
+    assert cc.stop_and_wait(emrs, "00app", "update") == "CREATED"
+    assert emrs.script.names() == ["get_application"] and slept == []

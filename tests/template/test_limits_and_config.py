@@ -434,3 +434,27 @@ def test_config_file_errors_name_the_field(tmp_path: Path) -> None:
     path.write_text('developers = ["ana", "raj"]\n')
     assert config.load(path).developers == ("ana", "raj")
     assert config.load(None) == Options()
+
+
+def test_the_stack_id_resolves_to_the_longest_stack_arn() -> None:
+    """AWS::StackId is arn:<partition>:cloudformation:<region>:<account>:stack/<stack
+    name>/<UUID> (CloudFormation User Guide, "Pseudo parameters reference"), with
+    a stack name of at most 128 characters ("Understand CloudFormation quotas").
+    Policies scoped to the stack's ARN are measured with it, so it must be at least
+    as long as any real stack ID in a region the template serves."""
+    from generator.template.regions import EMR_SERVERLESS_REGIONS
+
+    resolver = limits.Resolver({})
+    resolved = resolver.resolve({"Ref": "AWS::StackId"})
+    name, uuid = "s" * 128, "0" * 36
+    assert resolved == (
+        f"arn:aws-us-gov:cloudformation:{limits.LONGEST_REGION}:123456789012:"
+        f"stack/{name}/{uuid}"
+    )
+    assert resolver.resolve({"Fn::Sub": "${AWS::StackId}"}) == resolved
+    real = [
+        f"arn:{partition}:cloudformation:{region}:123456789012:stack/{name}/{uuid}"
+        for partition in ("aws", "aws-cn", "aws-us-gov")
+        for region in EMR_SERVERLESS_REGIONS
+    ]
+    assert len(resolved) >= max(len(arn) for arn in real)

@@ -1,0 +1,210 @@
+"""Console credentials when runs overlap or AWS calls fail ambiguously.
+
+Lambda may deliver one event more than once, and the copies may run at once
+(Lambda Developer Guide, "Invoking a Lambda function asynchronously"). A call may
+succeed at AWS and still fail at the client (botocore's ReadTimeoutError after the
+request was served). Either way the function must leave IAM holding exactly the
+access key and password the secret's current version records. moto plays IAM and
+Secrets Manager (it keeps the login password, so the tests read it there); botocore
+event handlers on the real clients play the time-outs.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ReadTimeoutError
+from moto.iam.models import iam_backends
+from moto.secretsmanager.models import SecretsManagerBackend
+
+from custom_resources import stack_function as cc
+from tests.function import test_stack_function as base
+from tests.function.test_stack_function import ACCOUNT, STACK, Context, props, refuse
+
+cfn, aws = base.cfn, base.aws  # the response server and moto, fixtures here too
+TRIALS = 200
+
+
+def password_in_iam(user: str) -> str | None:
+    """The login password moto's IAM holds for the user (None: no login profile)."""
+    return iam_backends[ACCOUNT]["global"].users[user].password
+
+
+def recorded(sm: Any, user: str) -> dict:
+    return json.loads(sm.get_secret_value(SecretId=f"emrs/{user}")["SecretString"])
+
+
+def keys(iam: Any, user: str) -> list[str]:
+    meta = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    return [k["AccessKeyId"] for k in meta]
+
+
+def assert_in_step(iam: Any, sm: Any, user: str) -> dict:
+    """IAM holds exactly the key (none or one) and the password the secret records."""
+    value = recorded(sm, user)
+    assert keys(iam, user) == [value[k] for k in ("AccessKeyId",) if k in value]
+    assert password_in_iam(user) == value.get("Password")
+    return value
+
+
+@pytest.fixture
+def atomic_secret_versions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PutSecretValue moves AWSCURRENT and AWSPREVIOUS in one step (Secrets Manager
+    API Reference, PutSecretValue); moto relabels in several, which threads can
+    interleave. One lock makes moto's reads and writes of a secret atomic, as AWS's
+    are; every call still goes through the real botocore client and moto."""
+    lock = threading.Lock()
+    for name in ("put_secret_value", "get_secret_value"):
+        real = getattr(SecretsManagerBackend, name)
+
+        def locked(self: Any, *args: Any, _real: Callable = real, **kwargs: Any):
+            with lock:
+                return _real(self, *args, **kwargs)
+
+        monkeypatch.setattr(SecretsManagerBackend, name, locked)
+
+
+def event(cfn: Any, user: str, kind: str, request: str, copy: int, **prop) -> dict:
+    found = {
+        "RequestType": kind,
+        "ResponseURL": f"{cfn.url}/{request}/{copy}",
+        "StackId": STACK,
+        "RequestId": request,
+        "LogicalResourceId": "Credentials",
+        "ResourceType": "Custom::ConsoleCredentials",
+        "ResourceProperties": props(user, **prop),
+    }
+    if kind == "Update":
+        found["OldResourceProperties"] = props(user, key="true", token="1")
+        found["PhysicalResourceId"] = f"console-credentials-{user}"
+    return found
+
+
+def settled_user(iam: Any, sm: Any, user: str) -> None:
+    """A user whose key and password the secret records, as a Create leaves them."""
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    iam.create_login_profile(UserName=user, Password="Old-password-1!" * 2)
+    value = {"UserName": user, "Password": "Old-password-1!" * 2, "RequestId": "r0",
+             "AccessKeyId": key["AccessKeyId"],
+             "SecretAccessKey": key["SecretAccessKey"]}  # fmt: skip
+    sm.create_secret(Name=f"emrs/{user}", SecretString=json.dumps(value))
+
+
+def race(events: list[dict]) -> None:
+    """Run the handler on each event in its own thread, all starting together."""
+    gate = threading.Barrier(len(events))
+
+    def run(event: dict) -> None:
+        gate.wait()
+        cc.handler(event, Context())
+
+    threads = [threading.Thread(target=run, args=(e,)) for e in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+
+# Two copies of one event for one user, started together: a Create from nothing,
+# a rotation that keeps the key, and an Update that turns the key off.
+SCENARIOS = [
+    ("Create", {"key": "true"}),
+    ("Update", {"key": "true", "token": "2"}),
+    ("Update", {"key": "false", "token": "1"}),
+]
+
+
+def test_two_runs_at_once_leave_iam_holding_what_the_secret_records(
+    aws, cfn, atomic_secret_versions, monkeypatch
+) -> None:
+    iam, sm = aws
+    # moto answers in about 1 ms, not AWS's tens: the random waits shrink with it.
+    monkeypatch.setattr(cc, "BACKOFF_SECONDS", 0.01)
+    statuses: set[str] = set()
+    for trial in range(TRIALS):
+        user, request = f"u{trial}", f"req-{trial}"
+        kind, prop = SCENARIOS[trial % len(SCENARIOS)]
+        if kind == "Create":
+            iam.create_user(UserName=user)
+            sm.create_secret(Name=f"emrs/{user}", SecretString='{"Pending": "x"}')
+        else:
+            settled_user(iam, sm, user)
+        race([event(cfn, user, kind, request, copy, **prop) for copy in (0, 1)])
+        answered = sorted(p for p in cfn.paths if p.split("/")[2] == request)
+        assert answered == [
+            f"/response/{request}/0",
+            f"/response/{request}/1",
+        ], f"trial {trial}: each run answers exactly once"
+        statuses |= {b["Status"] for b in cfn.bodies if b["RequestId"] == request}
+        value = assert_in_step(iam, sm, user)
+        assert ("AccessKeyId" in value) == (prop["key"] == "true"), trial
+        assert "Claim" not in value and value["RequestId"] == request
+    assert statuses == {"SUCCESS"}
+
+
+def time_out_after(client: Any, operation: str, when: Callable[[dict], bool]) -> None:
+    """The first call of the operation that `when` picks reaches moto and succeeds
+    there, then the client raises botocore's ReadTimeoutError, as when AWS's answer
+    never arrives. botocore emits after-call outside its retry loop, so the error
+    reaches the caller as it would once botocore gave up retrying."""
+    service = client.meta.service_model.service_id.hyphenize()
+    asked: list[dict] = []
+    client.meta.events.register(
+        f"provide-client-params.{service}.{operation}",
+        lambda params, **_: asked.append(dict(params)),
+    )
+    lost: list[dict] = []
+
+    def lose(**_kwargs: Any) -> None:
+        if not lost and when(asked[-1]):
+            lost.append(asked[-1])
+            raise ReadTimeoutError(endpoint_url="https://aws.example/")
+
+    client.meta.events.register(f"after-call.{service}.{operation}", lose)
+
+
+def key_in(params: dict) -> bool:
+    return "AccessKeyId" in json.loads(params["SecretString"])
+
+
+@pytest.mark.parametrize(
+    ("service", "operation", "when"),
+    [
+        ("iam", "CreateAccessKey", lambda _params: True),
+        ("secretsmanager", "PutSecretValue", key_in),
+        ("iam", "CreateLoginProfile", lambda _params: True),
+    ],
+)
+@pytest.mark.parametrize("cleanup_fails", [False, True])
+def test_an_ambiguous_failure_is_reconciled_and_reported_first(
+    aws, cfn, monkeypatch, service, operation, when, cleanup_fails: bool
+) -> None:
+    iam, sm = aws
+    real = boto3.client
+
+    def client(name: str, **kwargs: Any) -> Any:
+        made = real(name, **kwargs)
+        if name == service:
+            time_out_after(made, operation, when)
+        if cleanup_fails and name == "iam":
+            refuse(made, "AccessDenied", "delete_access_key", "delete_login_profile")
+        return made
+
+    monkeypatch.setattr(cc.boto3, "client", client)
+    answer = base.send(cfn, "Create", props(key="true"))
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        'AWS call failed: Read timeout on endpoint URL: "https://aws.example/"'
+    ), "the first failure, not the cleanup's"
+    if not cleanup_fails or operation != "CreateAccessKey":
+        assert_in_step(iam, sm, "ana")
+    monkeypatch.undo()
+    # The Delete CloudFormation sends next leaves nothing behind.
+    base.send(cfn, "Delete", props(key="true"), physical=answer["PhysicalResourceId"])
+    assert keys(iam, "ana") == [] and password_in_iam("ana") is None
