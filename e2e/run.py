@@ -1,5 +1,6 @@
-"""`make e2e`: deploy each .taskcat.yml variant, verify it, check the template
-with IAM Access Analyzer (cfn-policy-validator) and destroy it.
+"""`make e2e`: deploy each .taskcat.yml variant, verify it (with `--smoke`: a
+small Spark job on the application), check the template with IAM Access Analyzer
+(cfn-policy-validator) and destroy it.
 
 Without AWS credentials it says so and exits 0 without any AWS call: the
 credential lookup runs with the instance metadata service disabled, so it reads
@@ -125,7 +126,8 @@ def main() -> int:
                 "--adopt-retained",  # what the previous run's destroy kept
                 *values,
             )
-            run(emrs, "verify", "--stack-name", stack, "--region", region)
+            # --smoke: a small Spark job on the application (a few cents).
+            run(emrs, "verify", "--stack-name", stack, "--region", region, "--smoke")
         except subprocess.CalledProcessError:
             failed.append(name)
         finally:

@@ -58,3 +58,30 @@ def test_taskcat_variants_use_the_template_parameters_and_allowed_values() -> No
         prefixes.add(test["parameters"]["NamePrefix"])
     # Variants run side by side: named resources must not collide.
     assert len(prefixes) == len(config["tests"])
+
+
+def test_each_variant_is_verified_with_the_smoke_job(monkeypatch, capsys) -> None:
+    """The command lines `make e2e` runs, recorded instead of run: verify of each
+    variant carries --smoke (no AWS call, no subprocess)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("e2e_run", ROOT / "e2e" / "run.py")
+    assert spec and spec.loader
+    e2e = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(e2e)
+    ran: list[tuple[str, ...]] = []
+    monkeypatch.setattr(e2e, "missing_credentials", lambda: None)
+    monkeypatch.setattr(e2e, "run", lambda *args: ran.append(args))
+    monkeypatch.setattr(
+        e2e.subprocess, "run", lambda args, **_: ran.append(tuple(args))
+    )
+    monkeypatch.setattr(e2e.shutil, "which", lambda *_a, **_k: None)
+    monkeypatch.setenv("AWS_REGION", "us-east-1")
+    monkeypatch.setenv("TEMPLATE_BUCKET", "templates")
+    assert e2e.main() == 0
+    verifies = [args[1:] for args in ran if args[1:2] == ("verify",)]
+    assert [args[args.index("--stack-name") + 1] for args in verifies] == [
+        f"emrs-e2e-{name}" for name in e2e.variants()
+    ]
+    assert all("--smoke" in args for args in verifies)
+    assert "make e2e: all passed" in capsys.readouterr().out
