@@ -1,4 +1,4 @@
-"""`emrs-env lint`: run cfn-lint, checkov, cfn-guard and parliament."""
+"""`emrs-env lint`: run cfn-lint, checkov, cfn-guard, parliament and cloudsplaining."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from generator.cli.options import EXIT_FAILED, EXIT_OK, templates
 if TYPE_CHECKING:
     pass
 
-SUMMARY = "run cfn-lint, checkov, cfn-guard and parliament"
+SUMMARY = "run cfn-lint, checkov, cfn-guard, parliament and cloudsplaining"
 EXAMPLE = "emrs-env lint\n" "  emrs-env lint build/emr-serverless-interactive.yaml"
 USES_AWS = False
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run cfn-lint, checkov, cfn-guard and parliament over the templates, side by
-    side."""
+    """Run cfn-lint, checkov, cfn-guard, parliament and cloudsplaining over the
+    templates, side by side."""
     from generator import gates
 
     try:
@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     for report in reports:
         mark = "ok  " if report.ok else "FAIL"
-        print(f"{mark} {report.scanner:10} {report.path}: {report.detail}")
+        print(f"{mark} {report.scanner:14} {report.path}: {report.detail}")
         for finding in report.findings:
             print(f"       {finding}")
     return EXIT_OK if all(r.ok for r in reports) else EXIT_FAILED

@@ -107,3 +107,61 @@ class Conditions:
         if value == {"Ref": "AWS::NoValue"}:
             return None
         return value
+
+
+def render(template: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+    """The template as AWS deploys it for the chosen parameter values (defaults
+    for the rest): every Fn::If resolved, AWS::NoValue dropped, resources and
+    outputs whose condition fails removed, no Conditions. The values become the
+    parameters' defaults, so Refs to parameters read them; other functions stay."""
+    parameters = template.get("Parameters", {})
+    values = {k: v.get("Default", "") for k, v in parameters.items()} | chosen
+    conditions = Conditions(template, values)
+    gone = object()
+
+    def resolved(value: Any) -> Any:
+        if isinstance(value, list):
+            return [v for v in map(resolved, value) if v is not gone]
+        if not isinstance(value, dict):
+            return value
+        if value == {"Ref": "AWS::NoValue"}:
+            return gone
+        if len(value) == 1 and "Fn::If" in value:
+            name, yes, no = value["Fn::If"]
+            return resolved(yes if conditions.holds(name) else no)
+        kept = {k: resolved(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not gone}
+
+    def holds(entry: dict[str, Any]) -> bool:
+        return "Condition" not in entry or conditions.holds(entry["Condition"])
+
+    out = {k: v for k, v in template.items() if k != "Conditions"}
+    out["Parameters"] = {
+        name: spec | {"Default": _default(values[name])}
+        for name, spec in parameters.items()
+    }
+    present = {k for k, r in template["Resources"].items() if holds(r)}
+    out["Resources"] = {
+        logical: _placed(resolved(resource), present)
+        for logical, resource in template["Resources"].items()
+        if logical in present
+    }
+    if "Outputs" in template:
+        out["Outputs"] = {
+            k: {f: v for f, v in resolved(o).items() if f != "Condition"}
+            for k, o in template["Outputs"].items()
+            if holds(o)
+        }
+    return out
+
+
+def _default(value: Any) -> Any:
+    return ",".join(value) if isinstance(value, list) else value
+
+
+def _placed(resource: dict[str, Any], present: set[str]) -> dict[str, Any]:
+    """A present resource without its Condition, depending only on present ones."""
+    resource = {k: v for k, v in resource.items() if k != "Condition"}
+    after = resource.pop("DependsOn", [])
+    after = [a for a in ([after] if isinstance(after, str) else after) if a in present]
+    return resource | ({"DependsOn": after} if after else {})

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from cfn_flip import to_json
 from policy_sentry.querying.actions import get_action_data
 
 from generator import gates
-from generator.gates import checkov, guard, parliament
+from generator.gates import checkov, checkov_main, cloudsplaining, guard, parliament
+from generator.gates.tools import tool
 from generator.template import limits
 from generator.template import provisioning as ps
 from generator.template.composer import build_template
@@ -22,19 +25,23 @@ BUILD = ROOT / "build"
 TEMPLATES = sorted(BUILD.glob("*.yaml"))
 
 # Every checkov skip in the templates, with where it is justified (resource Metadata).
+# The gate fails on a listed skip whose check passes as written and in every
+# condition variant, so each one here still suppresses a real failure.
 ALLOWED_CHECKOV_SKIPS = {
     ("CKV_AWS_116", "AWS::Lambda::Function.CustomResourceFunction"),
     ("CKV_AWS_117", "AWS::Lambda::Function.CustomResourceFunction"),
     # Reserved concurrency: fails in new accounts (deploy-readiness tests).
     ("CKV_AWS_115", "AWS::Lambda::Function.CustomResourceFunction"),
     ("CKV_AWS_18", "AWS::S3::Bucket.NotebookBucket"),
-} | {
-    # The Service Catalog launch role provisions every resource type of the
-    # environment, so its resource policies cannot name resources in advance.
-    (check, f"AWS::IAM::ManagedPolicy.LaunchPolicy{n}")
-    for check in ("CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110",
-                  "CKV_AWS_111")
-    for n in (2, 3)
+    # EncryptionKey service-default: the services' own keys, as the parameter offers.
+    ("CKV_AWS_149", "AWS::SecretsManager::Secret.AdminUserSecret"),
+    ("CKV_AWS_149",
+     "AWS::SecretsManager::Secret.DeveloperEmrsInteractiveAppDevUserSecret"),
+    ("CKV_AWS_158", "AWS::Logs::LogGroup.CustomResourceLogGroup"),
+    ("CKV_AWS_158", "AWS::Logs::LogGroup.FlowLogGroup"),
+    # elasticmapreduce:CreateEditor on Resource "*" (OPTIONAL_RESOURCE_ONLY below).
+    ("CKV_AWS_111", "AWS::IAM::ManagedPolicy.AdminPolicy"),
+    ("CKV_AWS_111", "AWS::IAM::ManagedPolicy.DeveloperPolicy"),
 }  # fmt: skip
 # Actions allowed on Resource "*": IAM scopes none of them to a resource (or, for
 # CreateEditor, only to an EMR on EC2 cluster, which this environment does not use).
@@ -96,10 +103,114 @@ def test_checkov_fails_nothing_and_skips_only_what_is_listed(
         assert all(len(e["comment"]) > 20 for e in entries)
 
 
+def test_every_listed_checkov_skip_is_in_a_template(reports: dict) -> None:
+    used = set()
+    for path in TEMPLATES:
+        used |= set(reports["checkov", path].noted)
+    assert used == ALLOWED_CHECKOV_SKIPS
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_checkov_reads_the_condition_variants(path: Path, reports: dict) -> None:
+    detail = reports["checkov", path].detail
+    assert re.search(
+        r"and in [1-9][0-9]* condition variants?, [1-9][0-9]* passed", detail
+    )
+
+
+# A statement granting everything, in an Fn::If branch: checkov's IAM checks return
+# no result on a Statement list that holds Fn::If (checkov 3.2).
+EVERYTHING = {"Sid": "Everything", "Effect": "Allow", "Action": "*", "Resource": "*"}
+HIDDEN = {"Fn::If": ["UseCustomerManagedKey", EVERYTHING, {"Ref": "AWS::NoValue"}]}
+
+
+@pytest.fixture(scope="module")
+def tampered(tmp_path_factory) -> gates.Report:
+    """checkov over the environment with an admin grant behind Fn::If in the
+    runtime policy, and a skip of a check the bucket passes (versioning)."""
+    data = json.loads((BUILD / "emr-serverless-interactive.json").read_text())
+    resources = data["Resources"]
+    resources["RuntimePolicy"]["Properties"]["PolicyDocument"]["Statement"].append(
+        HIDDEN
+    )
+    resources["NotebookBucket"]["Metadata"]["checkov"]["skip"].append(
+        {"id": "CKV_AWS_21", "comment": "versioning is on, so this never fires"}
+    )
+    path = tmp_path_factory.mktemp("tampered") / "tampered.json"
+    path.write_text(json.dumps(data))
+    [report] = checkov.scan([path])
+    return report
+
+
+def test_checkov_fails_a_grant_hidden_behind_fn_if(tampered: gates.Report) -> None:
+    hits = [f for f in tampered.findings if " RuntimePolicy: " in f]
+    assert {f.split()[0] for f in hits} >= {"CKV_AWS_109", "CKV_AWS_110", "CKV_AWS_111"}
+    for hit in hits:  # only where the condition holds: never as written
+        assert hit.endswith(")") and "as written" not in hit
+        assert "customer-managed key" in hit and "no NAT" not in hit
+    assert not tampered.ok
+
+
+def test_checkov_fails_a_policy_made_only_of_fn_if(tmp_path: Path) -> None:
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    template = {
+        "Parameters": {
+            "Open": {"Type": "String", "Default": "false",
+                     "AllowedValues": ["true", "false"]},
+        },
+        "Conditions": {"IsOpen": {"Fn::Equals": [{"Ref": "Open"}, "true"]}},
+        "Resources": {
+            "Policy": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Fn::If": ["IsOpen", EVERYTHING, read]}],
+                }},
+            }
+        },
+    }  # fmt: skip
+    path = tmp_path / "only-if.json"
+    path.write_text(json.dumps(template))
+    [report] = checkov.scan([path])
+    assert "CKV_AWS_110 Policy: " in " ".join(report.findings)
+    assert all("in defaults + Open=true)" in f for f in report.findings)
+
+
+def test_checkov_reports_a_skip_that_does_not_fire(tampered: gates.Report) -> None:
+    stale = [f for f in tampered.findings if "NotebookBucket" in f]
+    assert stale == [
+        "CKV_AWS_21 NotebookBucket: skipped in its Metadata, but the check fails "
+        "neither as written nor in any variant; remove the skip"
+    ]
+
+
+def test_checkov_shortcut_reports_what_checkov_reports(tmp_path: Path) -> None:
+    """generator/gates/checkov_main.py (parse tables reused, the runner called
+    directly) against the checkov program, on the environment without its skips."""
+    template, _skips = checkov._unskipped(
+        gates.load(BUILD / "emr-serverless-interactive.yaml")
+    )
+    path = tmp_path / "environment.json"
+    path.write_text(json.dumps(template))
+    program = [tool("checkov"), "-f", str(path), *checkov_main.ARGS]
+    said = {}
+    for how, command in (("gate", checkov._command([path])), ("program", program)):
+        assert Path(command[0]).exists()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        with mock.patch.object(subprocess, "run", return_value=result):
+            checks, unparsed = checkov._results([path])
+        said[how] = sorted((c["kind"], c["check_id"], c["resource"]) for c in checks)
+        assert not unparsed
+    assert len(said["gate"]) > 80 and said["gate"] == said["program"]
+
+
 def test_checkov_gate_refuses_an_unreadable_template(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("Resources: [unclosed\n")
-    with pytest.raises(gates.ScannerError, match="parsed no resources|no report"):
+    with pytest.raises(
+        gates.ScannerError,
+        match="parsed no resources|no report|not a CloudFormation template",
+    ):
         checkov.scan([broken])
 
 
@@ -107,6 +218,28 @@ def test_checkov_gate_refuses_an_unreadable_template(tmp_path: Path) -> None:
 def test_cfn_guard_control_tower_rules_pass(path: Path, reports: dict) -> None:
     report = reports["cfn-guard", path]
     assert report.findings == [], report.detail
+
+
+@pytest.mark.parametrize("rule", sorted(guard.GUARD_EXCLUDED))
+def test_every_guard_exclusion_still_fails_a_template(guard_bundle, rule: str) -> None:
+    _binary, rules = guard_bundle
+    (rule_file,) = rules.rglob(rule)
+    found = guard.validate([gates.load(p) for p in TEMPLATES], [rule_file])
+    assert any(doc["status"] == "FAIL" for results in found for doc in results)
+
+
+def test_guard_rule_files_left_out_apply_to_nothing(guard_bundle) -> None:
+    """The gate passes cfn-guard only the rule files naming a resource type of the
+    templates; every other file reports SKIP on each template."""
+    _binary, rules = guard_bundle
+    templates = [gates.load(p) for p in TEMPLATES]
+    types = {r["Type"] for t in templates for r in t["Resources"].values()}
+    every = guard.guard_rule_files(rules)
+    kept = guard.applicable(every, types)
+    left_out = sorted(set(every) - set(kept))
+    assert kept and len(left_out) > 100
+    found = guard.validate(templates, left_out)
+    assert {doc["status"] for results in found for doc in results} == {"SKIP"}
 
 
 def test_guard_exclusions_name_real_rule_files(guard_bundle) -> None:
@@ -173,6 +306,68 @@ def test_parliament_catches_a_bad_policy(tmp_path: Path) -> None:
     path.write_text(json.dumps(data))
     [report] = parliament.scan([path])
     assert any("UNKNOWN_ACTION" in f and "RuntimePolicy" in f for f in report.findings)
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_cloudsplaining_finds_no_high_risk(path: Path, reports: dict) -> None:
+    report = reports["cloudsplaining", path]
+    assert report.findings == [], report.findings
+
+
+def test_cloudsplaining_reads_every_variant_of_the_policies(reports: dict) -> None:
+    detail = reports["cloudsplaining", BUILD / "emr-serverless-interactive.yaml"].detail
+    found = re.match(r"([0-9]+) policies as written and in ([0-9]+) condition", detail)
+    assert found, detail
+    # more distinct documents than the template has policies: the variants count
+    assert int(found[1]) > 9 and int(found[2]) >= 6
+
+
+def test_cloudsplaining_catches_an_escalation_in_the_shorter_branch(
+    tmp_path: Path,
+) -> None:
+    """As written, a policy's Fn::If reads as its longer branch; the variants read
+    the other one too."""
+    data = json.loads((BUILD / "emr-serverless-interactive.json").read_text())
+    doc = data["Resources"]["RuntimePolicy"]["Properties"]["PolicyDocument"]
+    harmless = {
+        "Sid": "ReadOneObjectOfAnotherBucketWithAVeryLongStatementId",
+        "Effect": "Allow",
+        "Action": ["s3:GetObject"],
+        "Resource": ["arn:aws:s3:::another-bucket/some/long/prefix/object.json"],
+    }
+    escalation = {
+        "Effect": "Allow",
+        "Action": "iam:CreatePolicyVersion",
+        "Resource": "*",
+    }
+    doc["Statement"].append({"Fn::If": ["ThreeAZs", harmless, escalation]})
+    path = tmp_path / "escalation.json"
+    path.write_text(json.dumps(data))
+    [report] = cloudsplaining.scan([path])
+    said = "PrivilegeEscalation RuntimePolicy: CreateNewPolicyVersion"
+    assert f"{said} (iam:createpolicyversion)" in report.findings
+    as_written = [
+        d for n, d in parliament.identity_policies(data) if n == "RuntimePolicy"
+    ]
+    assert "iam:CreatePolicyVersion" not in json.dumps(as_written)
+
+
+def test_cloudsplaining_says_each_risk_in_one_line() -> None:
+    results = {
+        "PrivilegeEscalation": {
+            "findings": [
+                {"type": "CreateAccessKey", "actions": ["iam:createaccesskey"]}
+            ]
+        },
+        "ResourceExposure": {"findings": [f"s3:Put{n}" for n in range(10)]},
+        "CredentialsExposure": {"findings": []},
+        "DataExfiltration": {"findings": ["s3:GetObject"]},
+    }
+    assert cloudsplaining.risks("P", results) == [
+        "PrivilegeEscalation P: CreateAccessKey (iam:createaccesskey)",
+        "ResourceExposure P: s3:Put0, s3:Put1, s3:Put2, s3:Put3, s3:Put4, s3:Put5, "
+        "s3:Put6, s3:Put7 and 2 more",
+    ]
 
 
 def test_size_and_limits() -> None:
