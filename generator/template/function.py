@@ -16,9 +16,12 @@ from troposphere import (
     FindInMap,
     GetAtt,
     If,
+    Join,
     NoValue,
     Ref,
+    Split,
     Sub,
+    Tags,
     Template,
     awslambda,
     iam,
@@ -32,6 +35,7 @@ import custom_resources
 from generator.template import names, policies
 from generator.template.identity import Conditional
 from generator.template.names import C, P, R, prefixed
+from generator.template.network import new_private_subnet_ids
 
 HANDLER_SOURCE = Path(custom_resources.__file__).with_name("stack_function.py")
 RUNTIME = "python3.14"
@@ -61,6 +65,12 @@ CONSOLE_DOMAINS = {
     "aws-us-gov": "console.amazonaws-us-gov.com",
 }
 PLACEHOLDER = '{"Pending": "the ConsoleCredentials resource writes this secret"}'
+# Tag of every credentials secret, with the stack's ID: the function may read and
+# write a secret only when it carries its own stack's ID (policies.py).
+STACK_ID_TAG = "emrs-env:stack-id"
+# Any partition, region and account: a subnet ID names one subnet, and the subnets
+# of a shared VPC belong to the account that shares them.
+ANY_SUBNET_ARN = "arn:*:ec2:*:*:subnet/"
 
 
 class ConsoleCredentials(CustomResource):
@@ -137,7 +147,21 @@ def add_secrets(
                     User=names.iam_name(user),
                 ),
                 KmsKeyId=If(C.CMK, key_arn, NoValue),
+                Metadata={
+                    "checkov": {
+                        "skip": [
+                            {
+                                "id": "CKV_AWS_149",
+                                "comment": "The stack's KMS key encrypts it when "
+                                "EncryptionKey is customer-managed; otherwise "
+                                "Secrets Manager's AWS managed key does, as the "
+                                "parameter offers.",
+                            }
+                        ]
+                    }
+                },
                 SecretString=PLACEHOLDER,
+                Tags=Tags(**{STACK_ID_TAG: Ref("AWS::StackId")}),
                 DeletionPolicy="Delete",
                 UpdateReplacePolicy="Delete",
             )
@@ -150,13 +174,39 @@ def admin_reads_developer_secrets() -> Conditional:
     return (C.CREATE_USERS, policies.read_secrets_statement())
 
 
+def environment_subnet_arns() -> If:
+    """ARNs of the private subnets the Studio and the application use: the new
+    VPC's, or the ExistingPrivateSubnetIds given."""
+
+    def subnet_arn(subnet: AWSHelperFn) -> AWSHelperFn:
+        if isinstance(subnet, If):
+            condition, value, other = subnet.data["Fn::If"]
+            return If(condition, subnet_arn(value), other)
+        return Sub(
+            "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:"
+            "subnet/${Subnet}",
+            Subnet=subnet,
+        )
+
+    given = Split(
+        ",",
+        Sub(
+            ANY_SUBNET_ARN + "${Ids}",
+            Ids=Join("," + ANY_SUBNET_ARN, Ref(P.EXISTING_SUBNETS)),
+        ),
+    )
+    return If(C.CREATE_VPC, [subnet_arn(s) for s in new_private_subnet_ids()], given)
+
+
 def _function_policy(
     log_group: logs.LogGroup,
     key_arn: AWSHelperFn,
     default_group_arn: AWSHelperFn,
     vpc_arn: AWSHelperFn,
 ) -> dict:
-    credentials = policies.credentials_function_policy().properties["Statement"]
+    credentials = policies.credentials_function_policy(STACK_ID_TAG).properties[
+        "Statement"
+    ]
     key = policies.use_key_statement(key_arn, kms.Decrypt, kms.GenerateDataKey)
     statements: list = [If(C.CREATE_USERS, s, NoValue) for s in credentials]
     statements += [
@@ -179,7 +229,9 @@ def _function_policy(
     ]
     statements += [
         If(C.STUDIO_OR_APPLICATION, s, NoValue)
-        for s in policies.network_cleanup_policy(vpc_arn).properties["Statement"]
+        for s in policies.network_cleanup_policy(
+            vpc_arn, environment_subnet_arns()
+        ).properties["Statement"]
     ]
     return {"Version": policies.VERSION, "Statement": statements}
 
@@ -198,6 +250,18 @@ def add_function(
             LogGroupName=Sub("/emrs-env/${AWS::StackName}/custom-resources"),
             RetentionInDays=Ref(P.LOG_RETENTION),
             KmsKeyId=If(C.CMK, key_arn, NoValue),
+            Metadata={
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_158",
+                            "comment": "The stack's KMS key encrypts it when "
+                            "EncryptionKey is customer-managed; otherwise CloudWatch "
+                            "Logs' own encryption does, as the parameter offers.",
+                        }
+                    ]
+                }
+            },
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )
@@ -206,6 +270,9 @@ def add_function(
         iam.Role(
             R.CREDENTIALS_ROLE,
             Condition=C.CUSTOM_FUNCTION,
+            # The stack's own IAM path, as its users': a Service Catalog launch role
+            # can then manage this role without reaching other stacks' roles.
+            Path=Sub(names.USER_PATH),
             AssumeRolePolicyDocument=policies.service_trust(names.LAMBDA_SERVICE),
             Policies=[
                 iam.Policy(

@@ -14,6 +14,22 @@ from generator.template.config import Options
 from generator.template.names import C, P, R, iam_name
 
 Conditional = tuple[str, Statement]
+# checkov's CKV_AWS_111 (cloudsplaining's write actions without resource constraints)
+# reads the policies rendered per condition variant (generator/gates/checkov.py).
+CREATE_EDITOR_SKIP = {
+    "checkov": {
+        "skip": [
+            {
+                "id": "CKV_AWS_111",
+                "comment": "elasticmapreduce:CreateEditor (create an EMR Studio "
+                "workspace, as the seed grants) stays on Resource *: IAM scopes it "
+                "only to an EMR on EC2 cluster, which this environment does not "
+                "use. Every other write action names its resources or takes none "
+                "(tests/gates/test_gates.py, UNSCOPED_ACTIONS).",
+            }
+        ]
+    }
+}
 
 
 def with_conditional(
@@ -143,6 +159,7 @@ def add_identity(
             "workspaces.",
             Groups=If(C.CREATE_USERS, [Ref(admin_group)], NoValue),
             Roles=If(C.HAS_ADMIN_ROLES, Ref(P.ADMIN_ROLES), NoValue),
+            Metadata=CREATE_EDITOR_SKIP,
         )
     )
     developer_policy = add(
@@ -154,6 +171,7 @@ def add_identity(
             "serverless applications.",
             Groups=If(C.CREATE_USERS, [Ref(developer_group)], NoValue),
             Roles=If(C.HAS_DEV_ROLES, Ref(P.DEV_ROLES), NoValue),
+            Metadata=CREATE_EDITOR_SKIP,
         )
     )
     identity = Identity(

@@ -270,6 +270,18 @@ def _add_flow_logs(template: Template, key_arn: AWSHelperFn) -> None:
             UpdateReplacePolicy="Retain",
             RetentionInDays=Ref(P.LOG_RETENTION),
             KmsKeyId=If(C.CMK, key_arn, NoValue),
+            Metadata={
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_158",
+                            "comment": "The stack's KMS key encrypts it when "
+                            "EncryptionKey is customer-managed; otherwise CloudWatch "
+                            "Logs' own encryption does, as the parameter offers.",
+                        }
+                    ]
+                }
+            },
         )
     )
     role = template.add_resource(

@@ -31,7 +31,7 @@ from awacs.aws import (
     StringEquals,
     StringLike,
 )
-from troposphere import AWSHelperFn, Sub
+from troposphere import AWSHelperFn, Ref, Sub
 
 from generator.template import names
 
@@ -456,11 +456,13 @@ KEY_STUDIO = (
 )
 
 
-def credentials_function_policy() -> PolicyDocument:
+def credentials_function_policy(secret_tag: str) -> PolicyDocument:
     """Least privilege for the console-credentials custom resource.
 
-    Users are scoped by the stack's IAM path and secrets by their name prefix, so
-    the document has the same size for one user or ninety.
+    Users are scoped by the stack's IAM path, and secrets by their name prefix and
+    the tag `secret_tag` with the stack's ID (Secrets Manager authorizes both
+    actions on aws:ResourceTag), so the document has the same size for one user or
+    ninety and reaches no other stack's secrets, whatever its NamePrefix.
     """
     return document(
         statement(
@@ -481,6 +483,7 @@ def credentials_function_policy() -> PolicyDocument:
             "StoreCredentials",
             [sm.GetSecretValue, sm.PutSecretValue],
             [names.secret_arns()],
+            StringEquals(f"aws:ResourceTag/{secret_tag}", Ref("AWS::StackId")),
         ),
     )
 
@@ -505,7 +508,10 @@ def application_guard_policy() -> PolicyDocument:
     Authorization Reference, "Actions defined by Amazon EMR Serverless".
     GetApplication has no tag condition: IAM cannot read the tags of an
     application that is already gone, and "gone" must read as done.
-    Job runs carry their own tags, so CancelJobRun is scoped by ARN only.
+    CancelJobRun is authorized on the job run, and an application's tags do not
+    propagate to its job runs (EMR Serverless User Guide, "Tagging your
+    resources"): the Name condition would deny cancelling every run, so it is
+    scoped by ARN only.
     """
     applications = arn("emr-serverless", APPLICATIONS)
     return document(
@@ -527,12 +533,15 @@ def application_guard_policy() -> PolicyDocument:
     )
 
 
-def network_cleanup_policy(vpc_arn: Resource) -> PolicyDocument:
-    """Delete detached network interfaces, only in the environment's VPC.
+def network_cleanup_policy(vpc_arn: Resource, subnet_arns: Any) -> PolicyDocument:
+    """Delete detached network interfaces, only in the environment's subnets.
 
-    DescribeNetworkInterfaces takes no resource; DeleteNetworkInterface takes the
-    ec2:Vpc condition (Service Authorization Reference, "Actions defined by Amazon
-    EC2").
+    DescribeNetworkInterfaces takes no resource. DeleteNetworkInterface takes the
+    ec2:Vpc and ec2:Subnet conditions but none naming an interface's security
+    groups (Service Authorization Reference, "Actions defined by Amazon EC2"), so
+    IAM allows the environment's VPC and, in it, the private subnets the Studio and
+    the application alone use (an existing VPC may be shared); the function's own
+    filter, the stack's security groups, narrows it further.
     """
     return document(
         statement("FindNetworkInterfaces", [ec2.DescribeNetworkInterfaces], ["*"]),
@@ -541,6 +550,7 @@ def network_cleanup_policy(vpc_arn: Resource) -> PolicyDocument:
             [ec2.DeleteNetworkInterface],
             [arn("ec2", "network-interface/*")],
             ArnEquals("ec2:Vpc", vpc_arn),
+            ArnLike("ec2:Subnet", subnet_arns),
         ),
     )
 

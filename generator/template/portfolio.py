@@ -1,23 +1,38 @@
 """The Service Catalog portfolio that publishes the environment as a product.
 
-The launch role's permissions are generated: for every resource type of the
-environment template, the create/update/delete permissions that the CloudFormation
-resource provider schemas (bundled with cfn-lint) list, as recorded in
+The launch role's actions are generated: for every resource type of the environment
+template, the create/update/delete permissions that the CloudFormation resource
+provider schemas (bundled with cfn-lint) list, as recorded in
 generator/provisioning_actions.json, plus what CloudFormation itself and the custom
-resources need.
+resources need. Their resources are the environment's own, as narrow as its names
+allow: each action is granted on the ARNs of the environment's resources of the
+types IAM scopes it to (recorded with the actions), written as the patterns those
+names take in a provisioned product's stack (SC-<account>-pp-<id>, any NamePrefix,
+RegionalIamNames on or off). What IAM cannot scope, or the environment cannot name
+before a launch, is listed below with its reason (RESOURCE_STAR, ACCOUNT_WIDE).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 from awacs import awslambda, s3
 from awacs import cloudformation as cfn
 from awacs import iam as iam_actions
-from awacs.aws import Action, PolicyDocument, StringEquals
+from awacs.aws import (
+    Action,
+    ArnLike,
+    ConditionElement,
+    PolicyDocument,
+    Statement,
+    StringEquals,
+)
 from troposphere import (
     Equals,
     Export,
@@ -35,7 +50,14 @@ from troposphere import (
 
 from generator import __version__
 from generator.template import names
-from generator.template.policies import arn, document, service_trust, statement
+from generator.template.names import P
+from generator.template.policies import (
+    arn,
+    document,
+    global_arn,
+    service_trust,
+    statement,
+)
 from generator.template.provisioning import TABLE
 
 MANAGED_POLICY_LIMIT = 6_144  # characters, white space excluded
@@ -47,9 +69,23 @@ ROLE_PROPERTIES = {
     ("AWS::EC2::FlowLog", "DeliverLogsPermissionArn"): "vpc-flow-logs.amazonaws.com",
     ("AWS::EMR::Studio", "ServiceRole"): names.EMR_SERVICE,
 }
-# Service Catalog names the stacks it launches SC-<account>-pp-<id>; roles the
-# template leaves unnamed get names that start with the stack name.
+# Service Catalog names the stacks it launches SC-<account>-pp-<id> (AWS's managed
+# launch policies scope CloudFormation to stack/SC-*); a provisioned product's ID is
+# pp- and 13 characters.
 PRODUCT_STACK_PREFIX = "SC-"
+PRODUCT_STACK_NAME = "SC-123456789012-pp-abcdefghijklm"
+# CloudFormation names a resource the template leaves unnamed <stack name>-<logical
+# ID>-<12 or 13 random characters>, and shortens the first two parts when that is
+# longer than the type allows; only names that always fit keep their logical ID.
+GENERATED_SUFFIX = 13
+NAME_LIMITS = {
+    "AWS::IAM::Role": 64,
+    "AWS::Lambda::Function": 64,
+    "AWS::Logs::LogGroup": 512,
+}
+# Parameters a launch cannot change (the template constraint below): with the
+# default bucket name, the launch role manages buckets of that name only.
+PINNED = {P.BUCKET_NAME: ""}
 # What intrinsic functions need of whoever runs the stack, which no resource schema
 # lists (CloudFormation Template Reference, Fn::GetAZs: "IAM permissions").
 INTRINSIC_PERMISSIONS = {
@@ -59,19 +95,61 @@ INTRINSIC_PERMISSIONS = {
         "ec2:DescribeSubnets",
     ),
 }
-# Granted in their own, conditioned statements instead of on Resource "*".
+# Granted in their own, conditioned statements instead of with the rest.
 HANDLED_SEPARATELY = {"iam:passrole"}
-CHECKOV_SKIPS = [
-    {
-        "id": check,
-        "comment": "Launch role of the product: its actions are the ones "
-        "CloudFormation needs for the environment's resource types, from the "
-        "provider schemas; the "
-        "resources do not exist before a launch, so they cannot be named.",
-    }
-    for check in ("CKV_AWS_107", "CKV_AWS_108", "CKV_AWS_109", "CKV_AWS_110",
-                  "CKV_AWS_111")
-]  # fmt: skip
+# Every Resource "*" of the launch policies, and why (the test lists them too).
+RESOURCE_STAR = {
+    "ProvisionActionsWithoutResource": "IAM scopes these actions to no resource "
+    "(they create a resource whose ARN is not known yet, list or describe); the "
+    "Service Authorization Reference lists no resource type for any of them",
+    "ReadTemplates": "GetTemplateSummary and ValidateTemplate take no resource",
+    "ReadProductArtifacts": "the product's templates sit in buckets Service "
+    "Catalog owns; the object tag servicecatalog:provisioning=true scopes it",
+}
+# Resource types the launch role holds in the whole account (and region), because
+# the environment cannot name them before they exist, and why.
+NETWORK = (
+    "EC2 assigns every VPC, subnet, route table, gateway, address, security group, "
+    "endpoint, flow log and interface its ID at creation, and the environment "
+    "cannot name them; granted on these resource types only (no instance, volume or "
+    "image), and EC2 offers no privilege escalation among them"
+)
+ACCOUNT_WIDE: dict[str, tuple[str, str]] = {
+    **{
+        f"ec2:{kind}": ("Network", NETWORK)
+        for kind in (
+            "vpc", "subnet", "route-table", "internet-gateway", "natgateway",
+            "elastic-ip", "security-group", "security-group-rule", "vpc-endpoint",
+            "vpc-flow-log", "network-interface", "vpc-encryption-control",
+            "vpn-gateway",
+        )
+    },
+    "vpce:vpc-endpoint": ("Network", NETWORK),
+    "kms:key": (
+        "Keys",
+        "a key's ID is random and the key carries no tag the environment sets, so "
+        "no ARN or aws:ResourceTag condition can name it before a launch; its key "
+        "policy still decides who uses it, and data keys and decryption are granted "
+        "only through S3, Secrets Manager, Lambda and EMR Serverless (kms:ViaService)",
+    ),
+    "elasticmapreduce:studio": (
+        "Studios",
+        "EMR Studio IDs are assigned at creation; a tag condition would deny "
+        "reading a Studio that is already gone, which deletes wait for",
+    ),
+    **{
+        f"emr-serverless:{kind}": (
+            "Applications",
+            "EMR Serverless application IDs are assigned at creation; a tag "
+            "condition would deny GetApplication on an application that is gone, "
+            "which deletes wait for",
+        )
+        for kind in ("application", "jobRun", "session")
+    },
+}  # fmt: skip
+# Data keys and decryption only through the services that encrypt for the stack.
+KEY_USE = {"kms:decrypt", "kms:encrypt", "kms:generatedatakey", "kms:creategrant"}
+VIA_SERVICES = ("s3", "secretsmanager", "lambda", "emr-serverless")
 
 
 class MissingActions(RuntimeError):
@@ -79,10 +157,14 @@ class MissingActions(RuntimeError):
 
 
 @cache
+def _table() -> dict[str, Any]:
+    return json.loads(TABLE.read_text(encoding="utf-8"))
+
+
 def _recorded() -> dict[str, list[str]]:
     """Provisioning actions by resource type, as derived from cfn-lint's data
-    (generator/provider_schemas.py writes the table; `make actions`)."""
-    return json.loads(TABLE.read_text(encoding="utf-8"))["types"]
+    (generator/template/provisioning.py writes the table; `make actions`)."""
+    return _table()["types"]
 
 
 def type_actions(resource_type: str) -> list[str]:
@@ -120,29 +202,200 @@ def provisioning_actions(
     return sorted(a for a in actions if a.lower() not in HANDLED_SEPARATELY)
 
 
-def _role_pattern(role: dict[str, Any]) -> str:
-    """ARN pattern of a role of the environment: by its name, or its stack's."""
-    name = role.get("Properties", {}).get("RoleName")
-    if name is None:
-        return f"role/{PRODUCT_STACK_PREFIX}*"
-    # The shortest literal tail of any form the name takes (Fn::If of Fn::Subs
-    # when RegionalIamNames may add the region) matches every form.
-    return "role/*" + min(_name_tails(name), key=len)
+# --- the names the environment's resources take in a provisioned product --------
 
 
-def _name_tails(name: Any) -> list[str]:
-    """The literal text after the last substitution of each form of a name."""
-    if isinstance(name, str):
-        return [name.rsplit("}", 1)[-1]]
-    if "Fn::If" in name:
-        return [t for branch in name["Fn::If"][1:] for t in _name_tails(branch)]
-    text = name["Fn::Sub"]
-    return _name_tails(text if isinstance(text, str) else text[0])
+def _known(value: Any) -> str | None:
+    """A condition operand's value at every launch, when the launch fixes it."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Ref" in value:
+        return PINNED.get(value["Ref"])
+    return None
+
+
+def _evaluate(environment: dict[str, Any], expression: Any) -> bool | None:
+    """A condition's value at every launch, or None when the launch decides it."""
+    ((function, args),) = expression.items()
+    if function == "Condition":
+        return _evaluate(environment, environment["Conditions"][args])
+    if function == "Fn::Equals":
+        left, right = (_known(a) for a in args)
+        return None if left is None or right is None else left == right
+    values = [_evaluate(environment, a) for a in args]
+    if function == "Fn::Not":
+        return None if values[0] is None else not values[0]
+    if function == "Fn::And":
+        return False if False in values else None if None in values else True
+    if function == "Fn::Or":
+        return True if True in values else None if None in values else False
+    return None
+
+
+def _sub_token(token: str) -> str:
+    if token == "AWS::StackName":
+        return PRODUCT_STACK_PREFIX + "*"
+    if token in ("AWS::Partition", "AWS::Region", "AWS::AccountId"):
+        return "${" + token + "}"  # the portfolio's own: Service Catalog launches
+    if token in PINNED:  # products in the portfolio's account and region
+        return PINNED[token]
+    return "*"
+
+
+def name_patterns(environment: dict[str, Any], value: Any) -> list[str]:
+    """Every form a name of the environment can take in a provisioned product's
+    stack, as IAM patterns: the stack name SC-*, any parameter value *, the
+    partition, region and account kept (Fn::Sub resolves them in the portfolio)."""
+    if isinstance(value, str):
+        return [value]
+    ((function, args),) = value.items()
+    if function == "Fn::If":
+        condition, yes, no = args
+        known = _evaluate(environment, {"Condition": condition})
+        branches = [yes] if known is True else [no] if known is False else [yes, no]
+        return [p for b in branches for p in name_patterns(environment, b)]
+    if function == "Fn::Sub":
+        text = args if isinstance(args, str) else args[0]
+        local = {} if isinstance(args, str) else args[1]
+
+        def replace(match: re.Match) -> str:
+            token = match.group(1)
+            if token.startswith("!"):
+                return "${" + token + "}"
+            if token in local:
+                found = name_patterns(environment, local[token])
+                return found[0] if len(found) == 1 else "*"
+            return _sub_token(token)
+
+        return [re.sub(r"\$\{([^}]+)\}", replace, text)]
+    if function == "Ref":
+        return [_sub_token(args)]
+    raise ValueError(f"no name pattern for {function}")
+
+
+def narrowest(patterns: Iterable[str]) -> list[str]:
+    """The patterns without repeated wildcards or any another one covers, sorted."""
+    unique = {re.sub(r"\*+", "*", p) for p in patterns}
+    return sorted(
+        p
+        for p in unique
+        if not any(o != p and fnmatch.fnmatchcase(p, o) for o in unique)
+    )
+
+
+def generated_name(resource_type: str, logical: str) -> str:
+    """The pattern of the name CloudFormation gives an unnamed resource."""
+    if resource_type not in NAME_LIMITS:
+        raise ValueError(
+            f"{logical} ({resource_type}) has no name: name it in the template, or "
+            "add the form of its generated name to portfolio.NAME_LIMITS"
+        )
+    full = len(PRODUCT_STACK_NAME) + len(logical) + 2 + GENERATED_SUFFIX
+    if full <= NAME_LIMITS[resource_type]:
+        return f"{PRODUCT_STACK_PREFIX}*-{logical}-*"
+    return PRODUCT_STACK_PREFIX + "*"  # shortened: only the stack's prefix is sure
+
+
+def _of_type(environment: dict[str, Any], resource_type: str) -> dict[str, dict]:
+    return {
+        logical: resource.get("Properties", {})
+        for logical, resource in environment["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def _named(environment: dict[str, Any], resource_type: str, prop: str) -> list[str]:
+    """The name patterns of every resource of one type."""
+    return [
+        form
+        for logical, props in _of_type(environment, resource_type).items()
+        for form in (
+            name_patterns(environment, props[prop])
+            if prop in props
+            else [generated_name(resource_type, logical)]
+        )
+    ]
+
+
+def iam_patterns(
+    environment: dict[str, Any], resource_type: str, prop: str
+) -> dict[str, list[str]]:
+    """Each IAM resource's path-and-name patterns, by logical ID. Users share the
+    stack's path, so any name under it: one pattern for any number of users."""
+    found = {}
+    for logical, props in _of_type(environment, resource_type).items():
+        paths = name_patterns(environment, props.get("Path", "/"))
+        if resource_type == "AWS::IAM::User" and "Path" in props:
+            named = ["*"]
+        elif prop in props:
+            named = name_patterns(environment, props[prop])
+        else:
+            named = [generated_name(resource_type, logical)]
+        found[logical] = narrowest(p + n for p in paths for n in named)
+    return found
+
+
+IAM_KINDS = {
+    "AWS::IAM::Role": ("role", "RoleName"),
+    "AWS::IAM::User": ("user", "UserName"),
+    "AWS::IAM::Group": ("group", "GroupName"),
+    "AWS::IAM::ManagedPolicy": ("policy", "ManagedPolicyName"),
+}
+
+
+def _iam(environment: dict[str, Any], resource_type: str) -> list[Sub]:
+    kind, prop = IAM_KINDS[resource_type]
+    tails = iam_patterns(environment, resource_type, prop).values()
+    return [
+        arn("iam", kind + tail, regional=False)
+        for tail in narrowest(t for found in tails for t in found)
+    ]
+
+
+def _regional(service: str, patterns: Iterable[str]) -> list[Sub]:
+    return [arn(service, p) for p in narrowest(patterns)]
+
+
+def policy_arns(environment: dict[str, Any]) -> list[Sub]:
+    """ARN patterns of the environment's managed policies."""
+    return _iam(environment, "AWS::IAM::ManagedPolicy")
+
+
+def environment_arns(environment: dict[str, Any]) -> dict[str, list[Sub]]:
+    """The launch role's ARN patterns of the environment's resources, by IAM
+    resource type ("service:type", as the recorded table names them)."""
+    # One pattern for any number of users: their secrets share a name prefix.
+    secrets = [
+        "secret:" + n.rsplit("/", 1)[0] + "/*"
+        for n in _named(environment, "AWS::SecretsManager::Secret", "Name")
+    ]
+    buckets = narrowest(_named(environment, "AWS::S3::Bucket", "BucketName"))
+    logs = [
+        f"log-group:{n}{tail}"
+        for n in _named(environment, "AWS::Logs::LogGroup", "LogGroupName")
+        for tail in ("", ":*")
+    ]
+    functions = _named(environment, "AWS::Lambda::Function", "FunctionName")
+    return {
+        "iam:role": _iam(environment, "AWS::IAM::Role"),
+        "iam:user": _iam(environment, "AWS::IAM::User"),
+        "iam:group": _iam(environment, "AWS::IAM::Group"),
+        "iam:policy": policy_arns(environment),
+        "secretsmanager:Secret": _regional("secretsmanager", secrets),
+        "s3:bucket": [global_arn("s3", b) for b in buckets],
+        "s3:object": [global_arn("s3", f"{b}/*") for b in buckets],
+        "logs:log-group": _regional("logs", logs),
+        "lambda:function": _regional("lambda", ["function:" + n for n in functions]),
+        "kms:alias": _regional(
+            "kms", _named(environment, "AWS::KMS::Alias", "AliasName")
+        ),
+    }
 
 
 def passed_roles(environment: dict[str, Any]) -> dict[str, set[str]]:
     """Role ARN patterns CloudFormation passes, by the service they go to."""
     resources = environment["Resources"]
+    patterns = iam_patterns(environment, "AWS::IAM::Role", "RoleName")
     passed: dict[str, set[str]] = {}
     for resource in resources.values():
         for prop, value in resource.get("Properties", {}).items():
@@ -150,7 +403,9 @@ def passed_roles(environment: dict[str, Any]) -> dict[str, set[str]]:
             if service is None:
                 continue
             logical = value["Fn::GetAtt"][0]
-            passed.setdefault(service, set()).add(_role_pattern(resources[logical]))
+            passed.setdefault(service, set()).update(
+                "role" + p for p in patterns[logical]
+            )
     return passed
 
 
@@ -167,6 +422,9 @@ def pass_role_statements(environment: dict[str, Any]) -> list:
     ]
 
 
+# --- the launch policies --------------------------------------------------------
+
+
 def policy_size(doc: PolicyDocument) -> int:
     """Characters IAM counts for a policy document (white space excluded)."""
     from generator.template.limits import iam_chars
@@ -174,34 +432,170 @@ def policy_size(doc: PolicyDocument) -> int:
     return iam_chars(encode_to_dict(doc))
 
 
-def split_actions(
-    actions: list[str], limit: int = MANAGED_POLICY_LIMIT
-) -> list[list[str]]:
-    """Chunks of actions whose policy documents each fit IAM's size limit."""
-    base = policy_size(_resources_document([]))
-    chunks: list[list[str]] = [[]]
-    size = base
-    for action in actions:
-        cost = len(json.dumps(action)) + 1
-        if chunks[-1] and size + cost > limit:
-            chunks.append([])
-            size = base
-        chunks[-1].append(action)
-        size += cost
-    return chunks
-
-
 def _to_action(name: str) -> Action:
     prefix, _, rest = name.partition(":")
     return Action(prefix, rest)
 
 
-def _resources_document(actions: list[str]) -> PolicyDocument:
-    return document(
-        statement(
-            "ProvisionEnvironmentResources", [_to_action(a) for a in actions], ["*"]
+def type_wide(key: str) -> list[Sub]:
+    """Every resource of one recorded resource type in the account (and region)."""
+    return [
+        Sub(
+            f.replace("${Partition}", "${AWS::Partition}")
+            .replace("${Region}", "${AWS::Region}")
+            .replace("${Account}", "${AWS::AccountId}")
         )
-    )
+        for f in _table()["arn_formats"][key]
+    ]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Where one action goes: a statement's Sid, resources and condition."""
+
+    sid: str
+    resources: tuple[Sub | str, ...]
+    condition: str = ""
+
+
+def _key(resource: Sub | str) -> str:
+    return resource if isinstance(resource, str) else json.dumps(resource.to_dict())
+
+
+# Statement names of the environment's own resources, by resource type.
+LABELS = {
+    "iam:role": "EnvironmentRoles",
+    "iam:user": "EnvironmentUsers",
+    "iam:group": "EnvironmentGroups",
+    "iam:policy": "EnvironmentPolicies",
+    "secretsmanager:Secret": "EnvironmentSecrets",
+    "s3:bucket": "NotebookBucket",
+    "s3:object": "NotebookBucket",
+    "logs:log-group": "EnvironmentLogGroups",
+    "lambda:function": "StackFunctions",
+    "kms:alias": "KeyAlias",
+}
+
+
+def _grants(action: str, arns: dict[str, list[Sub]]) -> list[Grant]:
+    """The statements one action goes to."""
+    service, _, name = action.lower().partition(":")
+    roles, users, groups = arns["iam:role"], arns["iam:user"], arns["iam:group"]
+    any_role = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*")
+    if service == "iam" and name.startswith("attach"):
+        # Roles named by AdminRoleNames/DeveloperRoleNames at launch take the
+        # environment's policies too: any role, but only these policies.
+        return [Grant("AttachEnvironmentPolicies", (any_role, *users, *groups),
+                      "policy")]  # fmt: skip
+    if service == "iam" and name.startswith("detach"):
+        grants = [Grant("DetachFromEnvironmentPrincipals", (*roles, *users, *groups))]
+        if name == "detachrolepolicy":
+            grants.append(Grant("DetachEnvironmentPolicies", (any_role,), "policy"))
+        return grants
+    if action.lower() == "iam:createservicelinkedrole":
+        return [
+            Grant(
+                "CreateServiceLinkedRoles",
+                (arn("iam", "role/aws-service-role/*", regional=False),),
+            )
+        ]
+    if action.lower() in KEY_USE:
+        return [Grant("UseKeysThroughServices", tuple(type_wide("kms:key")), "via")]
+    kinds = _table()["resource_types"].get(action, [])  # none: intrinsics' Describe*
+    if not kinds:
+        return [Grant("ProvisionActionsWithoutResource", ("*",))]
+    keys = [f"{action.partition(':')[0]}:{kind}" for kind in kinds]
+    labels: list[str] = []
+    resources: list[Sub | str] = []
+    for key in keys:
+        if key in arns:
+            labels.append(LABELS[key])
+            resources += arns[key]
+        elif key in ACCOUNT_WIDE:
+            labels.append("AccountWide" + ACCOUNT_WIDE[key][0])
+            resources += type_wide(key)
+    if not resources:
+        # The schemas list these for features the environment does not use (IAM
+        # Identity Center, container images, Lambda layers, code signing, capacity
+        # providers and file systems, S3 Tables, Firehose): on their own resource
+        # types only, in the account.
+        labels = ["UnusedFeatures"]
+        resources = [r for key in keys for r in type_wide(key)]
+    sid = "".join(dict.fromkeys(labels))
+    return [Grant(sid, tuple(resources))]
+
+
+def _conditions(environment: dict[str, Any]) -> dict[str, ConditionElement]:
+    return {
+        "policy": ArnLike("iam:PolicyARN", policy_arns(environment)),
+        "via": StringEquals(
+            "kms:ViaService",
+            [Sub(f"{s}.${{AWS::Region}}.amazonaws.com") for s in VIA_SERVICES],
+        ),
+    }
+
+
+def _order(sid: str) -> tuple[int, str]:
+    if sid in RESOURCE_STAR:
+        return 0, sid
+    if sid.startswith(("AccountWide", "UnusedFeatures")):
+        return 1, sid
+    return 2, sid
+
+
+def resource_statements(
+    environment: dict[str, Any], actions: Iterable[str]
+) -> list[Statement]:
+    """The actions grouped into statements by what they are granted on: Resource
+    "*" first, then account-wide resource types, then the environment's own
+    resources. A statement's resources are the union of its actions' (IAM matches
+    each action against the resource types it takes only)."""
+    arns = environment_arns(environment)
+    conditions = _conditions(environment)
+    actions_of: dict[tuple[str, str], list[str]] = {}
+    resources_of: dict[tuple[str, str], dict[str, Sub | str]] = {}
+    for action in actions:
+        for grant in _grants(action, arns):
+            key = (grant.sid, grant.condition)
+            actions_of.setdefault(key, []).append(action)
+            found = resources_of.setdefault(key, {})
+            found.update({_key(r): r for r in grant.resources})
+    statements = []
+    for sid, condition in sorted(actions_of, key=lambda k: (_order(k[0]), k[1])):
+        key = (sid, condition)
+        extra = [conditions[condition]] if condition else []
+        statements.append(
+            statement(
+                sid,
+                [_to_action(a) for a in sorted(actions_of[key])],
+                [resources_of[key][k] for k in sorted(resources_of[key])],
+                *extra,
+            )
+        )
+    return statements
+
+
+def _split(stmt: Statement, limit: int) -> list[Statement]:
+    """One statement, or its actions in parts whose documents each fit."""
+    if policy_size(document(stmt)) <= limit or len(stmt.Action) < 2:
+        return [stmt]
+    half = len(stmt.Action) // 2
+    parts = []
+    for index, actions in enumerate((stmt.Action[:half], stmt.Action[half:])):
+        part = Statement(**{**stmt.properties, "Action": actions})
+        part.Sid = f"{stmt.Sid}{index + 1}"
+        parts += _split(part, limit)
+    return parts
+
+
+def pack(statements: list[Statement], limit: int = MANAGED_POLICY_LIMIT) -> list:
+    """The statements, in order, in as few documents as IAM's size limit allows."""
+    documents: list[list[Statement]] = [[]]
+    for part in (p for s in statements for p in _split(s, limit)):
+        if documents[-1] and policy_size(document(*documents[-1], part)) > limit:
+            documents.append([])
+        documents[-1].append(part)
+    return [document(*found) for found in documents if found]
 
 
 def stack_policy(environment: dict[str, Any]) -> PolicyDocument:
@@ -234,10 +628,39 @@ def stack_policy(environment: dict[str, Any]) -> PolicyDocument:
         statement(
             "InvokeCustomResources",
             [awslambda.InvokeFunction],
-            [arn("lambda", f"function:{PRODUCT_STACK_PREFIX}*")],
+            environment_arns(environment)["lambda:function"],
         ),
         *pass_role_statements(environment),
     )  # fmt: skip
+
+
+def launch_policies(environment: dict[str, Any]) -> list[PolicyDocument]:
+    """Every launch policy document: the stack's own, then the resources'."""
+    types = sorted({r["Type"] for r in environment["Resources"].values()})
+    actions = provisioning_actions(types, intrinsic_permissions(environment))
+    return [
+        stack_policy(environment),
+        *pack(resource_statements(environment, actions)),
+    ]
+
+
+def bucket_rule() -> str:
+    """Template constraint: launches keep the default bucket name."""
+    rule = {
+        "DefaultBucketName": {
+            "Assertions": [
+                {
+                    "Assert": {"Fn::Equals": [{"Ref": key}, value]},
+                    "AssertDescription": "Leave BucketName empty: Service Catalog "
+                    "launches use the default name <prefix>"
+                    f"{names.BUCKET_BASE}-<account>-<region>, the only bucket "
+                    "name the launch role manages.",
+                }
+                for key, value in PINNED.items()
+            ]
+        }
+    }
+    return json.dumps(rule, sort_keys=True)
 
 
 def _parameters(template: Template) -> None:
@@ -366,6 +789,11 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
                 PrincipalType="IAM",
             )
         )
+    # Trust without aws:SourceAccount or aws:SourceArn: no AWS page documents that
+    # Service Catalog sets either when it assumes a launch role, and a condition the
+    # service does not set would fail every launch. IAM lets only this account's
+    # Service Catalog use the role (a launch constraint names it, and Service
+    # Catalog accepts only roles of the portfolio's account).
     role = add(
         iam.Role(
             "LaunchRole",
@@ -374,15 +802,8 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
             AssumeRolePolicyDocument=service_trust("servicecatalog.amazonaws.com"),
         )
     )
-    types = sorted({r["Type"] for r in environment["Resources"].values()})
-    chunks = split_actions(
-        provisioning_actions(types, intrinsic_permissions(environment))
-    )
-    policies = [(stack_policy(environment), {})]
-    policies += [
-        (_resources_document(c), {"checkov": {"skip": CHECKOV_SKIPS}}) for c in chunks
-    ]
-    for index, (doc, metadata) in enumerate(policies, start=1):
+    policies = launch_policies(environment)
+    for index, doc in enumerate(policies, start=1):
         add(
             iam.ManagedPolicy(
                 f"LaunchPolicy{index}",
@@ -390,9 +811,19 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
                 f"{len(policies)}.",
                 PolicyDocument=doc,
                 Roles=[Ref(role)],
-                **({"Metadata": metadata} if metadata else {}),
             )
         )
+    add(
+        servicecatalog.LaunchTemplateConstraint(
+            "BucketNameConstraint",
+            DependsOn=[association],
+            PortfolioId=Ref(portfolio),
+            ProductId=Ref(product),
+            Rules=bucket_rule(),
+            Description="Launches keep the default bucket name, the only one the "
+            "launch role manages.",
+        )
+    )
     add(
         servicecatalog.LaunchRoleConstraint(
             "LaunchConstraint",

@@ -2,8 +2,9 @@
 
 CloudFormation's resource provider schemas list, per handler, the IAM actions that
 creating, updating and deleting a type needs; IAM's own action list (cfn-lint's
-AdditionalSpecs/Policies.json) tells which of those names IAM still knows. Reading
-them takes a few dozen JSON files, so the build reads the table derived from them,
+AdditionalSpecs/Policies.json) tells which of those names IAM still knows, and to
+which resource types (and ARN formats) IAM scopes each of them. Reading them takes
+a few dozen JSON files, so the build reads the table derived from them,
 generator/provisioning_actions.json, which `make actions` refreshes and a test
 keeps equal to a fresh derivation from the pinned cfn-lint.
 """
@@ -53,11 +54,35 @@ def type_permissions(resource_type: str) -> set[str]:
 
 
 @cache
+def _policies() -> dict[str, Any]:
+    """cfn-lint's copy of the Service Authorization Reference, by service prefix."""
+    return json.loads(
+        (_cfnlint_data() / "AdditionalSpecs" / "Policies.json").read_text()
+    )
+
+
+@cache
 def _iam_actions() -> dict[str, set[str]]:
     """IAM's action names by service prefix, lowercase (cfn-lint's copy)."""
-    policies = _cfnlint_data() / "AdditionalSpecs" / "Policies.json"
-    services = json.loads(policies.read_text())
-    return {prefix: set(spec["Actions"]) for prefix, spec in services.items()}
+    return {prefix: set(spec["Actions"]) for prefix, spec in _policies().items()}
+
+
+def resource_types(action: str) -> list[str]:
+    """The resource types IAM scopes an action to; none means Resource "*"."""
+    prefix, _, name = action.partition(":")
+    spec = _policies().get(prefix.lower(), {}).get("Actions", {}).get(name.lower())
+    return sorted((spec or {}).get("Resources", []))
+
+
+def arn_formats(prefix: str, resource_type: str) -> list[str]:
+    """ARN formats of one resource type, with IAM's wildcard instead of regexes:
+    every resource of that type in the account (and region, where ARNs have one)."""
+    resources = _policies()[prefix.lower()].get("Resources", {})
+    spec = next(v for k, v in resources.items() if k.lower() == resource_type.lower())
+    return [
+        f.replace(".*", "*").replace("${AccountId}", "${Account}")
+        for f in spec["ARNFormats"]
+    ]
 
 
 def known_prefix(prefix: str) -> bool:
@@ -75,20 +100,33 @@ def is_iam_action(action: str) -> bool:
     return name.lower() in known
 
 
-def derive_table(resource_types: Iterable[str]) -> dict[str, Any]:
-    """The table of each type's provisioning actions that IAM knows, sorted."""
+def derive_table(cfn_types: Iterable[str]) -> dict[str, Any]:
+    """The table of each type's provisioning actions that IAM knows, sorted, with
+    the resource types and ARN formats IAM scopes those actions to."""
     from importlib.metadata import version as installed
 
     version = installed("cfn-lint")
+    types = {
+        t: sorted(a for a in type_permissions(t) if is_iam_action(a))
+        for t in sorted(set(cfn_types))
+        if not t.startswith("Custom::")
+    }
+    actions = sorted({a for found in types.values() for a in found})
+    scopes = {a: resource_types(a) for a in actions}
+    formats = {
+        f"{a.partition(':')[0]}:{t}": arn_formats(a.partition(":")[0], t)
+        for a, found in scopes.items()
+        for t in found
+    }
     return {
         "source": f"cfn-lint {version}: data/schemas/resources (handlers "
         f"{', '.join(HANDLERS)}), filtered by data/AdditionalSpecs/Policies.json",
         "refresh": "make actions",
-        "types": {
-            t: sorted(a for a in type_permissions(t) if is_iam_action(a))
-            for t in sorted(set(resource_types))
-            if not t.startswith("Custom::")
-        },
+        "types": types,
+        # The resource types IAM scopes each action to ([]: only Resource "*"), and
+        # each type's ARN formats (data/AdditionalSpecs/Policies.json).
+        "resource_types": scopes,
+        "arn_formats": dict(sorted(formats.items())),
     }
 
 

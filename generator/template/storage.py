@@ -86,9 +86,11 @@ def add_storage(template: Template, key_arn: AWSHelperFn) -> ts3.Bucket:
                     "skip": [
                         {
                             "id": "CKV_AWS_18",
-                            "comment": "Access logs would need a second bucket; "
-                            "CloudTrail data events are the audit trail for "
-                            "notebooks.",
+                            "comment": "Server access logs would need a second "
+                            "bucket, itself unlogged. The stack creates no audit "
+                            "trail of object reads and writes: turn on CloudTrail "
+                            "S3 data events for the bucket if you need one (README, "
+                            "Security gates).",
                         }
                     ]
                 }

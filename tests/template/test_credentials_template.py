@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from generator.template.function import HANDLER_SOURCE, RUNTIME, TIMEOUT_SECONDS
-from tests.helpers import ACCOUNT, as_list, clean, of_type, render, resolve_arns
+from generator.template.function import (
+    HANDLER_SOURCE,
+    RUNTIME,
+    STACK_ID_TAG,
+    TIMEOUT_SECONDS,
+)
+from tests.helpers import (
+    ACCOUNT,
+    as_list,
+    clean,
+    of_type,
+    render,
+    resolve_arns,
+    template_dict,
+)
 
 DEVS = ("ana", "raj")
 
@@ -99,6 +112,7 @@ def test_function_role_is_least_privilege() -> None:
     assert statements["StoreCredentials"]["Resource"] == [
         f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:qa-emrs/*"
     ]
+    assert "Condition" in statements["StoreCredentials"]  # the stack's own secrets
     assert statements["WriteOwnLogs"]["Resource"] == ["CustomResourceLogGroup.Arn"]
     assert statements["ReadPasswordPolicy"]["Action"] == [
         "iam:GetAccountPasswordPolicy"
@@ -148,3 +162,95 @@ def test_groups_let_users_change_their_own_password() -> None:
             f"arn:aws:iam::{ACCOUNT}:user/emrs-env/my-cloud-radar-stack/"
             "${aws:username}"
         ]
+
+
+def raw_function_statements() -> dict[str, dict]:
+    """The function role's statements as written (cloud-radar renders the stack ID
+    as an empty string)."""
+    role = template_dict(DEVS)["Resources"]["CustomResourceRole"]["Properties"]
+    statements = role["Policies"][0]["PolicyDocument"]["Statement"]
+    found = {}
+    for item in statements:
+        stmt = item["Fn::If"][1] if "Fn::If" in item else item
+        found[stmt["Sid"]] = stmt
+    return found
+
+
+def test_function_reads_and_writes_only_its_own_stacks_secrets() -> None:
+    """The name prefix alone covers every stack with the same NamePrefix (and any
+    secret someone names emrs/...): the secret must carry this stack's ID."""
+    store = raw_function_statements()["StoreCredentials"]
+    assert store["Action"] == [
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:PutSecretValue",
+    ]
+    assert store["Condition"] == {
+        "StringEquals": {f"aws:ResourceTag/{STACK_ID_TAG}": {"Ref": "AWS::StackId"}}
+    }
+    secrets = of_type(template_dict(DEVS), "AWS::SecretsManager::Secret")
+    assert len(secrets) == 3
+    for secret in secrets.values():
+        assert secret["Properties"]["Tags"] == [
+            {"Key": STACK_ID_TAG, "Value": {"Ref": "AWS::StackId"}}
+        ]
+
+
+def test_function_deletes_interfaces_only_in_the_environments_subnets() -> None:
+    """An existing VPC may be shared: ec2:Vpc alone lets the function delete other
+    teams' detached interfaces. No condition key names an interface's security
+    groups; ec2:Subnet narrows to the private subnets the Studio and application
+    use."""
+    sid = "DeleteDetachedNetworkInterfaces"
+    new = function_statements(rendered({"NumberOfAZs": "3"}))[sid]
+    assert new["Action"] == ["ec2:DeleteNetworkInterface"]
+    assert new["Resource"] == [f"arn:aws:ec2:us-east-1:{ACCOUNT}:network-interface/*"]
+    assert new["Condition"] == {
+        "ArnEquals": {"ec2:Vpc": f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/Vpc"},
+        "ArnLike": {
+            "ec2:Subnet": [
+                f"arn:aws:ec2:us-east-1:{ACCOUNT}:subnet/PrivateSubnet{i}"
+                for i in (1, 2, 3)
+            ]
+        },
+    }
+    two = function_statements(rendered())[sid]["Condition"]["ArnLike"]
+    assert len(two["ec2:Subnet"]) == 2
+    existing = function_statements(
+        rendered(
+            {
+                "ExistingVpcId": "vpc-0123abcd",
+                "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
+            }
+        )
+    )[sid]
+    assert existing["Condition"]["ArnLike"]["ec2:Subnet"] == [
+        "arn:*:ec2:*:*:subnet/subnet-0123abcd",
+        "arn:*:ec2:*:*:subnet/subnet-4567abcd",
+    ]
+
+
+def test_cancelling_job_runs_has_no_application_tag_condition() -> None:
+    """EMR Serverless authorizes CancelJobRun on the job run, and an application's
+    tags do not propagate to its job runs (EMR Serverless User Guide, "Tagging your
+    resources"): the Name condition StopApplication carries would deny cancelling
+    every run, and the application could not be stopped."""
+    statements = raw_function_statements()
+    assert (
+        "aws:ResourceTag/Name"
+        in statements["StopStackApplication"]["Condition"]["StringEquals"]
+    )
+    cancel = statements["CancelStackApplicationRuns"]
+    assert "Condition" not in cancel
+    assert cancel["Resource"] == [
+        {
+            "Fn::Sub": "arn:${AWS::Partition}:emr-serverless:${AWS::Region}:"
+            "${AWS::AccountId}:/applications/*/jobruns/*"
+        }
+    ]
+
+
+def test_function_role_sits_under_the_stacks_path() -> None:
+    """So that a Service Catalog launch role can manage it (role/emrs-env/SC-*/...)
+    without reaching the roles of other provisioned products."""
+    role = rendered()["Resources"]["CustomResourceRole"]["Properties"]
+    assert role["Path"] == "/emrs-env/my-cloud-radar-stack/"

@@ -32,6 +32,7 @@ from generator.template.parameters import (
     STUDIO_MAX_SUBNETS,
 )
 from tests.helpers import as_list, clean, of_type, render, template_dict, walk_dicts
+from tests.template.test_service_catalog import generated, render_product
 
 FACTS = {
     "reserved-concurrency": "Lambda Developer Guide, 'Configuring reserved "
@@ -251,18 +252,23 @@ def test_launch_role_holds_everything_the_environment_needs(variant: str) -> Non
         assert as_list(stmt["Action"]) == ["iam:PassRole"]
         assert "*" not in as_list(stmt["Resource"])
         assert "iam:PassedToService" in stmt["Condition"]["StringEquals"]
-    for resource in result["Resources"].values():
+    # Each role passed, as named in a provisioned product's stack (SC-...), under
+    # its path; an unnamed one as CloudFormation names it.
+    product = render_product(MATRIX[variant], DEVS)
+    for resource in product["Resources"].values():
         for prop, value in resource.get("Properties", {}).items():
             service = sc.ROLE_PROPERTIES.get((resource["Type"], prop))
             if service is None:
                 continue
-            role = result["Resources"][value.split(".")[0]]["Properties"]
-            name = role.get("RoleName", "SC-123456789012-pp-abc-Role-XYZ")
+            logical = value.split(".")[0]
+            role = product["Resources"][logical]["Properties"]
+            name = role.get("RoleName") or generated(logical, 64)
+            path = role.get("Path", "/")
             assert any(
                 stmt["Condition"]["StringEquals"]["iam:PassedToService"] == service
                 and any(
                     fnmatch.fnmatchcase(
-                        f"role/{name}", str(r["Fn::Sub"]).rsplit(":", 1)[-1]
+                        f"role{path}{name}", str(r["Fn::Sub"]).rsplit(":", 1)[-1]
                     )
                     for r in as_list(stmt["Resource"])
                 )

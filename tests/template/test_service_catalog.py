@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
+from cfn_flip import to_json
 from cloud_radar.cf.unit import Template as RadarTemplate
 
 from generator import __version__, cli
@@ -15,7 +19,7 @@ from generator.template import portfolio as sc
 from generator.template import provisioning as ps
 from generator.template.composer import build_template
 from generator.template.config import Options
-from tests.helpers import as_list, clean, of_type, template_dict
+from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict
 
 URL = "https://templates.s3.us-east-1.amazonaws.com/emrs-env/0.1.0/env.yaml"
 VARIANTS = {
@@ -93,12 +97,17 @@ def test_each_launch_policy_fits_the_managed_policy_limit() -> None:
         assert sc.policy_size(policy.PolicyDocument) <= sc.MANAGED_POLICY_LIMIT
 
 
-def test_split_actions_respects_a_small_limit() -> None:
-    actions = [f"ec2:Action{i:03d}" for i in range(100)]
-    chunks = sc.split_actions(actions, limit=600)
-    assert [a for c in chunks for a in c] == actions and len(chunks) > 3
-    for chunk in chunks:
-        assert sc.policy_size(sc._resources_document(chunk)) <= 600
+def test_packing_respects_a_small_limit() -> None:
+    actions = [sc._to_action(f"ec2:Action{i:03d}") for i in range(100)]
+    big = sc.statement("Big", actions, ["*"])
+    small = sc.statement("Small", actions[:3], ["*"])
+    documents = sc.pack([big, small], limit=600)
+    statements = [s for d in documents for s in d.properties["Statement"]]
+    assert [a for s in statements for a in s.Action] == actions + actions[:3]
+    assert len(documents) > 3 and statements[-1].Sid == "Small"
+    assert len({s.Sid for s in statements}) == len(statements)
+    for doc in documents:
+        assert sc.policy_size(doc) <= 600
 
 
 @pytest.mark.parametrize("principals", [0, 1, 3])
@@ -134,10 +143,15 @@ def test_rendered_portfolio(principals: int) -> None:
         "vpc-flow-logs.amazonaws.com",
         "elasticmapreduce.amazonaws.com",
     }
-    for pass_role in passing:
-        for resource in as_list(pass_role["Resource"]):
-            assert resource.startswith("arn:aws:iam::")
-            assert resource.endswith(("role/SC-*", "role/*emr-studio-service-role"))
+    resources = {r for s in passing for r in as_list(s["Resource"])}
+    assert {r.split(":", 5)[-1] for r in resources} == {
+        # CloudFormation's name for the flow-log role of a provisioned product
+        "role/SC-*-FlowLogRole-*",
+        # the custom-resource function's role, under the stack's own path
+        "role/emrs-env/SC-*/SC-*",
+        "role/*emr-studio-service-role",
+    }
+    assert all(r.startswith(f"arn:aws:iam::{ACCOUNT}:role/") for r in resources)
 
 
 def test_environment_parameters_can_all_be_filled_by_a_launch() -> None:
@@ -200,3 +214,470 @@ def test_publish_to_a_bucket_in_another_region(aws, capsys) -> None:
     assert cli.main(["publish", "--bucket", "elsewhere", "--region", "us-east-1"]) == 1
     err = capsys.readouterr().err
     assert "is in eu-west-1, not us-east-1" in err and "--region eu-west-1" in err
+
+
+# --- what the launch role may touch: the environment's resources, no more ----------
+
+# Every Resource "*" of the launch policies, by Sid, and why it cannot be narrower.
+RESOURCE_STAR = {
+    "ProvisionActionsWithoutResource": "IAM scopes none of these actions to a "
+    "resource (creating something whose ARN does not exist yet, listing, "
+    "describing)",
+    "ReadTemplates": "CloudFormation's GetTemplateSummary and ValidateTemplate take "
+    "no resource",
+    "ReadProductArtifacts": "the product's template sits in a bucket Service Catalog "
+    "owns; the object tag servicecatalog:provisioning=true is the scope",
+}
+# Every resource type the launch role holds in the whole account and region, and why.
+ACCOUNT_WIDE = {
+    "ec2": "EC2 assigns IDs to the VPC, subnets, gateways, routes, addresses, groups, "
+    "endpoints, flow logs and interfaces at creation; only these types",
+    "vpce": "vpce:AllowMultiRegion, the VPC endpoint schema's permission-only "
+    "action, on the account's endpoints like the rest of EC2",
+    "kms:key": "a new key's ID is random and the key has no tag to match; crypto "
+    "only through kms:ViaService",
+    "elasticmapreduce:studio": "Studio IDs are assigned at creation, and a tag "
+    "condition would deny reading a deleted Studio",
+    "emr-serverless": "application IDs (and their job runs' and sessions') are "
+    "assigned at creation",
+    "iam:role": "AttachRolePolicy/DetachRolePolicy for the roles named by "
+    "AdminRoleNames/DeveloperRoleNames at launch, only with the environment's own "
+    "policies (iam:PolicyARN)",
+    "unused": "schema actions of features the environment does not use (Identity "
+    "Center, images, layers, code signing, capacity providers, file systems, "
+    "S3 Tables, Firehose), on their own resource types",
+}
+PRODUCT_STACK = sc.PRODUCT_STACK_NAME
+REGION = "us-east-1"
+VIA_SECRETS = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
+
+
+def render_product(params: dict[str, Any], developers: tuple[str, ...] = ()) -> dict:
+    """The environment as Service Catalog launches it: stack SC-<account>-pp-<id>."""
+    radar = RadarTemplate(template_dict(developers or None))
+    radar.StackName = PRODUCT_STACK
+    return radar.render(params, region=REGION)
+
+
+def launch_statements(developers: tuple[str, ...] | None = None) -> list[dict]:
+    """Every statement of the launch policies, rendered in the product's account."""
+    rendered = RadarTemplate(portfolio(developers)).render(
+        {"TemplateUrl": URL}, region=REGION
+    )
+    return [
+        s
+        for name, r in rendered["Resources"].items()
+        if name.startswith("LaunchPolicy")
+        for s in clean(r["Properties"]["PolicyDocument"])["Statement"]
+    ]
+
+
+def _holds(operator: str, expected: Any, actual: str | None) -> bool:
+    if operator.startswith("ForAnyValue:"):
+        operator = operator.split(":", 1)[1]
+    negated = "Not" in operator
+    if actual is None:
+        return negated
+    values = [str(v) for v in as_list(expected)]
+    if operator.replace("Not", "") in ("StringLike", "ArnLike"):
+        found = any(fnmatch.fnmatchcase(actual, v) for v in values)
+    else:
+        found = actual in values
+    return found != negated
+
+
+def allowed(
+    statements: list[dict], action: str, resource: str, context: dict[str, str]
+) -> bool:
+    """IAM's answer for one request against identity policies: an explicit deny
+    wins, then any allow whose action, resource and every condition match."""
+    answer = False
+    for stmt in statements:
+        if not any(fnmatch.fnmatchcase(action.lower(), a.lower())
+                   for a in as_list(stmt["Action"])):  # fmt: skip
+            continue
+        if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(stmt["Resource"])):
+            continue
+        if not all(
+            _holds(op, expected, context.get(key))
+            for op, block in stmt.get("Condition", {}).items()
+            for key, expected in block.items()
+        ):
+            continue
+        if stmt["Effect"] == "Deny":
+            return False
+        answer = True
+    return answer
+
+
+def generated(logical: str, limit: int) -> str:
+    """A name CloudFormation gives an unnamed resource of the product's stack,
+    shortened (its logical ID first) when it is longer than the type allows."""
+    suffix = "ABCDEFGHIJKLM"
+    keep = max(limit - len(PRODUCT_STACK) - len(suffix) - 2, 0)
+    return f"{PRODUCT_STACK}-{logical[:keep]}-{suffix}"[:limit]
+
+
+EC2_TYPES = {
+    "AWS::EC2::VPC": ("vpc", "vpc"),
+    "AWS::EC2::Subnet": ("subnet", "subnet"),
+    "AWS::EC2::RouteTable": ("route-table", "rtb"),
+    "AWS::EC2::InternetGateway": ("internet-gateway", "igw"),
+    "AWS::EC2::NatGateway": ("natgateway", "nat"),
+    "AWS::EC2::EIP": ("elastic-ip", "eipalloc"),
+    "AWS::EC2::SecurityGroup": ("security-group", "sg"),
+    "AWS::EC2::VPCEndpoint": ("vpc-endpoint", "vpce"),
+    "AWS::EC2::FlowLog": ("vpc-flow-log", "fl"),
+}
+
+
+def environment_resources(rendered: dict) -> list[tuple[str, str]]:
+    """(service:type, ARN) of every resource the product's stack makes, as AWS
+    would name it, plus the roles it attaches policies to by parameter."""
+    found = []
+    regional = f"{REGION}:{ACCOUNT}"
+    for logical, resource in rendered["Resources"].items():
+        kind, props = resource["Type"], clean(resource.get("Properties", {}))
+        path = props.get("Path", "/")
+        if kind == "AWS::IAM::Role":
+            name = props.get("RoleName") or generated(logical, 64)
+            found.append(("iam:role", f"arn:aws:iam::{ACCOUNT}:role{path}{name}"))
+        elif kind == "AWS::IAM::User":
+            name = props["UserName"]
+            found.append(("iam:user", f"arn:aws:iam::{ACCOUNT}:user{path}{name}"))
+        elif kind == "AWS::IAM::Group":
+            name = props["GroupName"]
+            found.append(("iam:group", f"arn:aws:iam::{ACCOUNT}:group{path}{name}"))
+        elif kind == "AWS::IAM::ManagedPolicy":
+            name = props["ManagedPolicyName"]
+            found.append(("iam:policy", f"arn:aws:iam::{ACCOUNT}:policy/{name}"))
+            for role in as_list(props.get("Roles", [])):
+                if role not in rendered["Resources"]:  # named by a parameter
+                    arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+                    found.append((FEDERATED, arn))
+        elif kind == "AWS::SecretsManager::Secret":
+            arn = f"arn:aws:secretsmanager:{regional}:secret:{props['Name']}-AbCdEf"
+            found.append(("secretsmanager:Secret", arn))
+        elif kind == "AWS::S3::Bucket":
+            found.append(("s3:bucket", f"arn:aws:s3:::{props['BucketName']}"))
+            found.append(("s3:object", f"arn:aws:s3:::{props['BucketName']}/a/b.ipynb"))
+        elif kind == "AWS::Logs::LogGroup":
+            name = props.get("LogGroupName") or generated(logical, 512)
+            for tail in ("", ":*"):
+                arn = f"arn:aws:logs:{regional}:log-group:{name}{tail}"
+                found.append(("logs:log-group", arn))
+        elif kind == "AWS::Lambda::Function":
+            name = props.get("FunctionName") or generated(logical, 64)
+            found.append(
+                ("lambda:function", f"arn:aws:lambda:{regional}:function:{name}")
+            )
+        elif kind == "AWS::KMS::Alias":
+            found.append(("kms:alias", f"arn:aws:kms:{regional}:{props['AliasName']}"))
+        elif kind == "AWS::KMS::Key":
+            found.append(("kms:key", f"arn:aws:kms:{regional}:key/{'1' * 8}-aaaa"))
+        elif kind == "AWS::EMR::Studio":
+            arn = f"arn:aws:elasticmapreduce:{regional}:studio/es-ABCDEF"
+            found.append(("elasticmapreduce:studio", arn))
+        elif kind == "AWS::EMRServerless::Application":
+            arn = f"arn:aws:emr-serverless:{regional}:/applications/00abcdef"
+            found.append(("emr-serverless:application", arn))
+        elif kind in EC2_TYPES:
+            ec2_type, prefix = EC2_TYPES[kind]
+            arn = f"arn:aws:ec2:{regional}:{ec2_type}/{prefix}-0123456789abcdef0"
+            found.append((f"ec2:{ec2_type}", arn))
+    return found
+
+
+# Roles named by AdminRoleNames/DeveloperRoleNames: the launch only attaches the
+# environment's policies to them, and detaches them.
+FEDERATED = "iam:role named by a parameter"
+ON_FEDERATED = {"iam:AttachRolePolicy", "iam:DetachRolePolicy"}
+
+
+def contexts(action: str, policies: list[str]) -> list[dict[str, str]]:
+    """The request context the launch's call carries, by action."""
+    if re.fullmatch(r"iam:(Attach|Detach)\w+Policy", action):
+        return [{"iam:PolicyARN": p} for p in policies]
+    if action.lower() in sc.KEY_USE:
+        return [VIA_SECRETS]  # the secrets' encryption with the customer-managed key
+    return [{}]
+
+
+# Schema actions on resources of a type the environment has, but never on the
+# environment's own: checked on what they do act on.
+ELSEWHERE = {
+    "iam:CreateServiceLinkedRole": "arn:aws:iam::{account}:role/aws-service-role/"
+    "ops.emr-serverless.amazonaws.com/AWSServiceRoleForAmazonEMRServerless",
+}
+PRODUCT_VARIANTS = {
+    "defaults": {},
+    "prefix and region in IAM names": {
+        "NamePrefix": "qa-",
+        "RegionalIamNames": "true",
+    },
+    "customer-managed key, three AZs": {
+        "EncryptionKey": "customer-managed",
+        "NumberOfAZs": "3",
+    },
+    "federated, existing VPC": {
+        "CreateIamUsers": "false",
+        "AdminRoleNames": "idp-admins",
+        "DeveloperRoleNames": "idp-devs,analysts",
+        "ExistingVpcId": "vpc-0123abcd",
+        "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
+    },
+}
+
+
+@pytest.mark.parametrize("variant", sorted(PRODUCT_VARIANTS))
+def test_launch_role_reaches_every_resource_the_environment_names(
+    variant: str,
+) -> None:
+    """Each schema action, on each of the product stack's resources of a type IAM
+    scopes it to, with the context the call carries: allowed."""
+    rendered = render_product(PRODUCT_VARIANTS[variant], ("ana", "raj"))
+    statements = launch_statements()
+    resources = environment_resources(rendered)
+    policies = [arn for key, arn in resources if key == "iam:policy"]
+    kinds = {k for k, _ in resources}
+    assert {"iam:role", "iam:policy", "s3:bucket", "logs:log-group"} <= kinds
+    needed = {
+        a
+        for r in rendered["Resources"].values()
+        for a in sc.type_actions(r["Type"])
+        if a != "iam:PassRole"
+    }
+    checked = 0
+    for action in sorted(needed):
+        if action in ELSEWHERE:
+            arn = ELSEWHERE[action].format(account=ACCOUNT)
+            assert allowed(statements, action, arn, {}), action
+            continue
+        service = action.split(":")[0]
+        types = {f"{service}:{t}" for t in sc._table()["resource_types"][action]}
+        if action in ON_FEDERATED:
+            types.add(FEDERATED)
+        for key, arn in resources:
+            if key not in types:
+                continue
+            for context in contexts(action, policies):
+                assert allowed(statements, action, arn, context), (action, arn)
+                checked += 1
+    assert checked > 200
+
+
+# Requests the launch role answered "yes" to before, on Resource "*": other stacks'
+# and the account's resources. (action, ARN, context)
+BEYOND = [
+    ("iam:PutRolePolicy", f"role/{PRODUCT_STACK[:-1]}x-AppRole-ABC", {}),
+    ("iam:PutRolePolicy", "role/OrganizationAccountAccessRole", {}),
+    ("iam:UpdateAssumeRolePolicy", "role/OrganizationAccountAccessRole", {}),
+    ("iam:AttachRolePolicy", "role/emr-serverless-runtime-role",
+     {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    ("iam:AttachUserPolicy", f"user/emrs-env/{PRODUCT_STACK}/ana",
+     {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    ("iam:AttachGroupPolicy", "group/emrs-interactive-app-admins",
+     {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/billing-admin"}),
+    ("iam:CreateUser", "user/break-glass", {}),
+    ("iam:CreateLoginProfile", "user/alice", {}),
+    ("iam:CreateAccessKey", f"user/emrs-env/{PRODUCT_STACK}/ana", {}),
+    ("iam:AddUserToGroup", "group/Administrators", {}),
+    ("iam:PutGroupPolicy", "group/Administrators", {}),
+    ("iam:CreatePolicyVersion", "policy/billing-admin", {}),
+    ("iam:PassRole", "role/SC-999999999999-pp-other-Admin-ABC",
+     {"iam:PassedToService": "lambda.amazonaws.com"}),
+    ("lambda:UpdateFunctionCode", "function:payments", {}),
+    ("s3:PutBucketPolicy", "company-data", {}),
+    ("s3:DeleteBucket", "company-data", {}),
+    ("s3:DeleteObject", "company-data/ledger.csv", {}),
+    ("secretsmanager:GetSecretValue", "secret:prod/db-AbCdEf", {}),
+    ("secretsmanager:DeleteSecret", "secret:prod/db-AbCdEf", {}),
+    ("kms:Decrypt", f"key/{'1' * 8}-aaaa", {}),
+    ("kms:CreateGrant", f"key/{'1' * 8}-aaaa", {}),
+    ("kms:UpdateAlias", "alias/payments", {}),
+    ("logs:DeleteLogGroup", "log-group:/aws/lambda/payments", {}),
+    ("ec2:CreateTags", "instance/i-0123456789abcdef0", {}),
+]  # fmt: skip
+
+
+def _full_arn(action: str, tail: str) -> str:
+    service = action.split(":")[0]
+    if service == "iam":
+        return f"arn:aws:iam::{ACCOUNT}:{tail}"
+    if service == "s3":
+        return f"arn:aws:s3:::{tail}"
+    return f"arn:aws:{service}:{REGION}:{ACCOUNT}:{tail}"
+
+
+@pytest.mark.parametrize(("action", "tail", "context"), BEYOND, ids=lambda v: str(v))
+def test_launch_role_cannot_reach_beyond_the_environment(
+    action: str, tail: str, context: dict
+) -> None:
+    statements = launch_statements()
+    assert not allowed(statements, action, _full_arn(action, tail), context)
+
+
+def test_launch_role_still_reaches_its_own_counterparts() -> None:
+    """The requests next to those in BEYOND that the launch does make."""
+    statements = launch_statements()
+    prefix = f"arn:aws:iam::{ACCOUNT}:"
+    policy = f"{prefix}policy/qa-emrs-interactive-app-admin-policy"
+    for action, arn, context in [
+        ("iam:AttachRolePolicy", f"{prefix}role/idp-admins", {"iam:PolicyARN": policy}),
+        ("iam:PutRolePolicy", f"{prefix}role/emrs-env/{PRODUCT_STACK}/"
+         f"{PRODUCT_STACK}-CustomResou-ABCDEFGHIJKLM", {}),
+        ("iam:CreateLoginProfile", f"{prefix}user/emrs-env/{PRODUCT_STACK}/ana", {}),
+        ("iam:PassRole", f"{prefix}role/{PRODUCT_STACK}-FlowLogRole-ABCDEFGHIJKLM",
+         {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}),
+        ("kms:GenerateDataKey", _full_arn("kms:", f"key/{'1' * 8}-aaaa"), VIA_SECRETS),
+    ]:  # fmt: skip
+        assert allowed(statements, action, arn, context), action
+
+
+def test_every_unscoped_resource_is_listed_with_its_reason() -> None:
+    """Resource "*" only where IAM takes no resource (or the statement has its own
+    scope), and account-wide resource types only where the environment cannot name
+    its resources before a launch; each listed here and in portfolio.py."""
+    assert set(RESOURCE_STAR) == set(sc.RESOURCE_STAR)
+    table = sc._table()
+    wide = {
+        re.sub(r"\$\{\w+\}", "X", form): key
+        for key, forms in table["arn_formats"].items()
+        for form in forms
+    }
+    stars, accounts = set(), set()
+    for stmt in launch_statements():
+        resources = as_list(stmt["Resource"])
+        if "*" in resources:
+            assert resources == ["*"], stmt["Sid"]
+            stars.add(stmt["Sid"])
+            if stmt["Sid"] == "ProvisionActionsWithoutResource":
+                for action in as_list(stmt["Action"]):
+                    assert table["resource_types"].get(action, []) == [], action
+            continue
+        for resource in resources:
+            text = re.sub(rf"arn:aws:|{REGION}|{ACCOUNT}", "", resource)
+            form = next((k for f, k in wide.items() if
+                         re.sub("arn:X:|X", "", f) == text), None)  # fmt: skip
+            if form is None:
+                continue  # names the environment's resources
+            service, kind = form.split(":")
+            if stmt["Sid"] == "UnusedFeatures":
+                accounts.add("unused")
+            elif service in ("ec2", "vpce", "emr-serverless"):
+                accounts.add(service)  # one ARN format for several types
+            else:
+                accounts.add(form)
+        if any(r.endswith(":role/*") for r in resources):
+            assert "iam:PolicyARN" in stmt["Condition"]["ArnLike"], stmt["Sid"]
+    assert stars == set(RESOURCE_STAR)
+    assert accounts == set(ACCOUNT_WIDE)
+    assert all(len(reason) > 40 for reason in [*RESOURCE_STAR.values(),
+                                               *ACCOUNT_WIDE.values()])  # fmt: skip
+
+
+def test_each_action_sits_with_resources_of_its_own_types() -> None:
+    """An action granted on resources IAM never matches it against would be a
+    grant that silently does nothing (parliament's RESOURCE_MISMATCH)."""
+    table = sc._table()
+    for stmt in launch_statements():
+        resources = as_list(stmt["Resource"])
+        if resources == ["*"] or stmt["Sid"].startswith("PassEnvironmentRoles"):
+            continue
+        for action in as_list(stmt["Action"]):
+            service = action.split(":")[0]
+            kinds = table["resource_types"].get(action) or []
+            formats = [
+                re.sub(r"\\\$\\\{\w+\\\}", ".*", re.escape(f).replace(r"\*", ".*"))
+                for k in kinds
+                for f in table["arn_formats"][f"{service}:{k}"]
+            ]
+            if not formats:  # CloudFormation's own actions: not in the table
+                assert service == "cloudformation" or action == "lambda:InvokeFunction"
+                continue
+            assert any(
+                re.fullmatch(f, r.replace("*", "x")) for f in formats for r in resources
+            ), (stmt["Sid"], action)
+
+
+def test_launch_role_trust_names_only_service_catalog() -> None:
+    role = portfolio()["Resources"]["LaunchRole"]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": ["servicecatalog.amazonaws.com"]}
+    assert trust["Action"] == ["sts:AssumeRole"]
+    # No aws:SourceAccount/SourceArn: undocumented for Service Catalog, and a key
+    # the service does not set would fail every launch (README, launch role).
+    assert "Condition" not in trust
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "aws:SourceAccount" in readme.split("## Publishing through AWS")[1]
+
+
+def test_launches_keep_the_default_bucket_name() -> None:
+    template = portfolio()
+    (constraint,) = of_type(
+        {"Resources": template["Resources"]},
+        "AWS::ServiceCatalog::LaunchTemplateConstraint",
+    ).values()
+    rules = json.loads(constraint["Properties"]["Rules"])
+    (assertion,) = rules["DefaultBucketName"]["Assertions"]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "BucketName"}, ""]}
+    assert "BucketName" in template_dict()["Parameters"]
+    statements = launch_statements()
+    for prefix in ("", "qa-"):
+        bucket = render_product({"NamePrefix": prefix})["Resources"]["NotebookBucket"]
+        name = bucket["Properties"]["BucketName"]
+        assert allowed(statements, "s3:PutBucketPolicy", f"arn:aws:s3:::{name}", {})
+    custom = render_product({"BucketName": "team-notebooks"})["Resources"]
+    name = custom["NotebookBucket"]["Properties"]["BucketName"]
+    assert not allowed(statements, "s3:CreateBucket", f"arn:aws:s3:::{name}", {})
+
+
+def test_unnamed_resources_keep_their_logical_id_only_when_it_fits() -> None:
+    """CloudFormation shortens a generated name past the type's limit: a pattern
+    that kept the logical ID would then miss it."""
+    environment = template_dict()
+    roles = sc.iam_patterns(environment, "AWS::IAM::Role", "RoleName")
+    assert roles["FlowLogRole"] == ["/SC-*-FlowLogRole-*"]
+    assert len(generated("FlowLogRole", 64)) < 64
+    assert len(f"{PRODUCT_STACK}-CustomResourceRole-ABCDEFGHIJKLM") > 64
+    assert roles["CustomResourceRole"] == ["/emrs-env/SC-*/SC-*"]
+    assert sc.generated_name("AWS::Lambda::Function", "CustomResourceFunction") == (
+        "SC-*"
+    )
+    with pytest.raises(ValueError, match="name it in the template"):
+        sc.generated_name("AWS::IAM::Group", "Unnamed")
+
+
+def identity_policies_of_the_build() -> list[tuple[str, str, dict]]:
+    from generator.gates.parliament import identity_policies
+
+    found = []
+    for path in sorted(BUILD.glob("*.yaml")):
+        template = json.loads(to_json(path.read_text(encoding="utf-8")))
+        found += [(path.name, logical, doc) for logical, doc in
+                  identity_policies(template)]  # fmt: skip
+    return found
+
+
+BUILD = Path(__file__).resolve().parents[2] / "build"
+
+
+def test_cloudsplaining_finds_no_privilege_escalation_in_the_build() -> None:
+    """cloudsplaining (default exclusions) on every identity policy of every built
+    template, intrinsic functions resolved, and on the launch role's policies
+    together (an escalation may need actions from two of them)."""
+    from cloudsplaining.command.scan_policy_file import scan_policy
+
+    found = identity_policies_of_the_build()
+    launch = [doc for _, logical, doc in found if logical.startswith("LaunchPolicy")]
+    assert len(launch) >= 2 and len(found) > len(launch)
+    together = {
+        "Version": "2012-10-17",
+        "Statement": [s for doc in launch for s in doc["Statement"]],
+    }
+    escalations = []
+    for name, logical, doc in [*found, ("portfolio", "LaunchRole", together)]:
+        result = scan_policy(doc)
+        for hit in result.get("PrivilegeEscalation", {}).get("findings", []):
+            escalations.append((name, logical, hit["type"], hit["actions"]))
+    assert escalations == []
