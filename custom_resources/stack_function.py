@@ -573,18 +573,39 @@ def cancel_runs(emrs, app_id):
     return cancelled
 
 
-def stop_and_wait(emrs, app_id, operation):
+def stop_and_wait(
+    emrs,
+    app_id,
+    operation,
+    say=None,
+    sleep=None,
+    clock=None,
+    poll=None,
+    budget=None,
+):
     """Stop the application, cancelling its job runs, and wait until it is stopped.
 
-    Returns the settled state (None when the application is gone). Raises Failure
-    before the deadline guard when the application does not stop in time.
+    The one routine for both sides: the stack's guards call it, and so does
+    `emrs-env destroy` (generator/aws/destroy.py), which passes `say` for lines
+    people read and its own time budget. Returns the settled state (None when the
+    application is gone). Raises Failure before the deadline guard when the
+    application does not stop in time.
     """
-    budget = min(seconds_left() - WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
-    until = time.monotonic() + budget
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    poll = POLL_SECONDS if poll is None else poll
+    if budget is None:
+        budget = min(seconds_left() - WAIT_MARGIN_SECONDS, MAX_WAIT_SECONDS)
+    until = clock() + budget
     state = application_state(emrs, app_id)
+    told = waited = False
     while state is not None and state not in SETTLED:
+        waited = True
         if state == "STARTED":
             cancelled = cancel_runs(emrs, app_id)
+            if say and not told:
+                say(f"Stopping application {app_id} ({state}); running sessions end.")
+                told = True
             try:
                 call(emrs.stop_application, applicationId=app_id)
                 log("application-stopping", application=app_id, cancelled=cancelled)
@@ -596,7 +617,7 @@ def stop_and_wait(emrs, app_id, operation):
                     application=app_id,
                     reason=describe(error),
                 )
-        if time.monotonic() + POLL_SECONDS > until:
+        if clock() + poll > until:
             raise Failure(
                 f"application {app_id} is still {state} after waiting "
                 f"{max(int(budget), 0)} s, so CloudFormation cannot {operation} it. "
@@ -604,9 +625,11 @@ def stop_and_wait(emrs, app_id, operation):
                 "'aws emr-serverless stop-application', wait until it is STOPPED, "
                 "then retry"
             )
-        time.sleep(POLL_SECONDS)
+        sleep(poll)
         state = application_state(emrs, app_id)
     log("application-settled", application=app_id, state=state)
+    if say and waited and state is not None:
+        say(f"Application {app_id} is {state}.")
     return state
 
 

@@ -23,7 +23,6 @@ from generator.words import Says, count
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
 APPLICATION = "AWS::EMRServerless::Application"
-STOPPED = ("CREATED", "STOPPED", "TERMINATED")
 STOP_MINUTES = 15.0  # what EMR Serverless takes to end sessions, with a margin
 BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 HOW_TO_REMOVE = {
@@ -144,37 +143,24 @@ def stop_application(
     poll_seconds: float = 10.0,
     minutes: float = STOP_MINUTES,
 ) -> None:
-    """Stop the application and wait until it is stopped (sessions end)."""
-    from botocore.exceptions import ClientError
+    """Stop the application and wait until it is stopped (sessions end): the
+    stack function's own routine, so destroy cancels job runs, treats the same
+    states as stopped and waits the same way."""
+    from custom_resources import stack_function
 
     try:
-        state = emrs.get_application(applicationId=application_id)["application"][
-            "state"
-        ]
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
-            return
-        raise
-    if state in STOPPED:
-        return
-    if state != "STOPPING":
-        say(f"Stopping application {application_id} ({state}); running sessions end.")
-        emrs.stop_application(applicationId=application_id)
-    start = clock()
-    while True:
-        state = emrs.get_application(applicationId=application_id)["application"][
-            "state"
-        ]
-        if state in STOPPED:
-            say(f"Application {application_id} is {state}.")
-            return
-        if clock() - start >= minutes * 60:
-            raise CommandError(
-                f"application {application_id} is still {state} after "
-                f"{minutes:g} minutes; stop it in the EMR Studio console and run "
-                "destroy again"
-            )
-        sleep(poll_seconds)
+        stack_function.stop_and_wait(
+            emrs,
+            application_id,
+            "delete",
+            say=say,
+            sleep=sleep,
+            clock=clock,
+            poll=poll_seconds,
+            budget=minutes * 60,
+        )
+    except stack_function.Failure as exc:
+        raise CommandError(str(exc)) from exc
 
 
 def remove_detached_interfaces(
@@ -268,7 +254,7 @@ class Destroy(Says):
         for application in applications:
             stop_application(
                 self.aws.client("emr-serverless"), application, self.say,
-                self.sleep, minutes=self.stop_minutes,
+                self.sleep, poll_seconds=self.poll_seconds, minutes=self.stop_minutes,
             )  # fmt: skip
         groups = [
             r.physical_id

@@ -354,25 +354,57 @@ def state(value: str) -> dict:
 
 
 def test_an_application_that_will_not_stop_fails_with_a_reason() -> None:
-    client, stub = emr_stub()
-    stub.add_response("get_application", state("STARTED"), {"applicationId": "00a"})
-    stub.add_response("stop_application", {}, {"applicationId": "00a"})
-    for _ in range(3):
-        stub.add_response("get_application", state("STOPPING"))
+    emrs = scripted(
+        "emr-serverless",
+        get_application=[state("STARTED"), state("STOPPING")],
+        list_job_runs=[{"jobRuns": []}],
+        stop_application=[{}],
+    )
     now = [0.0]
 
     def sleep(_seconds: float) -> None:
         now[0] += 300
 
     said: list[str] = []
-    with stub, pytest.raises(CommandError) as raised:
-        stop_application(client, "00a", said.append, sleep, lambda: now[0],
+    with pytest.raises(CommandError) as raised:
+        stop_application(emrs, "00a", said.append, sleep, lambda: now[0],
                          minutes=10)  # fmt: skip
-    assert str(raised.value) == (
-        "application 00a is still STOPPING after 10 minutes; stop it in the EMR "
-        "Studio console and run destroy again"
+    assert str(raised.value).startswith(
+        "application 00a is still STOPPING after waiting 600 s, so CloudFormation "
+        "cannot delete it. Stop it in the EMR Studio console"
     )
     assert said == ["Stopping application 00a (STARTED); running sessions end."]
+
+
+def test_destroy_cancels_the_job_runs_that_keep_the_application_started() -> None:
+    """The function's routine: destroy used to stop without cancelling runs, which
+    EMR Serverless refuses while a job runs (StopApplication: ValidationException)."""
+    run = {
+        "applicationId": "00a",
+        "id": "00run",
+        "arn": ARN + "/jobruns/00run",
+        "createdBy": "arn:aws:iam::000000000000:role/r",
+        "createdAt": 0,
+        "updatedAt": 0,
+        "executionRole": "arn:aws:iam::000000000000:role/r",
+        "state": "RUNNING",
+        "stateDetails": "running",
+        "releaseLabel": "emr-7.13.0",
+    }
+    emrs = scripted(
+        "emr-serverless",
+        get_application=[state("STARTED"), state("STOPPED")],
+        list_job_runs=[{"jobRuns": [run]}],
+        cancel_job_run=[{"applicationId": "00a", "jobRunId": "00run"}],
+        stop_application=[{}],
+    )  # fmt: skip
+    said: list[str] = []
+    stop_application(emrs, "00a", said.append, lambda _s: None)
+    assert emrs.script.names() == [
+        "get_application", "list_job_runs", "cancel_job_run", "stop_application",
+        "get_application",
+    ]  # fmt: skip
+    assert said[-1] == "Application 00a is STOPPED."
 
 
 @pytest.mark.parametrize("first", ["STOPPED", "CREATED", "TERMINATED"])
