@@ -655,16 +655,80 @@ def update_guard_target(event):
     return logical
 
 
+def rolling_back(cfn, stack):
+    """Whether the stack is rolling an update back (DescribeStacks StackStatus
+    UPDATE_ROLLBACK_IN_PROGRESS): CloudFormation then sends this resource another
+    Update with the old and new properties swapped (aws-cdk issue 17040), and a
+    FAILED answer would leave the stack in UPDATE_ROLLBACK_FAILED."""
+    try:
+        found = call(cfn.describe_stacks, StackName=stack)["Stacks"]
+    except ClientError:
+        return False
+    return bool(found) and found[0].get("StackStatus", "").startswith("UPDATE_ROLLBACK")
+
+
+def _camel(key):
+    return key[:1].lower() + key[1:]
+
+
+def _normal(value):
+    """A property value as GetApplication writes it: camelCase keys, Tags as a
+    map, lists as sets, scalars as lower-case text without spaces."""
+    if isinstance(value, dict):
+        return {_camel(k): _normal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        if all(isinstance(v, dict) and set(v) == {"Key", "Value"} for v in value):
+            return {v["Key"]: _normal(v["Value"]) for v in value}
+        return sorted(str(_normal(v)) for v in value)
+    return str(value).lower().replace(" ", "")
+
+
+def _within(target, live):
+    if isinstance(target, dict):
+        return isinstance(live, dict) and all(
+            k in live and _within(v, live[k]) for k, v in target.items()
+        )
+    return target == live
+
+
+def already_applied(emrs, app_id, target):
+    """Whether the live application already has every target property: then
+    CloudFormation has nothing to change on it and nothing needs stopping. A
+    property GetApplication does not show counts as different."""
+    try:
+        live = call(emrs.get_application, applicationId=app_id)["application"]
+    except ClientError:
+        return False
+    return isinstance(target, dict) and _within(_normal(target), _normal(live))
+
+
 def stop_before_update(event, clients):
-    """Runs before CloudFormation updates (or replaces) the application."""
+    """Runs before CloudFormation updates (or replaces) the application. During a
+    rollback it stops the application only when the live one differs from the
+    properties rolled back to, and never answers FAILED."""
     logical = update_guard_target(event)
     physical = f"stop-before-update-{logical}"
     old = properties(event, "OldResourceProperties")
-    changed = properties(event).get("Application") != old.get("Application")
-    if event["RequestType"] == "Update" and changed:
-        app_id = stack_physical_id(clients("cloudformation"), event["StackId"], logical)
-        if app_id and APP_ID_RE.fullmatch(app_id):
-            stop_and_wait(clients("emr-serverless"), app_id, "update")
+    target = properties(event).get("Application")
+    changed = target != old.get("Application")
+    if event["RequestType"] != "Update" or not changed:
+        return physical, {}
+    cfn = clients("cloudformation")
+    app_id = stack_physical_id(cfn, event["StackId"], logical)
+    if not app_id or not APP_ID_RE.fullmatch(app_id):
+        return physical, {}
+    emrs = clients("emr-serverless")
+    if not rolling_back(cfn, event["StackId"]):
+        stop_and_wait(emrs, app_id, "update")
+        return physical, {}
+    try:
+        if already_applied(emrs, app_id, target):
+            log("rollback-nothing-to-stop", application=app_id)
+        else:
+            stop_and_wait(emrs, app_id, "update")
+    except (Failure, ClientError) as error:
+        reason = str(error) if isinstance(error, Failure) else describe(error)
+        log("rollback-stop-failed", application=app_id, reason=reason)
     return physical, {}
 
 

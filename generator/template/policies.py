@@ -516,7 +516,9 @@ def application_guard_policy() -> PolicyDocument:
     applications = arn("emr-serverless", APPLICATIONS)
     return document(
         statement(
-            "FindStackApplication", [cfn.DescribeStackResource], [names.stack_arn()]
+            "FindStackApplication",
+            [cfn.DescribeStackResource, cfn.DescribeStacks],
+            [names.stack_arn()],
         ),
         statement("ReadApplicationState", [emrs.GetApplication], [applications]),
         statement(

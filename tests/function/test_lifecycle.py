@@ -135,7 +135,13 @@ def clients(
                 "ResourceStatus": "UPDATE_COMPLETE",
             }
         }
-    stack_api = scripted("cloudformation", describe_stack_resource=[described])
+    stack_api = scripted(
+        "cloudformation",
+        describe_stack_resource=[described],
+        describe_stacks=[{"Stacks": [{
+            "StackName": "emrs", "StackStatus": "UPDATE_IN_PROGRESS",
+            "CreationTime": datetime(2026, 1, 1, tzinfo=UTC)}]}],
+    )  # fmt: skip
     real = boto3.client
 
     def make(name: str, **kwargs: Any) -> Any:
@@ -589,7 +595,10 @@ def test_function_may_stop_only_this_stacks_application() -> None:
     # DOCS iam-scope
     statements = function_statements({})
     find = statements["FindStackApplication"]
-    assert find["Action"] == ["cloudformation:DescribeStackResource"]
+    assert find["Action"] == [
+        "cloudformation:DescribeStackResource",
+        "cloudformation:DescribeStacks",
+    ]
     assert find["Resource"] == [
         f"arn:aws:cloudformation:us-east-1:{RADAR_ACCOUNT}:stack/my-cloud-radar-stack/*"
     ]

@@ -366,8 +366,17 @@ def test_guard_targets_must_be_ids() -> None:
     ) == ("00f1")
 
 
+def stack_status(status: str) -> dict:
+    return {"Stacks": [{"StackName": "s", "StackStatus": status,
+                        "CreationTime": "2026-01-01T00:00:00Z"}]}  # fmt: skip
+
+
 def test_stop_before_update_only_when_the_application_changes(stopped) -> None:
-    cfn = scripted("cloudformation", describe_stack_resource=[resource("00f1")])
+    cfn = scripted(
+        "cloudformation",
+        describe_stack_resource=[resource("00f1")],
+        describe_stacks=[stack_status("UPDATE_IN_PROGRESS")],
+    )
     made: list[str] = []
 
     def clients(name: str) -> Any:
@@ -389,6 +398,75 @@ def test_stop_before_update_only_when_the_application_changes(stopped) -> None:
     assert cfn.script.called("describe_stack_resource") == [
         {"StackName": "s", "LogicalResourceId": "App"}
     ]
+
+
+def application(state: str, release: str) -> dict:
+    arn = "arn:aws:emr-serverless:us-east-1:123456789012:/applications/00f1"
+    return {
+        "application": {
+            "applicationId": "00f1",
+            "name": "emrs",
+            "arn": arn,
+            "type": "SPARK",
+            "releaseLabel": release,
+            "state": state,
+            "createdAt": 0,
+            "updatedAt": 0,
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("live", "stops"), [("emr-7.12.0", False), ("emr-7.13.0", True)]
+)
+def test_a_rollback_stops_only_an_application_that_differs(
+    stopped, live: str, stops: bool
+) -> None:
+    """Rolling back to 7.12.0: an application the failed update never reached is
+    left running; one it changed is stopped so CloudFormation can change it back."""
+    cfn = scripted(
+        "cloudformation",
+        describe_stack_resource=[resource("00f1")],
+        describe_stacks=[stack_status("UPDATE_ROLLBACK_IN_PROGRESS")],
+    )
+    emrs = scripted("emr-serverless", get_application=[application("STARTED", live)])
+    back = {"StackResource": "App", "Application": {"ReleaseLabel": "emr-7.12.0"}}
+    failed = {"StackResource": "App", "Application": {"ReleaseLabel": "emr-7.13.0"}}
+    event = {"RequestType": "Update", "StackId": "s", "ResourceProperties": back,
+             "OldResourceProperties": failed}  # fmt: skip
+    clients = {"cloudformation": cfn, "emr-serverless": emrs}.__getitem__
+    assert cc.stop_before_update(event, clients) == ("stop-before-update-App", {})
+    assert stopped == ([("00f1", "update")] if stops else [])
+
+
+def test_a_rollback_never_answers_failed(monkeypatch, caplog) -> None:
+    def will_not_stop(*_args: Any, **_kwargs: Any) -> None:
+        raise cc.Failure("application 00f1 is still STOPPING after waiting 540 s")
+
+    monkeypatch.setattr(cc, "stop_and_wait", will_not_stop)
+    cfn = scripted(
+        "cloudformation",
+        describe_stack_resource=[resource("00f1")],
+        describe_stacks=[stack_status("UPDATE_ROLLBACK_IN_PROGRESS")],
+    )
+    emrs = scripted(
+        "emr-serverless", get_application=[application("STARTED", "emr-7.13.0")]
+    )
+    back = {"StackResource": "App", "Application": {"ReleaseLabel": "emr-7.12.0"}}
+    event = {
+        "RequestType": "Update",
+        "StackId": "s",
+        "ResourceProperties": back,
+        "OldResourceProperties": {"StackResource": "App", "Application": {}},
+    }
+    clients = {"cloudformation": cfn, "emr-serverless": emrs}.__getitem__
+    with caplog.at_level(logging.INFO):
+        assert cc.stop_before_update(event, clients)[0] == "stop-before-update-App"
+    assert any(e["event"] == "rollback-stop-failed" for e in logged(caplog))
+    # outside a rollback the same failure fails the update, as before
+    cfn.script.scripts["describe_stacks"] = [stack_status("UPDATE_IN_PROGRESS")]
+    with pytest.raises(cc.Failure):
+        cc.stop_before_update(event, clients)
 
 
 def test_stop_before_delete_only_for_the_application_it_watched(stopped) -> None:
@@ -749,7 +827,11 @@ def test_events_without_properties_fail_with_a_reason_and_updates_without_old_on
         "console-credentials-ana"
     )
     assert done == [None], "no old properties: rotate as for a new user"
-    cfn = scripted("cloudformation", describe_stack_resource=[resource("00f1")])
+    cfn = scripted(
+        "cloudformation",
+        describe_stack_resource=[resource("00f1")],
+        describe_stacks=[stack_status("UPDATE_IN_PROGRESS")],
+    )
     update = {
         "RequestType": "Update",
         "StackId": "s",
