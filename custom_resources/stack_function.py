@@ -823,20 +823,46 @@ def clear_interfaces(ec2, groups):
         time.sleep(POLL_SECONDS)
 
 
+def cleanup_id(groups):
+    """The physical ID names the groups, so an update that drops or replaces one
+    (CreateStudio or CreateApplication to false, another ExistingVpcId) gives a
+    new ID: an Update answered with a new physical ID is a replacement, and
+    CloudFormation sends the old one a Delete after the update ("Custom resource
+    request types: Update", CloudFormation User Guide), after the Studio that
+    depends on it and before the old groups it names; that Delete clears what EMR
+    left in them."""
+    return "-".join([CLEANUP_ID, *(g.removeprefix("sg-") for g in groups)])
+
+
+def groups_in(physical):
+    """The groups a physical ID names (none for the ID before groups were named)."""
+    if not physical.startswith(CLEANUP_ID + "-"):
+        return set()
+    return {"sg-" + g for g in physical[len(CLEANUP_ID) + 1 :].split("-") if g}
+
+
 def check_groups(event, clients):
-    """Create/Update: only validate; the cleanup happens on Delete."""
-    groups_of(event)
-    return CLEANUP_ID, {}
+    """Create/Update: validate, and name the groups in the physical ID."""
+    return cleanup_id(groups_of(event)), {}
 
 
 def clean_network(event, clients):
-    """Delete: remove what EMR left in the groups so they and the subnets can go."""
+    """Delete: remove what EMR left in the groups so they and the subnets can go.
+    After an update that replaced this resource, only the groups the new one no
+    longer names are cleared (the others are still in use)."""
     physical = event.get("PhysicalResourceId", "none")
     try:
         groups = groups_of(event)
     except Failure:
         return physical, {}
-    if physical == CLEANUP_ID:
+    if physical != CLEANUP_ID and not physical.startswith(CLEANUP_ID + "-"):
+        return physical, {}  # a failed Create: nothing was cleaned up for
+    current = stack_physical_id(
+        clients("cloudformation"), event["StackId"], event["LogicalResourceId"]
+    )
+    if current and current != physical:
+        groups = sorted(set(groups) - groups_in(current))
+    if groups:
         clear_interfaces(clients("ec2"), groups)
     return physical, {}
 

@@ -468,7 +468,7 @@ def test_delete_removes_detached_interfaces_and_names_attached_ones(
     created = answer(cfn, "Create", "Custom::NetworkCleanup", props)
     assert created == created | {
         "Status": "SUCCESS",
-        "PhysicalResourceId": "network-interface-cleanup",
+        "PhysicalResourceId": cc.cleanup_id([ours]),
     }
     assert detached in interfaces(ec2), "Create deletes nothing"
     millis = int((cc.GUARD_SECONDS + 1.0) * 1000)

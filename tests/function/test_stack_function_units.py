@@ -565,21 +565,46 @@ def test_network_cleanup_only_for_the_groups_it_checked(monkeypatch) -> None:
     monkeypatch.setattr(cc, "clear_interfaces", lambda _e, g: cleared.append(g))
     props = {"SecurityGroupIds": ["sg-0123abcd", "sg-0123abcd", "sg-00000001"]}
     assert cc.groups_of({"ResourceProperties": props}) == ["sg-00000001", "sg-0123abcd"]
-    assert cc.check_groups({"ResourceProperties": props}, None) == (cc.CLEANUP_ID, {})
+    named = cc.check_groups({"ResourceProperties": props}, None)[0]
+    assert named == "network-interface-cleanup-00000001-0123abcd"
+    assert cc.groups_in(named) == {"sg-00000001", "sg-0123abcd"}
 
     def event(physical: str | None, properties: dict = props) -> dict:
-        found = {"RequestType": "Delete", "ResourceProperties": properties}
+        found = {
+            "RequestType": "Delete",
+            "ResourceProperties": properties,
+            "StackId": "s",
+            "LogicalResourceId": "NetworkCleanup",
+        }
         return found | ({"PhysicalResourceId": physical} if physical else {})
 
-    assert cc.clean_network(event("failed-Guard"), lambda _n: None) == (
+    def clients(current: str | None) -> Any:
+        answer: Any = (
+            {"StackResourceDetail": {
+                "LogicalResourceId": "NetworkCleanup", "PhysicalResourceId": current,
+                "ResourceType": "Custom::NetworkCleanup", "LastUpdatedTimestamp": WHEN,
+                "ResourceStatus": "UPDATE_COMPLETE"}}
+            if current else error("ValidationError", "does not exist")
+        )  # fmt: skip
+        cfn = scripted("cloudformation", describe_stack_resource=[answer])
+        return lambda name: cfn if name == "cloudformation" else None
+
+    assert cc.clean_network(event("failed-Guard"), clients(None)) == (
         "failed-Guard", {}
     )  # fmt: skip
-    assert cc.clean_network(event(None, {}), lambda _n: None) == ("none", {})
+    assert cc.clean_network(event(None, {}), clients(None)) == ("none", {})
     assert cleared == []
-    assert cc.clean_network(event(cc.CLEANUP_ID), lambda _n: None) == (
-        cc.CLEANUP_ID, {}
-    )  # fmt: skip
-    assert cleared == [["sg-00000001", "sg-0123abcd"]]
+    # the stack's delete, the ID before groups were named included: every group
+    for physical in (named, cc.CLEANUP_ID):
+        assert cc.clean_network(event(physical), clients(physical)) == (physical, {})
+    assert cleared == [["sg-00000001", "sg-0123abcd"]] * 2
+    # replaced by an update that kept one group: only the dropped one is cleared
+    kept = cc.cleanup_id(["sg-0123abcd"])
+    assert cc.clean_network(event(named), clients(kept)) == (named, {})
+    assert cleared[-1] == ["sg-00000001"]
+    cleared.clear()
+    assert cc.clean_network(event(named), clients(named.replace("0001", "0002")))
+    assert cleared == [["sg-00000001"]]
     with pytest.raises(cc.Failure) as raised:
         cc.groups_of({})
     assert str(raised.value) == (
