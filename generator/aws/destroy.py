@@ -108,30 +108,38 @@ def bucket_size(s3: Any, bucket: str) -> BucketSize:
     return BucketSize(versions, markers, size)
 
 
+def delete_versions(s3: Any, bucket: str, prefix: str = "", keep: str = "") -> int:
+    """Delete every object version and delete marker under `prefix`, except those
+    under `keep`; return how many. A key S3 refuses to delete is one line naming
+    the first refusal."""
+    keys = [
+        {"Key": item["Key"], "VersionId": item["VersionId"]}
+        for page in s3.get_paginator("list_object_versions").paginate(
+            Bucket=bucket, Prefix=prefix
+        )
+        for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
+        if not (keep and item["Key"].startswith(keep))
+    ]
+    for start in range(0, len(keys), BATCH):
+        answer = s3.delete_objects(
+            Bucket=bucket,
+            Delete={"Objects": keys[start : start + BATCH], "Quiet": True},
+        )
+        errors = answer.get("Errors", [])
+        if errors:
+            first = errors[0]
+            raise CommandError(
+                f"cannot empty bucket {bucket}: "
+                f"{count(len(errors), 'object')} refused, "
+                f"first {first.get('Key')}: {first.get('Code')}: "
+                f"{first.get('Message')}"
+            )
+    return len(keys)
+
+
 def empty_bucket(s3: Any, bucket: str) -> int:
     """Delete every object version and delete marker; return how many."""
-    removed = 0
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        keys = [
-            {"Key": item["Key"], "VersionId": item["VersionId"]}
-            for item in page.get("Versions", []) + page.get("DeleteMarkers", [])
-        ]
-        for start in range(0, len(keys), BATCH):
-            answer = s3.delete_objects(
-                Bucket=bucket,
-                Delete={"Objects": keys[start : start + BATCH], "Quiet": True},
-            )
-            errors = answer.get("Errors", [])
-            if errors:
-                first = errors[0]
-                raise CommandError(
-                    f"cannot empty bucket {bucket}: "
-                    f"{count(len(errors), 'object')} refused, "
-                    f"first {first.get('Key')}: {first.get('Code')}: "
-                    f"{first.get('Message')}"
-                )
-            removed += len(keys[start : start + BATCH])
-    return removed
+    return delete_versions(s3, bucket)
 
 
 def stop_application(

@@ -40,7 +40,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from generator.aws.session import Aws, error_code, error_message
+from generator.aws.destroy import delete_versions
+from generator.aws.session import Aws, CommandError, error_code, error_message
 from generator.aws.stack import _elapsed as elapsed
 from generator.template.names import P, R
 from generator.words import Says, count
@@ -62,7 +63,6 @@ TIMEOUT_MINUTES = 10
 WAIT_MINUTES = 20.0
 POLL_SECONDS = 10.0
 FINAL = ("SUCCESS", "FAILED", "CANCELLED")
-BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 # One driver and one executor of the smallest worker (1 vCPU; EMR Serverless
 # rounds memory up to whole GB, "Worker configurations"): a job of about a minute
 # is billed a few cents per vCPU-hour and GB-hour at most.
@@ -153,34 +153,6 @@ def new_run_id() -> str:
     from datetime import UTC, datetime
 
     return f"{datetime.now(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-
-
-def remove_prefix(s3: Any, bucket: str, prefix: str, keep: str = "") -> int:
-    """Delete every version and delete marker under `prefix` (the bucket is
-    versioned), except those under `keep`; return how many. A key S3 refuses to
-    delete raises RuntimeError naming the first refusal."""
-    keys = []
-    pages = s3.get_paginator("list_object_versions").paginate(
-        Bucket=bucket, Prefix=prefix
-    )
-    for page in pages:
-        for item in page.get("Versions", []) + page.get("DeleteMarkers", []):
-            if keep and item["Key"].startswith(keep):
-                continue
-            keys.append({"Key": item["Key"], "VersionId": item["VersionId"]})
-    for start in range(0, len(keys), BATCH):
-        answer = s3.delete_objects(
-            Bucket=bucket,
-            Delete={"Objects": keys[start : start + BATCH], "Quiet": True},
-        )
-        errors = answer.get("Errors", [])
-        if errors:
-            first = errors[0]
-            raise RuntimeError(
-                f"{first.get('Code', 'error')} on {first.get('Key', '?')}: "
-                f"{first.get('Message', '')}".rstrip(": ")
-            )
-    return len(keys)
 
 
 @dataclass
@@ -372,8 +344,8 @@ class Smoke(Says):
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
-            removed = remove_prefix(s3, bucket, prefix, keep)
-        except (ClientError, BotoCoreError, RuntimeError) as error:
+            removed = delete_versions(s3, bucket, prefix, keep)
+        except (ClientError, BotoCoreError, CommandError) as error:
             line = (
                 f"could not remove the run's files under s3://{bucket}/{prefix} "
                 f"({scrub(str(error))}); remove them with `aws s3 rm --recursive "

@@ -250,18 +250,7 @@ def add_function(
             LogGroupName=Sub("/emrs-env/${AWS::StackName}/custom-resources"),
             RetentionInDays=Ref(P.LOG_RETENTION),
             KmsKeyId=If(C.CMK, key_arn, NoValue),
-            Metadata={
-                "checkov": {
-                    "skip": [
-                        {
-                            "id": "CKV_AWS_158",
-                            "comment": "The stack's KMS key encrypts it when "
-                            "EncryptionKey is customer-managed; otherwise CloudWatch "
-                            "Logs' own encryption does, as the parameter offers.",
-                        }
-                    ]
-                }
-            },
+            Metadata=policies.LOG_GROUP_KEY_SKIP,
             DeletionPolicy="Delete",
             UpdateReplacePolicy="Delete",
         )

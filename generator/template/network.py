@@ -26,7 +26,11 @@ from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
 from generator.template.names import C, P, R, numbered, tags
-from generator.template.policies import flow_log_policy, flow_logs_trust
+from generator.template.policies import (
+    LOG_GROUP_KEY_SKIP,
+    flow_log_policy,
+    flow_logs_trust,
+)
 from generator.template.regions import EMR_SERVERLESS_AZ_IDS
 
 AZ_INDEXES = (1, 2, 3)
@@ -270,18 +274,7 @@ def _add_flow_logs(template: Template, key_arn: AWSHelperFn) -> None:
             UpdateReplacePolicy="Retain",
             RetentionInDays=Ref(P.LOG_RETENTION),
             KmsKeyId=If(C.CMK, key_arn, NoValue),
-            Metadata={
-                "checkov": {
-                    "skip": [
-                        {
-                            "id": "CKV_AWS_158",
-                            "comment": "The stack's KMS key encrypts it when "
-                            "EncryptionKey is customer-managed; otherwise CloudWatch "
-                            "Logs' own encryption does, as the parameter offers.",
-                        }
-                    ]
-                }
-            },
+            Metadata=LOG_GROUP_KEY_SKIP,
         )
     )
     role = template.add_resource(
