@@ -181,9 +181,10 @@ class Deployment(Says):
         refused = changes.refusal(self.template.body, old, new)
         if refused is not None:
             raise CommandError(str(refused), EXIT_USAGE)
-        for effect in changes.effects(self.template.body, old, new):
+        said = changes.effects(self.template.body, old, new)
+        for effect in said:
             self.say(f"change: {effect}")
-        self.result["Effects"] = changes.effects(self.template.body, old, new)
+        self.result["Effects"] = said
         current = {(t["Key"], t["Value"]) for t in stack.get("Tags", [])}
         given = {(t["Key"], t["Value"]) for t in self.tags}
         if self.tags and given != current and self._has_application():

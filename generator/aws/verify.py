@@ -364,10 +364,16 @@ def verify(aws: Aws) -> list[Result]:
     """Journeys through the simulator, then the deployed-state checks; a stack
     that is not this environment, or a bucket without its policy, is a failed
     check, not an abort."""
+    return verified(aws)[0]
+
+
+def verified(aws: Aws) -> tuple[list[Result], Stack | None]:
+    """verify()'s results and the stack it read (None when it is not this
+    environment), for checks that run on the same reading (--smoke)."""
     try:
         stack = read_stack(aws)
     except NotThisEnvironment as exc:
-        return [_check("stack is an emrs-env environment", False, str(exc))]
+        return [_check("stack is an emrs-env environment", False, str(exc))], None
     policy = [
         _check(
             "bucket has its TLS-only policy",
@@ -375,7 +381,7 @@ def verify(aws: Aws) -> list[Result]:
             "" if stack.bucket_policy else stack.bucket_problem,
         )
     ]
-    return policy + run_journeys(aws, stack) + check_state(aws, stack)
+    return policy + run_journeys(aws, stack) + check_state(aws, stack), stack
 
 
 def render(results: list[Result], as_json: bool) -> str:

@@ -26,12 +26,15 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     from generator.aws.deploy import check_stack_name
 
     check_stack_name(args.stack_name)
-    results = verify.verify(aws)
+    results, stack = verify.verified(aws)
     if args.smoke:
         from generator.aws.smoke import Smoke
 
-        # Progress lines for people; with --json they go to standard error.
-        results.append(Smoke(aws, out=sys.stderr if args.json else None).run())
+        # Progress lines for people; with --json they go to standard error. The
+        # job runs on the stack verify read (read again only when it was not this
+        # environment, to say why the job did not run).
+        smoke = Smoke(aws, out=sys.stderr if args.json else None)
+        results.append(smoke.run(stack))
     print(verify.render(results, args.json))
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 

@@ -25,6 +25,7 @@ from generator.aws.stack import Resource
 from generator.cli import main
 from generator.documents.journeys import Facts
 from generator.template.names import R
+from tests.aws.test_verify import ROLES_AND_BUCKET
 from tests.scripted import error, scripted
 
 ACCOUNT = "123456789012"
@@ -178,18 +179,9 @@ def test_a_success_that_wrote_nothing_fails(mocked_aws) -> None:
     assert keys(s3) == [], "the script is removed (there are no logs to keep)"
 
 
-# The least stack read_stack takes for the environment: both roles and the bucket.
+# ROLES_AND_BUCKET is the least stack read_stack takes for the environment.
 # moto's CloudFormation skips AWS::EMRServerless::Application (FACTS.md), so the
 # tests add the application moto's EMR Serverless made to the stack's resources.
-ROLES_AND_BUCKET = f"""Resources:
-  {R.RUNTIME_ROLE}:
-    Type: AWS::IAM::Role
-    Properties: {{AssumeRolePolicyDocument: {{Statement: []}}}}
-  {R.STUDIO_ROLE}:
-    Type: AWS::IAM::Role
-    Properties: {{AssumeRolePolicyDocument: {{Statement: []}}}}
-  {R.BUCKET}: {{Type: AWS::S3::Bucket}}
-"""
 
 
 def environment(monkeypatch: pytest.MonkeyPatch, application: bool = True) -> str:
