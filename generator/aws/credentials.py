@@ -1,5 +1,6 @@
 """`emrs-env credentials`: the users' console credentials, read from Secrets Manager
-through the stack's *SecretArn outputs."""
+through the stack's AWS::SecretsManager::Secret resources (their physical IDs are
+the secrets' ARNs)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.aws.session import Aws, CommandError, write_file
-from generator.aws.stack import existing_stack
+from generator.aws.stack import existing_stack, stack_resources
 
 CSV_COLUMNS = ["User name", "Password", "Console sign-in URL"]
 KEY_COLUMNS = ["Access key ID", "Secret access key"]
@@ -29,17 +30,21 @@ class Credentials:
 
 
 def read_credentials(aws: Aws) -> list[Credentials]:
-    """Every user's credentials, found through the stack's *SecretArn outputs."""
-    stack = existing_stack(aws)
+    """Every user's credentials, found through the stack's secrets.
+
+    Outputs are not used: one per user would bind the developers a stack holds to
+    CloudFormation's 200 outputs.
+    """
+    existing_stack(aws)
     arns = sorted(
-        o["OutputValue"]
-        for o in stack.get("Outputs", [])
-        if o["OutputKey"].endswith("SecretArn")
+        r.physical_id
+        for r in stack_resources(aws.client("cloudformation"), str(aws.stack))
+        if r.type == "AWS::SecretsManager::Secret" and r.physical_id
     )
     if not arns:
         raise CommandError(
-            f"stack {aws.stack} has no credentials outputs (CreateIamUsers is false, "
-            "or it is not an emrs-env stack)"
+            f"stack {aws.stack} has no credentials secrets (CreateIamUsers is false, "
+            "Identity Center mode, or it is not an emrs-env stack)"
         )
     secrets = aws.client("secretsmanager")
     found = []
@@ -47,7 +52,7 @@ def read_credentials(aws: Aws) -> list[Credentials]:
         value = json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
         if "Password" not in value:
             raise CommandError(
-                f"the secret of output {arn.rsplit(':', 1)[-1]} holds no credentials "
+                f"secret {arn.rsplit(':', 1)[-1]} holds no credentials "
                 "yet; wait for the stack to finish"
             )
         found.append(

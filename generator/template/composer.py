@@ -76,7 +76,7 @@ def build_template(options: Options | None = None) -> Template:
     add_lifecycle(template, function.get_att("Arn"), network, studio, application)
     add_private_endpoints(template, Ref(application_group))
     add_core_outputs(template, bucket, network, identity)
-    add_credentials_outputs(template, identity, secrets)
+    add_credentials_outputs(template, secrets)
     add_emr_outputs(template, studio, application)
     return template
 

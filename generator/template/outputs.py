@@ -6,7 +6,9 @@ from typing import Any
 
 from troposphere import Export, GetAtt, Join, Output, Ref, Sub, Template
 
-from generator.template.function import Secrets, domain, secret_name
+from generator import words
+from generator.template import names
+from generator.template.function import Secrets, domain
 from generator.template.identity import Identity
 from generator.template.names import C
 from generator.template.network import Network
@@ -112,9 +114,7 @@ def add_core_outputs(
     )
 
 
-def add_credentials_outputs(
-    template: Template, identity: Identity, secrets: Secrets
-) -> None:
+def add_credentials_outputs(template: Template, secrets: Secrets) -> None:
     """Where each user's credentials are, and where users sign in."""
     add_output(
         template,
@@ -123,27 +123,23 @@ def add_credentials_outputs(
         "Console sign-in page of this account for the IAM users.",
         C.CREATE_USERS,
     )
-    for user, secret in secrets.by_user.items():
-        logical = identity.users[user].title
-        add_output(
-            template,
-            f"{logical}SecretArn",
-            Ref(secret),
-            f"Secret with the console credentials of {user}.",
-            C.CREATE_USERS,
-        )
-        add_output(
-            template,
-            f"{logical}SecretConsoleUrl",
-            Sub(
-                "https://${AWS::Region}.${Console}/secretsmanager/secret?name="
-                "${Name}&region=${AWS::Region}",
-                Console=domain("Console"),
-                Name=secret_name(user),
-            ),
-            f"Secrets Manager console page of {user}'s credentials.",
-            C.CREATE_USERS,
-        )
+    # One output for every user's secret, not one per user: 200 outputs per stack
+    # would bind the developers a stack holds. `emrs-env credentials` finds each
+    # secret among the stack's resources.
+    add_output(
+        template,
+        "CredentialsSecretsUrl",
+        Sub(
+            "https://${AWS::Region}.${Console}/secretsmanager/listsecrets"
+            "?region=${AWS::Region}",
+            Console=domain("Console"),
+        ),
+        f"Secrets Manager console: each user's console credentials are in the "
+        f"secret named <NamePrefix>{names.SECRET_PATH}<user name> "
+        f"({words.count(len(secrets.by_user), 'secret')}); or run emrs-env "
+        "credentials.",
+        C.CREATE_USERS,
+    )
 
 
 def add_emr_outputs(template: Template, studio: Any, application: Any) -> None:

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws
 from generator.aws.stack import CAPABILITIES, TemplateFile
-from tests.aws.commands import run
+from tests.aws.commands import run, stack_holding_secrets
 from tests.scripted import error, scripted
 
 SMALL = """
@@ -255,10 +255,9 @@ def test_declined_change_set_is_deleted() -> None:
     assert "add     Studio" in out
 
 
-def seed_secrets(with_key: bool = False) -> None:
+def seed_secrets(monkeypatch: pytest.MonkeyPatch, with_key: bool = False) -> None:
     sm = boto3.client("secretsmanager")
-    cfn = boto3.client("cloudformation")
-    outputs = []
+    arns = []
     for user in ("emrs-interactive-app-admin-user", "ana"):
         value = {
             "UserName": user,
@@ -267,16 +266,13 @@ def seed_secrets(with_key: bool = False) -> None:
         }
         if with_key:
             value |= {"AccessKeyId": f"AKIA-{user}", "SecretAccessKey": "s3cr3t"}
-        arn = sm.create_secret(Name=f"emrs/{user}", SecretString=json.dumps(value))[
-            "ARN"
-        ]
-        outputs.append(f"  U{len(outputs)}SecretArn:\n    Value: {arn}")
-    template = SMALL.replace("Outputs:", "Outputs:\n" + "\n".join(outputs))
-    cfn.create_stack(StackName="emrs", TemplateBody=template)
+        secret = sm.create_secret(Name=f"emrs/{user}", SecretString=json.dumps(value))
+        arns.append(secret["ARN"])
+    stack_holding_secrets(monkeypatch, arns)
 
 
-def test_credentials_hide_passwords_by_default(aws, capsys) -> None:
-    seed_secrets()
+def test_credentials_hide_passwords_by_default(aws, capsys, monkeypatch) -> None:
+    seed_secrets(monkeypatch)
     assert run("credentials", "--stack-name", "emrs") == 0
     out = capsys.readouterr().out
     assert "ana" in out and "example.signin.aws.amazon.com" in out
@@ -290,9 +286,9 @@ def test_credentials_hide_passwords_by_default(aws, capsys) -> None:
 
 
 def test_credentials_csv_is_private_with_console_columns(
-    aws, tmp_path: Path, capsys
+    aws, tmp_path: Path, capsys, monkeypatch
 ) -> None:
-    seed_secrets(with_key=True)
+    seed_secrets(monkeypatch, with_key=True)
     target = tmp_path / "creds.csv"
     assert run("credentials", "--stack-name", "emrs", "--csv", str(target)) == 0
     assert "pw-" not in capsys.readouterr().out
@@ -304,17 +300,17 @@ def test_credentials_csv_is_private_with_console_columns(
     assert all(r[1].startswith("pw-") for r in rows[1:])
 
 
-def test_credentials_errors(aws, capsys) -> None:
+def test_credentials_errors(aws, capsys, monkeypatch) -> None:
     assert run("credentials", "--stack-name", "nope") == 1
     assert "stack nope does not exist in region us-east-1" in capsys.readouterr().err
-    seed_secrets()
-    assert run("credentials", "--stack-name", "emrs", "--user", "zed") == 2
-    err = capsys.readouterr().err
-    assert "no user 'zed'" in err and "ana" in err
     boto3.client("cloudformation").create_stack(
         StackName="plain",
         TemplateBody=SMALL,
         Parameters=[{"ParameterKey": "Suffix", "ParameterValue": "plain"}],
     )
     assert run("credentials", "--stack-name", "plain") == 1
-    assert "no credentials outputs" in capsys.readouterr().err
+    assert "no credentials secrets" in capsys.readouterr().err
+    seed_secrets(monkeypatch)
+    assert run("credentials", "--stack-name", "emrs", "--user", "zed") == 2
+    err = capsys.readouterr().err
+    assert "no user 'zed'" in err and "ana" in err

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSResponse
 from generator.aws import deploy as deploy_module
 from generator.aws.session import Aws
 from generator.aws.stack import Follower
-from tests.aws.commands import one_line_error, run
+from tests.aws.commands import one_line_error, run, stack_holding_secrets
 
 SMALL = """Parameters:
   Name: {Type: String, Default: a}
@@ -374,8 +374,8 @@ def test_publishing_two_configs_keeps_both_templates(
 
 
 @pytest.fixture
-def with_credentials(mocked_aws: None) -> None:
-    """A stack whose output leads to a secret holding a user's credentials."""
+def with_credentials(mocked_aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stack holding a secret with a user's credentials."""
     import json
 
     sm = boto3.client("secretsmanager", region_name="us-east-1")
@@ -384,10 +384,7 @@ def with_credentials(mocked_aws: None) -> None:
              "AccessKeyId": "AKIAEXAMPLEEXAMPLE12",
              "SecretAccessKey": "secret-key-material"}  # fmt: skip
     arn = sm.create_secret(Name="emrs/ana", SecretString=json.dumps(value))["ARN"]
-    body = ("Resources:\n  Topic: {Type: AWS::SNS::Topic}\nOutputs:\n"
-            f"  AnaSecretArn: {{Value: '{arn}'}}\n")  # fmt: skip
-    cfn = boto3.client("cloudformation", region_name="us-east-1")
-    cfn.create_stack(StackName="emrs", TemplateBody=body)
+    stack_holding_secrets(monkeypatch, [arn])
 
 
 def credentials(*extra: str) -> int:

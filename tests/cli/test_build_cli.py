@@ -141,7 +141,7 @@ def test_largest_stack_builds_and_one_more_developer_is_refused(
     from generator.template.composer import max_developers
 
     ceiling = max_developers()
-    assert 50 <= ceiling < 200
+    assert 140 < ceiling < 200
     names = ", ".join(f'"dev{i}"' for i in range(ceiling))
     code, err = run_build(tmp_path, f"developers = [{names}]\n", capsys)
     assert code == 0, err
@@ -150,7 +150,7 @@ def test_largest_stack_builds_and_one_more_developer_is_refused(
     code, err = run_build(tmp_path, f"developers = [{names}]\n", capsys)
     assert code == 2
     assert f"at most {ceiling} developers" in err and "DeveloperRoleNames" in err
-    assert f"{ceiling + 1} developers are too many: more than 200 outputs, " in err
+    assert f"{ceiling + 1} developers are too many: more than 500 resources, " in err
     assert not (tmp_path / "out").exists()
 
 

@@ -143,12 +143,14 @@ def test_credentials_outputs() -> None:
     assert outputs["ConsoleSignInUrl"]["Value"] == (
         f"https://{ACCOUNT}.signin.aws.amazon.com/console"
     )
-    assert outputs["DeveloperAnaSecretArn"]["Value"] == "DeveloperAnaSecret"
-    link = outputs["DeveloperAnaSecretConsoleUrl"]["Value"]
-    assert link == (
-        "https://us-east-1.console.aws.amazon.com/secretsmanager/secret"
-        "?name=emrs/ana&region=us-east-1"
+    link_name = "CredentialsSecretsUrl"
+    link = outputs[link_name]
+    assert link["Value"] == (
+        "https://us-east-1.console.aws.amazon.com/secretsmanager/listsecrets"
+        "?region=us-east-1"
     )
+    assert "named <NamePrefix>emrs/<user name> (3 secrets)" in link["Description"]
+    assert not [name for name in outputs if "Secret" in name and name != link_name]
     for name, output in outputs.items():
         assert "Password" not in str(output["Value"]), name
 

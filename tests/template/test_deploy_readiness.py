@@ -355,7 +355,7 @@ def test_every_quota_holds_at_the_stated_maximum(at_maximum) -> None:
         build_within_limits(Options(developers=longest_names(most + 1)))
     # and the binding quota is nearly used up: it is not a round safety margin.
     binding = min(
-        (m.limit - m.value) / m.limit for m in measured if m.what in ("outputs",)
+        (m.limit - m.value) / m.limit for m in measured if m.what in ("resources",)
     )
     assert binding < 0.02
 
