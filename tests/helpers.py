@@ -23,6 +23,13 @@ REGION_AZS = {
 radar_functions.REGION_DATA = [
     {"code": code, "zones": zones} for code, zones in REGION_AZS.items()
 ]
+# cloud-radar's render leaves AWS::StackId empty and resolves both branches of every
+# Fn::If: the bucket name's UUID block needs an ID of the form CloudFormation gives.
+STACK_ID = (
+    f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/my-cloud-radar-stack/"
+    "0f3a9c12-aaaa-bbbb-cccc-000000000000"
+)
+RadarTemplate.StackId = STACK_ID
 
 
 @functools.lru_cache(maxsize=16)

@@ -70,8 +70,11 @@ def adoptable_template(template: dict[str, Any]) -> bool:
     )
 
 
-def bucket_name(values: dict[str, str], template: dict[str, Any], aws: Aws) -> str:
-    """The bucket name the new stack would create, as the template computes it."""
+def bucket_name(
+    values: dict[str, str], template: dict[str, Any], aws: Aws
+) -> str | None:
+    """The bucket name the new stack would create, as the template computes it;
+    None when UniqueBucketName makes it new for the stack, so nothing is kept."""
     params = template.get("Parameters", {})
 
     def value(key: str) -> str:
@@ -79,6 +82,8 @@ def bucket_name(values: dict[str, str], template: dict[str, Any], aws: Aws) -> s
 
     if value(P.BUCKET_NAME):
         return value(P.BUCKET_NAME)
+    if value(P.UNIQUE_BUCKET_NAME) == "true":
+        return None
     account = aws.client("sts").get_caller_identity()["Account"]
     return f"{value(P.NAME_PREFIX)}{BUCKET_BASE}-{account}-{aws.region}"
 
@@ -90,6 +95,8 @@ def find_retained(
     a bucket that is not ours, one a stack still owns, or an unusable key."""
 
     name = bucket_name(values, template, aws)
+    if name is None:
+        return None
     s3 = aws.client("s3")
     access = bucket_access(s3, name)
     if access == "missing":

@@ -35,6 +35,7 @@ OPERATION_DONE = {"SUCCEEDED", "FAILED", "STOPPED"}
 # Stack instances: the environment's notebook bucket stays when its stack goes
 # (DeletionPolicy Retain); its default name is known from the parameters.
 DEFAULT_BUCKET = f"{{prefix}}{names.BUCKET_BASE}-{{account}}-{{region}}"
+UNIQUE_BUCKET = f"{{prefix}}{names.UNIQUE_BUCKET_BASE}-{{account}}-{{region}}-{{head}}"
 
 
 def mask(account: str) -> str:
@@ -158,6 +159,7 @@ class Row:
     status: str
     reason: str = ""
     ou: str = ""
+    stack_id: str = ""
 
 
 def table(rows: Sequence[Row]) -> str:
@@ -200,6 +202,7 @@ def instance_rows(cfn: Any, name: str, call_as: str) -> list[Row]:
                     status=detail or item.get("Status", "?"),
                     reason=item.get("StatusReason", ""),
                     ou=item.get("OrganizationalUnitId", ""),
+                    stack_id=item.get("StackId", ""),
                 )
             )
     return sorted(rows, key=lambda r: (r.account, r.region))
@@ -308,11 +311,16 @@ def set_parameters(
     """The Parameters of CreateStackSet or UpdateStackSet. A parameter not sent on
     an update goes back to the template's default, unless sent with
     UsePreviousValue ("Parameter", AWS CloudFormation API Reference): a re-run
-    keeps every value it does not name. A new set gets RegionalIamNames true."""
+    keeps every value it does not name. A new set gets RegionalIamNames true, and
+    UniqueBucketName true: an instance recreated by automatic deployment (an
+    account back in a target OU) or after `stackset destroy` then gets a new
+    bucket instead of failing on the one its predecessor kept."""
     declared = template.get("Parameters", {})
     given = dict(values)
     if existing is None:
         given.setdefault(names.P.REGIONAL_IAM, "true")
+        if not declared or names.P.UNIQUE_BUCKET_NAME in declared:
+            given.setdefault(names.P.UNIQUE_BUCKET_NAME, "true")
     params: list[dict[str, Any]] = [
         {"ParameterKey": k, "ParameterValue": v} for k, v in given.items()
     ]
@@ -451,22 +459,31 @@ def status(stack_set: StackSet) -> int:
 def retained_buckets(
     found: dict[str, Any], rows: Sequence[Row]
 ) -> list[dict[str, str]]:
-    """The notebook bucket each deleted instance leaves, by its default name
-    (the account as <account>: an ID is never printed)."""
+    """The notebook bucket each deleted instance leaves, by the name the template
+    gives it (the account as <account>: an ID is never printed)."""
     values = {
         p["ParameterKey"]: p.get("ParameterValue", "")
         for p in found.get("Parameters", [])
     }
     prefix = values.get(names.P.NAME_PREFIX, "")
+    unique = values.get(names.P.UNIQUE_BUCKET_NAME) == "true"
+
+    def bucket(row: Row) -> str:
+        if values.get(names.P.BUCKET_NAME):
+            return values[names.P.BUCKET_NAME]
+        if not unique:
+            return DEFAULT_BUCKET.format(
+                prefix=prefix, account="<account>", region=row.region
+            )
+        # arn:...:stack/<name>/<uuid>: the template takes the UUID's first block.
+        parts = row.stack_id.split("/")
+        head = parts[2].split("-")[0] if len(parts) > 2 else "<stack ID>"
+        return UNIQUE_BUCKET.format(
+            prefix=prefix, account="<account>", region=row.region, head=head
+        )
+
     return [
-        {
-            "Account": mask(r.account),
-            "Region": r.region,
-            "Bucket": values.get(names.P.BUCKET_NAME)
-            or DEFAULT_BUCKET.format(
-                prefix=prefix, account="<account>", region=r.region
-            ),
-        }
+        {"Account": mask(r.account), "Region": r.region, "Bucket": bucket(r)}
         for r in rows
     ]
 

@@ -40,6 +40,7 @@ def add_conditions(template: Template) -> None:
         ),
         C.FLOW_LOGS: And({"Condition": C.CREATE_VPC}, is_true(P.FLOW_LOGS)),
         C.DEFAULT_BUCKET_NAME: Equals(Ref(P.BUCKET_NAME), ""),
+        C.UNIQUE_BUCKET_NAME: is_true(P.UNIQUE_BUCKET_NAME),
         C.CREATE_USERS: is_true(P.CREATE_USERS),
         C.CUSTOM_FUNCTION: Or(
             {"Condition": C.CREATE_USERS},
@@ -108,6 +109,20 @@ def add_rules(template: Template) -> None:
                     vpc_given,
                     f"{P.EXISTING_SUBNETS} is set, so {P.EXISTING_VPC} must name "
                     "the VPC those subnets belong to.",
+                )
+            ],
+        },
+    )
+
+    template.add_rule(
+        "UniqueBucketNameNeedsNoBucketName",
+        {
+            "RuleCondition": {"Fn::Equals": [Ref(P.UNIQUE_BUCKET_NAME), "true"]},
+            "Assertions": [
+                _assert(
+                    {"Fn::Equals": [Ref(P.BUCKET_NAME), ""]},
+                    f"{P.UNIQUE_BUCKET_NAME} is true, so leave {P.BUCKET_NAME} "
+                    "empty: the stack names its bucket itself.",
                 )
             ],
         },

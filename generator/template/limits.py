@@ -57,7 +57,8 @@ PSEUDO = {
     "AWS::StackName": "s" * MAX_STACK_NAME,
     "AWS::URLSuffix": "amazonaws.com.cn",
     "AWS::StackId": f"arn:{LONGEST_PARTITION}:cloudformation:{LONGEST_REGION}:"
-    f"{ACCOUNT}:stack/{'s' * MAX_STACK_NAME}/{'0' * 36}",
+    f"{ACCOUNT}:stack/{'s' * MAX_STACK_NAME}/{'0' * 8}-{'0' * 4}-{'0' * 4}-"
+    f"{'0' * 4}-{'0' * 12}",  # the stack's UUID, 36 characters
 }
 NAME_PROPERTY = {
     "AWS::IAM::Role": "RoleName",

@@ -28,6 +28,11 @@ CUSTOMER_MANAGED = "customer-managed"
 
 # Default names of the seed guide (NamePrefix is prepended at deploy time).
 BUCKET_BASE = "emrserverless-interactive-blog"
+# With UniqueBucketName: <prefix>emrs-notebooks-<account>-<region>-<first 8 hex
+# digits of the stack's ID>, new for every stack, so a recreated stack never meets
+# the bucket its predecessor kept (at most 4 + 14 + 1 + 12 + 1 + 14 + 1 + 8 = 55 of
+# S3's 63 characters).
+UNIQUE_BUCKET_BASE = "emrs-notebooks"
 # Marks the notebook bucket as this environment's, so that a later stack may adopt it
 # once the stack that made it is deleted (emrs-env deploy --adopt-retained).
 ENVIRONMENT_TAG = "emrs-env:role"
@@ -75,6 +80,7 @@ class P:
 
     NAME_PREFIX = "NamePrefix"
     BUCKET_NAME = "BucketName"
+    UNIQUE_BUCKET_NAME = "UniqueBucketName"
     VPC_CIDR = "VpcCidr"
     NUMBER_OF_AZS = "NumberOfAZs"
     NAT_GATEWAYS = "NatGateways"
@@ -111,6 +117,7 @@ class C:
     NAT_PER_AZ = "NatGatewayPerAZ"
     NAT_PER_AZ_THREE = "NatGatewayPerAZWithThreeAZs"
     DEFAULT_BUCKET_NAME = "UseDefaultBucketName"
+    UNIQUE_BUCKET_NAME = "UseUniqueBucketName"
     CREATE_USERS = "CreateIamUsers"
     CUSTOM_FUNCTION = "CreateCustomResourceFunction"
     HAS_ADMIN_ROLES = "HasAdminRoles"

@@ -120,6 +120,15 @@ SPECS: list[Spec] = [
         ConstraintDescription="Leave empty, or 3-63 lowercase letters, digits, "
         "dots and hyphens, starting and ending with a letter or digit.",
     ),
+    _bool(
+        P.UNIQUE_BUCKET_NAME, ENVIRONMENT, "Bucket name per stack", "false",
+        "True names the bucket <prefix>emrs-notebooks-<account>-<region>-<8 hex "
+        "digits of the stack ID>, new for every stack, so a stack recreated after a "
+        "delete (a StackSet instance, a Service Catalog relaunch) never meets the "
+        "bucket its predecessor kept; leave BucketName empty. emrs-env stackset "
+        "deploy sets it for new sets. Changing it on an existing stack gives the "
+        "stack a new, empty bucket (the old one is kept with its notebooks).",
+    ),
     _choice(
         P.ENCRYPTION_KEY, ENVIRONMENT, "Encryption key", SERVICE_DEFAULT,
         [SERVICE_DEFAULT, CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT],

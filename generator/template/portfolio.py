@@ -270,6 +270,8 @@ def name_patterns(environment: dict[str, Any], value: Any) -> list[str]:
         return [re.sub(r"\$\{([^}]+)\}", replace, text)]
     if function == "Ref":
         return [_sub_token(args)]
+    if function == "Fn::Select":  # a part of a value only the launch knows
+        return ["*"]
     raise ValueError(f"no name pattern for {function}")
 
 
@@ -653,8 +655,10 @@ def bucket_rule() -> str:
                     "Assert": {"Fn::Equals": [{"Ref": key}, value]},
                     "AssertDescription": "Leave BucketName empty: Service Catalog "
                     "launches use the default name <prefix>"
-                    f"{names.BUCKET_BASE}-<account>-<region>, the only bucket "
-                    "name the launch role manages.",
+                    f"{names.BUCKET_BASE}-<account>-<region>, or with "
+                    f"{P.UNIQUE_BUCKET_NAME} true <prefix>{names.UNIQUE_BUCKET_BASE}"
+                    "-<account>-<region>-<stack ID>, the only bucket names the "
+                    "launch role manages.",
                 }
                 for key, value in PINNED.items()
             ]

@@ -11,6 +11,8 @@ from troposphere import (
     Join,
     NoValue,
     Ref,
+    Select,
+    Split,
     Sub,
     Tags,
     Template,
@@ -23,12 +25,23 @@ from generator.template.policies import document
 
 
 def bucket_name() -> If:
-    """The parameter's name, or the seed's name pattern when it is empty."""
+    """The parameter's name; when it is empty, the seed's name pattern, or with
+    UniqueBucketName one that carries the first block of the stack ID's UUID
+    (arn:...:stack/<name>/<uuid>), new for every stack."""
+    stack_uuid = Select(2, Split("/", Ref("AWS::StackId")))
     return If(
         C.DEFAULT_BUCKET_NAME,
-        Sub(
-            f"${{{P.NAME_PREFIX}}}{names.BUCKET_BASE}-${{AWS::AccountId}}-"
-            "${AWS::Region}"
+        If(
+            C.UNIQUE_BUCKET_NAME,
+            Sub(
+                f"${{{P.NAME_PREFIX}}}{names.UNIQUE_BUCKET_BASE}-${{AWS::AccountId}}-"
+                "${AWS::Region}-${StackHead}",
+                StackHead=Select(0, Split("-", stack_uuid)),
+            ),
+            Sub(
+                f"${{{P.NAME_PREFIX}}}{names.BUCKET_BASE}-${{AWS::AccountId}}-"
+                "${AWS::Region}"
+            ),
         ),
         Ref(P.BUCKET_NAME),
     )

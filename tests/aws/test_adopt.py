@@ -256,6 +256,18 @@ def test_a_retained_bucket_without_a_key_adopts_the_bucket_only(
     ], "no key is created by an import"
 
 
+def test_a_unique_bucket_name_meets_no_kept_bucket(mocked_aws: None) -> None:
+    """With UniqueBucketName the new stack's bucket is its own: the bucket the
+    deleted stack kept stays as it is, and the stack is created, not adopted."""
+    retained_bucket(key_state="")
+    before = versions()
+    cfn = importing_cfn()
+    code, out = deploy(cfn, {"UniqueBucketName": "true"}, adopt=False)
+    assert code == 0, out
+    assert [c["ChangeSetType"] for c in change_sets(cfn)] == ["CREATE"]
+    assert versions() == before
+
+
 def test_no_retained_bucket_creates_as_usual(mocked_aws: None) -> None:
     cfn = importing_cfn()
     assert deploy(cfn, {})[0] == 0

@@ -134,7 +134,7 @@ def test_status_credentials_and_publish_over_http(
     assert out.startswith("Stack emrs: CREATE_COMPLETE") and "  Keep: k" in out
 
     assert run("credentials", "--stack-name", "emrs") == 1
-    assert "has no credentials outputs" in one_line_error(capsys)
+    assert "has no credentials secrets" in one_line_error(capsys)
 
     boto3.client("s3").create_bucket(Bucket="templates")
     assert run("publish", "--template-bucket", "templates", "--template",
@@ -668,10 +668,12 @@ def test_config_builds_go_to_their_own_folder(
     assert "wrote build/team/" in capsys.readouterr().out
 
 
-def test_credentials_csv_targets(mocked_aws: None, tmp_path: Path, capsys) -> None:
+def test_credentials_csv_targets(
+    mocked_aws: None, tmp_path: Path, capsys, monkeypatch
+) -> None:
     from tests.aws.test_deploy_cli import seed_secrets
 
-    seed_secrets()
+    seed_secrets(monkeypatch)
     base = ["credentials", "--stack-name", "emrs", "--csv"]
     assert run(*base, str(tmp_path / "missing" / "c.csv")) == 1
     line = one_line_error(capsys)

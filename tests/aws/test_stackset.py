@@ -55,6 +55,7 @@ Parameters:
   NatGateways:
     {Type: String, Default: one-per-az, AllowedValues: [one-per-az, single, none]}
   RegionalIamNames: {Type: String, Default: 'false', AllowedValues: ['true', 'false']}
+  UniqueBucketName: {Type: String, Default: 'false', AllowedValues: ['true', 'false']}
 Resources:
   Topic: {Type: AWS::SNS::Topic}
 """
@@ -82,7 +83,9 @@ def test_rollout_to_two_ous_and_two_regions(mocked_aws, capsys, tmp_path) -> Non
     assert found["PermissionModel"] == "SERVICE_MANAGED"
     sent = {p["ParameterKey"]: p["ParameterValue"] for p in found["Parameters"]}
     # Several regions of one account: IAM names carry the region.
-    assert sent == {"NatGateways": "single", "RegionalIamNames": "true"}
+    # and each stack names its bucket anew, so a recreated instance gets a bucket.
+    assert sent == {"NatGateways": "single", "RegionalIamNames": "true",
+                    "UniqueBucketName": "true"}  # fmt: skip
     instances = cfn.list_stack_instances(StackSetName="emrs")["Summaries"]
     assert sorted((i["Account"], i["Region"]) for i in instances) == sorted(
         (a, r) for a in accounts for r in REGIONS.split(",")
@@ -146,7 +149,7 @@ def test_bad_input_is_refused_before_any_aws_call(
     assert len(err.strip().splitlines()) == 1
 
 
-def destroy_script(cfn) -> Stubber:
+def destroy_script(cfn, unique: bool = False) -> Stubber:
     """DescribeStackSet, ListStackInstances (one account, two regions),
     DeleteStackInstances by OU, its operation, DeleteStackSet."""
     stub = Stubber(cfn)
@@ -154,13 +157,17 @@ def destroy_script(cfn) -> Stubber:
     stub.add_response(
         "describe_stack_set",
         {"StackSet": {"StackSetName": "emrs", "Status": "ACTIVE", "Parameters": [
-            {"ParameterKey": "NamePrefix", "ParameterValue": "dev-"}]}},
+            {"ParameterKey": "NamePrefix", "ParameterValue": "dev-"},
+            {"ParameterKey": "UniqueBucketName",
+             "ParameterValue": "true" if unique else "false"}]}},
         call,
     )  # fmt: skip
     rows = [
         {"Account": "111122223333", "Region": region, "Status": "CURRENT",
-         "OrganizationalUnitId": "ou-ab12-cdef3456", "StackSetId": "emrs:1"}
-        for region in ("eu-west-1", "us-east-1")
+         "OrganizationalUnitId": "ou-ab12-cdef3456", "StackSetId": "emrs:1",
+         "StackId": f"arn:aws:cloudformation:{region}:111122223333:stack/"
+                    f"StackSet-emrs-{n}/{n}e4b1c2d-1111-2222-3333-444455556666"}
+        for n, region in enumerate(("eu-west-1", "us-east-1"))
     ]  # fmt: skip
     stub.add_response("list_stack_instances", {"Summaries": rows}, call)
     stub.add_response(
@@ -206,6 +213,31 @@ def test_destroy_deletes_instances_then_the_set_and_lists_kept_buckets(
         in text
     )
     assert "111122223333" not in text
+
+
+def test_destroy_names_each_stacks_own_bucket_when_unique(mocked_aws) -> None:
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    stub = destroy_script(cfn, unique=True)
+    aws = Aws("us-east-1")
+    aws._clients["cloudformation"] = cfn
+    seen: list[str] = []
+    with stub:
+        assert stackset.destroy(stackset.StackSet(aws, "emrs", say=seen.append)) == 0
+    text = "\n".join(seen)
+    assert "eu-west-1: dev-emrs-notebooks-<account>-eu-west-1-0e4b1c2d" in text
+    assert "us-east-1: dev-emrs-notebooks-<account>-us-east-1-1e4b1c2d" in text
+    assert "111122223333" not in text
+
+
+def test_only_a_new_set_gets_unique_bucket_names() -> None:
+    """A set made before UniqueBucketName keeps its buckets' names on a re-run: the
+    parameter is not sent, so its stacks take the template's default, false."""
+    template = {"Parameters": {"UniqueBucketName": {}, "NamePrefix": {}}}
+    new = stackset.set_parameters({}, None, template)
+    assert {"ParameterKey": "UniqueBucketName", "ParameterValue": "true"} in new
+    older = {"Parameters": [{"ParameterKey": "NamePrefix", "ParameterValue": ""}]}
+    again = stackset.set_parameters({}, older, template)
+    assert again == [{"ParameterKey": "NamePrefix", "UsePreviousValue": True}]
 
 
 def test_destroy_json_reports_what_was_deleted_and_kept(
@@ -337,6 +369,7 @@ def test_a_re_run_changes_only_what_it_names(
     assert sorted(update["Parameters"], key=lambda p: p["ParameterKey"]) == [
         {"ParameterKey": "NatGateways", "UsePreviousValue": True},
         {"ParameterKey": "RegionalIamNames", "UsePreviousValue": True},
+        {"ParameterKey": "UniqueBucketName", "UsePreviousValue": True},
     ]
     capsys.readouterr()
 

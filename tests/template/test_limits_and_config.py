@@ -446,7 +446,7 @@ def test_the_stack_id_resolves_to_the_longest_stack_arn() -> None:
 
     resolver = limits.Resolver({})
     resolved = resolver.resolve({"Ref": "AWS::StackId"})
-    name, uuid = "s" * 128, "0" * 36
+    name, uuid = "s" * 128, "00000000-0000-0000-0000-000000000000"
     assert resolved == (
         f"arn:aws-us-gov:cloudformation:{limits.LONGEST_REGION}:123456789012:"
         f"stack/{name}/{uuid}"

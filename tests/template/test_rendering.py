@@ -165,3 +165,42 @@ def test_role_trust_policies() -> None:
             "aws:SourceArn": "arn:aws:elasticmapreduce:us-east-1:555555555555:*"
         },
     }
+
+
+def test_unique_bucket_name_is_new_for_every_stack(monkeypatch) -> None:
+    """A recreated stack (same name, new stack ID) gets a new bucket name, within
+    S3's 63 characters at the longest prefix and region."""
+    from cloud_radar.cf.unit import Template as RadarTemplate
+
+    from generator.template import limits
+    from generator.template.names import R
+    from tests.helpers import template_dict
+
+    names = []
+    for uuid in ("0f3a9c12-aaaa-bbbb-cccc-000000000000",
+                 "7d00e4b1-aaaa-bbbb-cccc-000000000000"):  # fmt: skip
+        monkeypatch.setattr(
+            RadarTemplate, "StackId",
+            f"arn:aws:cloudformation:eu-west-1:555555555555:stack/emrs/{uuid}",
+        )  # fmt: skip
+        rendered = render({"UniqueBucketName": "true"}, region="eu-west-1")
+        names.append(rendered["Resources"][R.BUCKET]["Properties"]["BucketName"])
+    assert names == [
+        "emrs-notebooks-555555555555-eu-west-1-0f3a9c12",
+        "emrs-notebooks-555555555555-eu-west-1-7d00e4b1",
+    ]
+    template = template_dict()
+    named = template["Resources"][R.BUCKET]["Properties"]["BucketName"]
+    unique = named["Fn::If"][1]["Fn::If"][1]  # BucketName empty, UniqueBucketName
+    longest = limits.Resolver(template).resolve(unique)
+    assert "emrs-notebooks-" in longest and len(longest) <= 63, longest
+
+
+def test_unique_bucket_name_refuses_a_bucket_name() -> None:
+    from tests.helpers import template_dict
+
+    (assertion,) = template_dict()["Rules"]["UniqueBucketNameNeedsNoBucketName"][
+        "Assertions"
+    ]
+    assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "BucketName"}, ""]}
+    assert "leave BucketName empty" in assertion["AssertDescription"]

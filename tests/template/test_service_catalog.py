@@ -19,7 +19,7 @@ from generator.template import portfolio as sc
 from generator.template import provisioning as ps
 from generator.template.composer import build_template
 from generator.template.config import Options
-from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict
+from tests.helpers import ACCOUNT, STACK_ID, as_list, clean, of_type, template_dict
 
 URL = "https://templates.s3.us-east-1.amazonaws.com/emrs-env/0.1.0/env.yaml"
 VARIANTS = {
@@ -630,6 +630,23 @@ def test_launches_keep_the_default_bucket_name() -> None:
     custom = render_product({"BucketName": "team-notebooks"})["Resources"]
     name = custom["NotebookBucket"]["Properties"]["BucketName"]
     assert not allowed(statements, "s3:CreateBucket", f"arn:aws:s3:::{name}", {})
+    # A relaunch after a terminate: UniqueBucketName gives the new product its own
+    # bucket, which the launch role manages too, and not the one the old one kept.
+    radar_id = (
+        "arn:aws:cloudformation:{}:{}:stack/{}/5a1b2c3d-0000-1111-2222-333344445555"
+    )
+    RadarTemplate.StackId = radar_id.format(REGION, ACCOUNT, PRODUCT_STACK)
+    try:
+        unique = render_product({"UniqueBucketName": "true"})["Resources"]
+    finally:
+        RadarTemplate.StackId = STACK_ID
+    name = unique["NotebookBucket"]["Properties"]["BucketName"]
+    assert name.endswith("-5a1b2c3d") and "emrs-notebooks-" in name
+    for action in ("s3:CreateBucket", "s3:PutBucketPolicy"):
+        assert allowed(statements, action, f"arn:aws:s3:::{name}", {})
+    assert not allowed(
+        statements, "s3:CreateBucket", f"arn:aws:s3:::{name.replace('emrs', 'x')}", {}
+    )
 
 
 def test_unnamed_resources_keep_their_logical_id_only_when_it_fits() -> None:
