@@ -140,6 +140,11 @@ def check_parameters(
         problem = parameter_problem(declared[key], value, list_limits.get(key))
         if problem:
             raise usage(f"{key}={value!r}: {problem}")
+    from generator.template.identity_center import repeated  # imports troposphere
+
+    twice = repeated(values)
+    if twice:
+        raise usage(twice)
     return values
 
 

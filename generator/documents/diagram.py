@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.template.identity_center import MAPPED
 from generator.template.intrinsics import Context, mentions
 
 ARCHITECTURE_MD = "ARCHITECTURE.md"
@@ -118,6 +119,10 @@ RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
      ("StudioServiceRole", "StudioServicePolicy", "StudioWorkspaceNetworkPolicy")),
     ("functionrole", "roles", "Stack function role", ("CustomResourceRole",)),
     ("flowlogrole", "roles", "Flow-log role", ("FlowLogRole",)),
+    ("userrole", "roles", "EMR Studio user role<br/>(Identity Center users)",
+     ("StudioUserRole",)),
+    ("mappings", "people", "Identity Center groups and users<br/>(session "
+     "mappings)", tuple(m.logical_id(i) for m in MAPPED for i in range(m.slots))),
     ("vpc", "network", "VPC", ("Vpc", "DefaultSecurityGroupRules")),
     ("igw", "network", "Internet gateway", ("InternetGateway",
      "InternetGatewayAttachment", "PublicRouteTable", "PublicDefaultRoute")),
@@ -157,6 +162,10 @@ RELATIONS: dict[tuple[str, str], str] = {
     ("runtime", "bucket"): "reads and writes",
     ("studiorole", "bucket"): "reads and writes",
     ("studio", "studiorole"): "assumes",
+    ("studio", "userrole"): "assumes for its users",
+    ("mappings", "studio"): "open",
+    ("mappings", "policies"): "granted",
+    ("userrole", "policies"): "holds",
     ("studio", "private"): "runs in",
     ("application", "private"): "runs in",
     ("application", "runtime"): "jobs assume",
@@ -286,8 +295,26 @@ def _negated(condition: Any, conditions: dict[str, Any], known: set[str]) -> lis
     return ["not (" + " and ".join(_clauses(condition, conditions)) + ")"]
 
 
+def _first_ref(value: Any) -> str:
+    """The first parameter a value refers to."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _first_ref(item)
+            if found:
+                return found
+    return ""
+
+
 def _equals(args: list[Any], negate: bool = False) -> str:
     left, right = args
+    if isinstance(left, dict) and "Fn::Select" in left:  # one item of a list
+        index, source = left["Fn::Select"]
+        item = f"{_first_ref(source)} item {int(index) + 1}"
+        return f"{item} {'given' if negate else 'empty'}"
     if isinstance(left, dict) and "Fn::Join" in left:
         name = left["Fn::Join"][1]["Ref"]
         return f"{name} {'given' if negate else 'empty'}"

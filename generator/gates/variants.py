@@ -31,6 +31,14 @@ NAMED = {
         "DeveloperRoleNames": "data-developers,analysts",
     },
     "3 AZs": {"NumberOfAZs": "3"},
+    "IAM Identity Center": {
+        "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+        "CreateIamUsers": "false",
+        "IdentityCenterAdminGroups": "Data Platform Admins,Cloud Admins",
+        "IdentityCenterDeveloperGroups": "Data Engineers,Analysts,Scientists",
+        "IdentityCenterAdminUsers": "ops@example.com",
+        "IdentityCenterDeveloperUsers": "ana@example.com",
+    },
 }
 # A value for a free-text parameter that a condition compares, with the values
 # that must come with it (Rules refuse subnets without their VPC and the reverse).
@@ -42,6 +50,10 @@ SAMPLES = {
     "AdminRoleNames": {"AdminRoleNames": "platform-admins"},
     "DeveloperRoleNames": {"DeveloperRoleNames": "data-developers,analysts"},
     "BucketName": {"BucketName": "example-notebooks"},
+} | {
+    name: NAMED["IAM Identity Center"]
+    for name in NAMED["IAM Identity Center"]
+    if name.startswith("IdentityCenter")
 } | {
     f"PrincipalArn{n}": {f"PrincipalArn{n}": "arn:aws:iam::111122223333:role/Teams"}
     for n in (1, 2, 3)

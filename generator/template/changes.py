@@ -24,12 +24,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generator.template.identity_center import MAPPED, repeated
 from generator.template.intrinsics import Conditions, mentions
 from generator.template.names import CUSTOMER_MANAGED, P
 
 TABLE = Path(__file__).with_name("create_only_properties.json")
 APPLICATION = "AWS::EMRServerless::Application"
 STUDIO = "AWS::EMR::Studio"
+SESSION_MAPPING = "AWS::EMR::StudioSessionMapping"
 # Resource types people care about when they are replaced, in words.
 REPLACED_WORDS = {
     STUDIO: "the EMR Studio (workspaces stay with the old Studio, which is deleted; "
@@ -44,6 +46,7 @@ REPLACED_WORDS = {
     "AWS::EC2::Subnet": "subnets",
     "AWS::EC2::SecurityGroup": "security groups",
     "AWS::SecretsManager::Secret": "credentials secrets",
+    SESSION_MAPPING: "the Identity Center session mappings of the names that change",
 }
 
 # What the custom-resource function does with a change the schemas cannot tell.
@@ -155,8 +158,12 @@ class Change:
 
 
 def _kinds(logicals: Iterable[str], types: dict[str, str]) -> list[str]:
+    logicals = list(logicals)
+    kinds = {types[logical] for logical in logicals}
     seen: list[str] = []
     for logical in logicals:
+        if types[logical] == SESSION_MAPPING and STUDIO in kinds:
+            continue  # a new Studio gets its mappings anew; said once, as the Studio
         said = REPLACED_WORDS.get(types[logical])
         if said and said not in seen:
             seen.append(said)
@@ -267,7 +274,31 @@ RULES = (
         "keep every subnet and add new ones; or set CreateStudio to false first",
         "EMR API Reference, UpdateStudio (SubnetIds)",
     ),
+    *(
+        Rule(
+            mapped.parameter,
+            "a name that stays in the list moving to another place",
+            "each place is its own session mapping, and CloudFormation creates the "
+            "replacement before it deletes the old one, so the moved name would be "
+            "mapped twice and the update fails and rolls back",
+            "first update without the names that would move, then with the new list",
+            "CloudFormation User Guide, 'Update behaviors of stack resources' "
+            "(Replacement); AWS::EMR::StudioSessionMapping provider schema "
+            "(createOnlyProperties IdentityName)",
+        )
+        for mapped in MAPPED
+    ),
 )
+
+
+def moved(old: str, new: str) -> bool:
+    """Whether a name in both comma-separated lists has another place in the new."""
+    before = [n.strip() for n in old.split(",")]
+    after = [n.strip() for n in new.split(",")]
+    return any(
+        name and name in after and after.index(name) != place
+        for place, name in enumerate(before)
+    )
 
 
 def _holds(template: dict[str, Any], values: dict[str, str], condition: str) -> bool:
@@ -310,6 +341,14 @@ def refusal(
     )
     if fewer and studio and _holds(template, old, C.CREATE_VPC):
         return rule(P.NUMBER_OF_AZS)
+    twice = repeated(new)
+    if twice:
+        return Refused(f"refused: {twice}")
+    for mapped in MAPPED:
+        if changed(mapped.parameter) and moved(
+            old[mapped.parameter], new[mapped.parameter]
+        ):
+            return rule(mapped.parameter)
     if changed(P.EXISTING_SUBNETS) and studio:
         before = {s.strip() for s in old[P.EXISTING_SUBNETS].split(",") if s.strip()}
         after = {s.strip() for s in new[P.EXISTING_SUBNETS].split(",") if s.strip()}

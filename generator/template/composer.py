@@ -21,6 +21,7 @@ from generator.template.function import (
     admin_reads_developer_secrets,
 )
 from generator.template.identity import add_identity
+from generator.template.identity_center import add_identity_center, add_user_role
 from generator.template.lifecycle import add_lifecycle
 from generator.template.network import (
     add_default_group_lockdown,
@@ -70,14 +71,27 @@ def build_template(options: Options | None = None) -> Template:
     allow_studio(
         key, identity.studio_role.get_att("Arn"), global_arn("s3", bucket_name())
     )
-    studio = add_studio(template, network, Ref(bucket), identity.studio_role, key_arn)
+    user_role = add_user_role(
+        template, identity.admin_policy, identity.developer_policy
+    )
+    studio = add_studio(
+        template,
+        network,
+        Ref(bucket),
+        identity.studio_role,
+        key_arn,
+        user_role.get_att("Arn"),
+    )
+    add_identity_center(
+        template, studio, identity.admin_policy, identity.developer_policy
+    )
     application_group = add_application_group(template, network)
     application = add_application(template, network, Ref(bucket), application_group)
     add_lifecycle(template, function.get_att("Arn"), network, studio, application)
     add_private_endpoints(template, Ref(application_group))
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, secrets)
-    add_emr_outputs(template, studio, application)
+    add_emr_outputs(template, studio, application, user_role)
     return template
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
+from generator.template.identity_center import MAPPED, slot_conditions
 from generator.template.names import CUSTOMER_MANAGED, C, P
 from generator.template.regions import (
     EMR_SERVERLESS_AZ_IDS,
@@ -59,6 +60,12 @@ def add_conditions(template: Template) -> None:
         ),
         C.LIVY: And({"Condition": C.CREATE_APPLICATION}, is_true(P.LIVY)),
         C.REGIONAL_IAM: is_true(P.REGIONAL_IAM),
+        # The Rules make an instance ARN come with a Studio; the Studio is in the
+        # condition too, so that cfn-lint sees the mappings' Studio exists.
+        C.IDENTITY_CENTER: And(
+            Not(Equals(Ref(P.IDC_INSTANCE), "")), {"Condition": C.CREATE_STUDIO}
+        ),
+        **slot_conditions(),
         C.CMK: Equals(Ref(P.ENCRYPTION_KEY), CUSTOMER_MANAGED),
         C.PRIVATE_ENDPOINTS: And(
             {"Condition": C.CREATE_VPC},
@@ -80,6 +87,7 @@ def _assert(body: dict, message: str) -> dict:
 def add_rules(template: Template) -> None:
     """Reject parameter combinations that cannot deploy, before any resource."""
     add_region_rules(template)
+    add_identity_center_rules(template)
     vpc_given = {"Fn::Not": [{"Fn::Equals": [Ref(P.EXISTING_VPC), ""]}]}
     no_subnets = {"Fn::EachMemberEquals": [Ref(P.EXISTING_SUBNETS), ""]}
     template.add_rule(
@@ -124,6 +132,34 @@ def add_rules(template: Template) -> None:
                     f"{P.UNIQUE_BUCKET_NAME} is true, so leave {P.BUCKET_NAME} "
                     "empty: the stack names its bucket itself.",
                 )
+            ],
+        },
+    )
+
+
+def add_identity_center_rules(template: Template) -> None:
+    """Identity Center mode needs a Studio, no IAM users, and someone mapped."""
+    no_one = [{"Fn::EachMemberEquals": [Ref(m.parameter), ""]} for m in MAPPED]
+    template.add_rule(
+        "IdentityCenterModeIsComplete",
+        {
+            "RuleCondition": {"Fn::Not": [{"Fn::Equals": [Ref(P.IDC_INSTANCE), ""]}]},
+            "Assertions": [
+                _assert(
+                    {"Fn::Equals": [Ref(P.CREATE_STUDIO), "true"]},
+                    f"{P.IDC_INSTANCE} is set for EMR Studio's SSO mode, so "
+                    f"{P.CREATE_STUDIO} must be true.",
+                ),
+                _assert(
+                    {"Fn::Equals": [Ref(P.CREATE_USERS), "false"]},
+                    f"{P.IDC_INSTANCE} is set: people sign in through IAM Identity "
+                    f"Center, so set {P.CREATE_USERS} to false.",
+                ),
+                _assert(
+                    {"Fn::Not": [{"Fn::And": no_one}]},
+                    f"{P.IDC_INSTANCE} is set, so name at least one Identity Center "
+                    "group or user in " + ", ".join(m.parameter for m in MAPPED) + ".",
+                ),
             ],
         },
     )

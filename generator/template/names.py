@@ -52,6 +52,7 @@ SECRET_PATH = "emrs/"
 # IAM path of the stack's users: policies scope to it instead of naming each user.
 USER_PATH = "/emrs-env/${AWS::StackName}/"
 STUDIO_NAME = "emrs-interactive-studio"
+STUDIO_USER_ROLE = "emr-studio-user-role"
 APPLICATION_NAME = "emrs-interactive-app"
 # Suffix of the application's Name tag (<stack name>-application): unique per stack,
 # so IAM can scope the custom-resource function to this stack's application.
@@ -104,6 +105,12 @@ class P:
     FLOW_LOGS = "EnableFlowLogs"
     LOG_RETENTION = "LogRetentionDays"
     REGIONAL_IAM = "RegionalIamNames"
+    IDC_INSTANCE = "IdentityCenterInstanceArn"
+    IDC_ASSIGNMENT = "IdentityCenterUserAssignment"
+    IDC_ADMIN_GROUPS = "IdentityCenterAdminGroups"
+    IDC_DEV_GROUPS = "IdentityCenterDeveloperGroups"
+    IDC_ADMIN_USERS = "IdentityCenterAdminUsers"
+    IDC_DEV_USERS = "IdentityCenterDeveloperUsers"
 
 
 class C:
@@ -132,6 +139,7 @@ class C:
     PRIVATE_ENDPOINTS = "CreatePrivateEndpoints"
     PRIVATE_KMS_ENDPOINT = "CreatePrivateKmsEndpoint"
     REGIONAL_IAM = "AddRegionToIamNames"
+    IDENTITY_CENTER = "UseIdentityCenter"
 
 
 class R:
@@ -176,6 +184,7 @@ class R:
     STOP_BEFORE_UPDATE = "ApplicationStopBeforeUpdate"
     STOP_BEFORE_DELETE = "ApplicationStopBeforeDelete"
     NETWORK_CLEANUP = "NetworkInterfaceCleanup"
+    STUDIO_USER_ROLE = "StudioUserRole"
 
 
 def numbered(base: str, index: int) -> str:

@@ -142,15 +142,26 @@ def add_credentials_outputs(template: Template, secrets: Secrets) -> None:
     )
 
 
-def add_emr_outputs(template: Template, studio: Any, application: Any) -> None:
+def add_emr_outputs(
+    template: Template, studio: Any, application: Any, user_role: Any
+) -> None:
     """The Studio and the application, and where to open them."""
     add_output(template, "StudioId", Ref(studio), "EMR Studio ID.", C.CREATE_STUDIO)
     add_output(
         template,
         "StudioUrl",
         GetAtt(studio, "Url"),
-        "EMR Studio URL; IAM users sign in to the console first.",
+        "EMR Studio URL; IAM users sign in to the console first, Identity Center "
+        "users sign in on this page.",
         C.CREATE_STUDIO,
+    )
+    add_output(
+        template,
+        "StudioUserRoleArn",
+        GetAtt(user_role, "Arn"),
+        "Role EMR Studio assumes for Identity Center users, narrowed by each "
+        "group's or user's session policy.",
+        C.IDENTITY_CENTER,
     )
     add_output(
         template,

@@ -7,6 +7,7 @@ from typing import Any
 
 from troposphere import Parameter, Template
 
+from generator.template import identity_center
 from generator.template.limits import LIST_LIMITS_KEY
 from generator.template.names import (
     CUSTOMER_MANAGED,
@@ -44,8 +45,15 @@ ENVIRONMENT = "Environment"
 NETWORK = "Network"
 ACCESS = "People and access"
 EMR = "EMR Studio and interactive application"
+IDENTITY_CENTER = "IAM Identity Center (instead of IAM users)"
 REGIONS = "Several regions of one account"
-GROUPS = [ENVIRONMENT, NETWORK, ACCESS, EMR, REGIONS]
+GROUPS = [ENVIRONMENT, NETWORK, ACCESS, IDENTITY_CENTER, EMR, REGIONS]
+# SSO Admin API Reference, InstanceArn: arn:<partition>:sso:::instance/(sso)?ins-
+# followed by 16 characters.
+IDC_INSTANCE_PATTERN = (
+    r"^(arn:aws(-cn|-us-gov|-iso|-iso-b)?:sso:::instance/(sso)?ins-"
+    r"[a-zA-Z0-9-.]{16})?$"
+)
 
 
 def _spec(name: str, group: str, label: str, text: str, **props: Any) -> Spec:
@@ -81,6 +89,33 @@ def _number(
 # IAM Identity Center's roles are protected: attaching a policy fails with
 # UnmodifiableEntity. Its permission sets reference the stack's policies by name.
 ROLE_NAMES_PATTERN = r"^((?!AWSReservedSSO_)[A-Za-z0-9+=,.@_-]{1,64})?$"
+
+
+# CreateStudioSessionMapping IdentityName: at most 256 characters. Identity Center
+# user names have no white space; group display names may (not at either end).
+# CloudFormation trims the spaces around each item of a comma-delimited list.
+IDENTITY_PATTERNS = {
+    "group": r"^ *([^,\s]([^,]{0,254}[^,\s])?)? *$",
+    "user": r"^ *[^,\s]{0,128} *$",
+}
+
+
+def _identities(name: str, kind: str, policy: str) -> Spec:
+    slots = identity_center.LIST_LIMITS[name]
+    label = f"{policy.capitalize()} {kind}s"
+    shown = "display names" if kind == "group" else "user names"
+    return _spec(
+        name, IDENTITY_CENTER, label,
+        f"Identity Center {kind} names that get the {policy} policy in EMR Studio, "
+        f"comma-separated, at most {slots} ({shown}, as the Identity Center console "
+        "shows them). Each name appears once across these lists. To reorder the "
+        "list, see README (a name that moves to another place is refused).",
+        Type="CommaDelimitedList", Default="",
+        AllowedPattern=IDENTITY_PATTERNS[kind],
+        ConstraintDescription=f"Leave empty, or enter up to {slots} Identity "
+        f"Center {shown} separated by commas"
+        + (" (no white space inside a name)." if kind == "user" else "."),
+    )  # fmt: skip
 
 
 def _roles(name: str, label: str, policy: str) -> Spec:
@@ -217,9 +252,33 @@ SPECS: list[Spec] = [
     ),
     _roles(P.ADMIN_ROLES, "Federated administrator roles", "administrator"),
     _roles(P.DEV_ROLES, "Federated developer roles", "developer"),
+    _spec(
+        P.IDC_INSTANCE, IDENTITY_CENTER, "Identity Center instance ARN",
+        "ARN of an existing IAM Identity Center instance (Identity Center console, "
+        "Settings): EMR Studio then signs people in through it (SSO mode), the "
+        "groups and users below get the administrator or developer policy, and no "
+        "IAM user is created (set Create IAM users to false). Empty keeps the Studio "
+        "in IAM mode. Changing it on an existing stack replaces the EMR Studio.",
+        Type="String", Default="", MaxLength=1224,
+        AllowedPattern=IDC_INSTANCE_PATTERN,
+        ConstraintDescription="Leave empty, or enter the ARN of an Identity Center "
+        "instance, which ends in :sso:::instance/ssoins- and 16 letters and digits.",
+    ),
+    _choice(
+        P.IDC_ASSIGNMENT, IDENTITY_CENTER, "Identity Center user assignment",
+        "REQUIRED", ["REQUIRED", "OPTIONAL"],
+        "REQUIRED: only the groups and users below may open the Studio. OPTIONAL: "
+        "every user of the Identity Center instance may open it, with the "
+        "permissions the groups and users below give.",
+    ),
+    _identities(P.IDC_ADMIN_GROUPS, "group", "administrator"),
+    _identities(P.IDC_DEV_GROUPS, "group", "developer"),
+    _identities(P.IDC_ADMIN_USERS, "user", "administrator"),
+    _identities(P.IDC_DEV_USERS, "user", "developer"),
     _bool(
         P.CREATE_STUDIO, EMR, "Create EMR Studio", "true",
-        "Create an EMR Studio in IAM authentication mode in the private subnets.",
+        "Create an EMR Studio in the private subnets, in IAM authentication mode, "
+        "or in SSO mode with an Identity Center instance ARN.",
     ),
     _bool(
         P.CREATE_APPLICATION, EMR, "Create interactive application", "true",
@@ -286,7 +345,10 @@ def add_parameters(template: Template) -> dict[str, Parameter]:
         {
             # Limits no CloudFormation constraint can express; emrs-env deploy
             # checks them before any AWS call.
-            LIST_LIMITS_KEY: {P.EXISTING_SUBNETS: STUDIO_MAX_SUBNETS},
+            LIST_LIMITS_KEY: {
+                P.EXISTING_SUBNETS: STUDIO_MAX_SUBNETS,
+                **identity_center.LIST_LIMITS,
+            },
             "AWS::CloudFormation::Interface": {
                 "ParameterGroups": [
                     {

@@ -134,6 +134,20 @@ def studio_trust() -> PolicyDocument:
     )
 
 
+def studio_user_trust() -> PolicyDocument:
+    """EMR Studio may assume the user role for its Identity Center users, and set
+    their identity context on the session (EMR Management Guide, "Create an EMR
+    Studio user role for IAM Identity Center authentication": sts:AssumeRole and
+    sts:SetContext for elasticmapreduce.amazonaws.com)."""
+    return document(
+        Statement(
+            Effect=Allow,
+            Action=[sts.AssumeRole, sts.SetContext],
+            Principal=Principal("Service", [names.EMR_SERVICE]),
+        )
+    )
+
+
 # --- the seed's four policies ---------------------------------------------------
 
 APPLICATIONS = "/applications/*"

@@ -68,6 +68,7 @@ ROLE_PROPERTIES = {
     ("AWS::Lambda::Function", "Role"): names.LAMBDA_SERVICE,
     ("AWS::EC2::FlowLog", "DeliverLogsPermissionArn"): "vpc-flow-logs.amazonaws.com",
     ("AWS::EMR::Studio", "ServiceRole"): names.EMR_SERVICE,
+    ("AWS::EMR::Studio", "UserRole"): names.EMR_SERVICE,
 }
 # Service Catalog names the stacks it launches SC-<account>-pp-<id> (AWS's managed
 # launch policies scope CloudFormation to stack/SC-*); a provisioned product's ID is
@@ -97,6 +98,12 @@ INTRINSIC_PERMISSIONS = {
 }
 # Granted in their own, conditioned statements instead of with the rest.
 HANDLED_SEPARATELY = {"iam:passrole"}
+# Listed by a provider schema but never granted: the AWS::EMR::StudioSessionMapping
+# schema lists creating Identity Center users and groups, while a mapping names an
+# existing one, and the EMR Management Guide ("Administrator permissions to create
+# and manage an EMR Studio") assigns users and groups with Search*/Describe* only.
+# Creating identities would let whoever launches the product mint new ones.
+NOT_GRANTED = {"sso-directory:createuser", "sso-directory:creategroup"}
 # Every Resource "*" of the launch policies, and why (the test lists them too).
 RESOURCE_STAR = {
     "ProvisionActionsWithoutResource": "IAM scopes these actions to no resource "
@@ -199,7 +206,9 @@ def provisioning_actions(
     actions: set[str] = set(extra)
     for resource_type in resource_types:
         actions.update(type_actions(resource_type))
-    return sorted(a for a in actions if a.lower() not in HANDLED_SEPARATELY)
+    return sorted(
+        a for a in actions if a.lower() not in HANDLED_SEPARATELY | NOT_GRANTED
+    )
 
 
 # --- the names the environment's resources take in a provisioned product --------
@@ -404,11 +413,22 @@ def passed_roles(environment: dict[str, Any]) -> dict[str, set[str]]:
             service = ROLE_PROPERTIES.get((resource["Type"], prop))
             if service is None:
                 continue
-            logical = value["Fn::GetAtt"][0]
-            passed.setdefault(service, set()).update(
-                "role" + p for p in patterns[logical]
-            )
+            for logical in _role_attributes(value):
+                passed.setdefault(service, set()).update(
+                    "role" + p for p in patterns[logical]
+                )
     return passed
+
+
+def _role_attributes(value: Any) -> list[str]:
+    """Logical IDs of the Fn::GetAtt in a value, also inside an Fn::If."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            return [value["Fn::GetAtt"][0]]
+        return [found for v in value.values() for found in _role_attributes(v)]
+    if isinstance(value, list):
+        return [found for v in value for found in _role_attributes(v)]
+    return []
 
 
 def pass_role_statements(environment: dict[str, Any]) -> list:

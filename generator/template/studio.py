@@ -1,4 +1,4 @@
-"""EMR Studio in IAM mode, with the two security groups AWS requires."""
+"""EMR Studio in IAM or SSO mode, with the two security groups AWS requires."""
 
 from __future__ import annotations
 
@@ -56,8 +56,10 @@ def add_studio(
     bucket: AWSHelperFn,
     studio_role: iam.Role,
     key_arn: AWSHelperFn,
+    user_role_arn: AWSHelperFn,
 ) -> emr.Studio:
-    """Add the Studio and its workspace and engine security groups."""
+    """Add the Studio and its workspace and engine security groups; in Identity
+    Center mode it assumes `user_role_arn` for its users."""
     add = template.add_resource
     workspace = add(
         _group(
@@ -118,7 +120,13 @@ def add_studio(
             DependsOn=[R.STUDIO_POLICY, R.STUDIO_NETWORK_POLICY],
             Name=studio_name(),
             Description=Sub("EMR Studio of emrs-env stack ${AWS::StackName}"),
-            AuthMode="IAM",
+            # EMR Management Guide, "Set up IAM Identity Center authentication
+            # mode for Amazon EMR Studio": SSO mode names the instance and the
+            # user role EMR Studio assumes for signed-in users.
+            AuthMode=If(C.IDENTITY_CENTER, "SSO", "IAM"),
+            IdcInstanceArn=If(C.IDENTITY_CENTER, Ref(P.IDC_INSTANCE), NoValue),
+            IdcUserAssignment=If(C.IDENTITY_CENTER, Ref(P.IDC_ASSIGNMENT), NoValue),
+            UserRole=If(C.IDENTITY_CENTER, user_role_arn, NoValue),
             DefaultS3Location=Sub("s3://${Bucket}/studio/", Bucket=bucket),
             EncryptionKeyArn=If(C.CMK, key_arn, NoValue),
             ServiceRole=GetAtt(studio_role, "Arn"),
@@ -139,8 +147,9 @@ def studio_name() -> Sub:
     error) and Name updates in place; a name of its own costs nothing if names need
     not be unique and saves the replacement if they must."""
     return Sub(
-        f"${{{P.NAME_PREFIX}}}{names.STUDIO_NAME}${{Key}}${{Region}}${{Vpc}}",
+        f"${{{P.NAME_PREFIX}}}{names.STUDIO_NAME}${{Key}}${{Sso}}${{Region}}${{Vpc}}",
         Key=If(C.CMK, "-cmk", ""),
+        Sso=If(C.IDENTITY_CENTER, "-sso", ""),
         Region=If(C.REGIONAL_IAM, Sub("-${AWS::Region}"), ""),
         Vpc=If(C.CREATE_VPC, "", Sub(f"-${{{P.EXISTING_VPC}}}")),
     )

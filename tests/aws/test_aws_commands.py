@@ -508,6 +508,21 @@ def test_list_limits_and_unknown_names() -> None:
         inputs.check_parameters({"Nope": "1"}, {"Parameters": {"A": {}}})
 
 
+def test_identity_center_lists_are_checked_before_aws(no_aws: None, capsys) -> None:
+    """A fourth developer group has no slot, and a group in two lists would be
+    mapped twice: both are refused before any AWS call."""
+    instance = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+    sso = ["--parameter", f"IdentityCenterInstanceArn={instance}",
+           "--parameter", "CreateIamUsers=false"]  # fmt: skip
+    args = ["--template-bucket", "templates", *sso]
+    assert deploy(BUILT, *args, "--parameter",
+                  "IdentityCenterDeveloperGroups=a,b,c,d") == 2  # fmt: skip
+    assert "lists 4 values; at most 3 are allowed" in one_line_error(capsys)
+    assert deploy(BUILT, *args, "--parameter", "IdentityCenterAdminGroups=a",
+                  "--parameter", "IdentityCenterDeveloperGroups=b,a") == 2  # fmt: skip
+    assert "group 'a' is named twice" in one_line_error(capsys)
+
+
 def test_too_large_template_without_bucket_is_refused_before_aws(
     no_aws: None, capsys
 ) -> None:

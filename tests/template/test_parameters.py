@@ -80,6 +80,19 @@ CASES = {
     "NatGateways": (["one-per-az", "single", "none"], ["two", ""]),
     "NumberOfAZs": (["2", "3"], ["1", "4"]),
     "LogRetentionDays": (["90", "365"], ["2", "100"]),
+    # SSO Admin API Reference, InstanceArn pattern.
+    "IdentityCenterInstanceArn": (
+        ["", "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+         "arn:aws-us-gov:sso:::instance/ins-0123456789abcdef"],
+        ["ssoins-0123456789abcdef", "arn:aws:sso:::instance/ssoins-0123",
+         "arn:aws:sso:us-east-1:123456789012:instance/ssoins-0123456789abcdef",
+         "arn:aws:sso:::permissionSet/ssoins-0123456789abcdef/ps-0123456789abcdef"]),
+    # CreateStudioSessionMapping IdentityName: at most 256 characters.
+    "IdentityCenterAdminGroups": (["", "Data Admins", "Admins, Platform Team"],
+                                  ["x" * 257, "Admins," + "y" * 300]),
+    "IdentityCenterDeveloperGroups": (["", "Data Engineers,Analysts"], ["x" * 257]),
+    "IdentityCenterAdminUsers": (["", "ana@example.com"], ["ana smith", "x" * 129]),
+    "IdentityCenterDeveloperUsers": (["", "raj,li"], ["r aj", "x" * 129]),
 }  # fmt: skip
 
 

@@ -50,8 +50,12 @@ def test_launch_role_covers_every_resource_type(variant: str) -> None:
     for resource_type in types:
         needed = {
             a.lower() for a in ps.type_permissions(resource_type) if ps.is_iam_action(a)
-        }
+        } - sc.NOT_GRANTED
         assert needed <= granted, (resource_type, sorted(needed - granted)[:5])
+    # A session mapping names an existing Identity Center user or group: whoever
+    # launches the product never creates identities.
+    assert not sc.NOT_GRANTED & granted
+    assert {"sso-directory:searchgroups", "sso-directory:searchusers"} <= granted
     assert "lambda:invokefunction" in granted and "iam:passrole" in granted
 
 
@@ -150,6 +154,8 @@ def test_rendered_portfolio(principals: int) -> None:
         # the custom-resource function's role, under the stack's own path
         "role/emrs-env/SC-*/SC-*",
         "role/*emr-studio-service-role",
+        # the Studio's user role, passed in Identity Center mode
+        "role/*emr-studio-user-role",
     }
     assert all(r.startswith(f"arn:aws:iam::{ACCOUNT}:role/") for r in resources)
 
