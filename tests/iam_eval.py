@@ -113,6 +113,9 @@ class Principal:
 
     arn: str
     policies: tuple[dict[str, Any], ...]
+    # Session policies of an assumed-role session: what the identity policies allow
+    # only where these allow it too ('Policy evaluation logic', session policies).
+    session: tuple[dict[str, Any], ...] = ()
 
     @property
     def root(self) -> str:
@@ -159,9 +162,17 @@ def decide(
             on_resource.append((stmt, False))
         elif principal.root in named:
             on_resource.append((stmt, True))
-    for stmt in identity + [s for s, _ in on_resource]:
+    session = [
+        s for doc in principal.session for s in _as_list(doc.get("Statement", []))
+    ]
+    for stmt in identity + session + [s for s, _ in on_resource]:
         if stmt["Effect"] == "Deny" and _applies(stmt, action, resource, context):
             return Decision(EXPLICIT_DENY, stmt.get("Sid", ""))
+    if principal.session and not any(
+        s["Effect"] == "Allow" and _applies(s, action, resource, context)
+        for s in session
+    ):
+        return Decision(IMPLICIT_DENY)  # outside the session policy
     allowing = [
         (s, root)
         for s, root in on_resource

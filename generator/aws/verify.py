@@ -14,7 +14,7 @@ ID, an ARN or a secret value.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from generator.aws.session import Aws, error_code
@@ -55,6 +55,8 @@ class Stack:
     bucket_policy: str
     key_policy: str
     bucket_problem: str = ""  # why the bucket has no policy, for its failed check
+    # Identity Center mode: label -> the session policy that narrows the user role
+    session_policies: dict[str, str] = field(default_factory=dict)
 
 
 def read_stack(aws: Aws) -> Stack:
@@ -98,6 +100,16 @@ def read_stack(aws: Aws) -> Stack:
             f"stack {aws.stack} has no {', '.join(missing)}: it is not an emrs-env "
             "environment (or it has not finished creating)"
         )
+    session_policies = {}
+    if physical(R.STUDIO_USER_ROLE):  # Identity Center mode
+        user_role = role_arn(physical(R.STUDIO_USER_ROLE))
+        for persona, policy in (
+            (journeys.ADMIN, R.ADMIN_POLICY),
+            (journeys.DEVELOPER, R.DEV_POLICY),
+        ):
+            label = f"Identity Center {persona}s"
+            principals[persona][label] = user_role
+            session_policies[label] = _policy_document(iam, physical(policy))
     principals[journeys.RUNTIME][R.RUNTIME_ROLE] = role_arn(physical(R.RUNTIME_ROLE))
     principals[journeys.STUDIO][R.STUDIO_ROLE] = role_arn(physical(R.STUDIO_ROLE))
     features = set()
@@ -136,8 +148,22 @@ def read_stack(aws: Aws) -> Stack:
             KeyId=physical(R.KEY), PolicyName="default"
         )["Policy"]
     return Stack(
-        facts, principals, resources, params, bucket_policy, key_policy, bucket_problem
+        facts,
+        principals,
+        resources,
+        params,
+        bucket_policy,
+        key_policy,
+        bucket_problem,
+        session_policies,
     )
+
+
+def _policy_document(iam: Any, arn: str) -> str:
+    """A managed policy's default version, as JSON."""
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)
+    return json.dumps(document["PolicyVersion"]["Document"])
 
 
 class NotThisEnvironment(Exception):
@@ -180,15 +206,24 @@ def context_entries(request: Request) -> list[dict[str, Any]]:
 
 
 def simulate(
-    iam: Any, principal: str, request: Request, stack: Stack
+    iam: Any, principal: str, request: Request, stack: Stack, session_policy: str = ""
 ) -> dict[str, tuple[str, str]]:
-    """Each action's decision and, for a deny, what the simulator names."""
+    """Each action's decision and, for a deny, what the simulator names.
+
+    An Identity Center user's session is the user role narrowed by the session
+    policy of their mapping: what both allow ("Create an EMR Studio user role with
+    session policies", EMR Management Guide). The simulator takes no session
+    policy, so it gets it as the permissions boundary, which narrows a role the
+    same way for the role's own policies ("Policy evaluation logic", IAM User
+    Guide); modelled, not observed."""
     kwargs: dict[str, Any] = {
         "PolicySourceArn": principal,
         "ActionNames": list(request.actions),
         "ResourceArns": [request.resource],
         "ContextEntries": context_entries(request),
     }
+    if session_policy:
+        kwargs["PermissionsBoundaryPolicyInputList"] = [session_policy]
     facts = stack.facts
     policy = ""
     if request.resource.startswith(f"arn:{facts.partition}:s3:::{facts.bucket}"):
@@ -234,7 +269,7 @@ def run_journeys(aws: Aws, stack: Stack) -> list[Result]:
             for request in step.requests:
                 resolved = journeys.resolve(request, stack.facts)
                 for action, (decision, why) in simulate(
-                    iam, arn, resolved, stack
+                    iam, arn, resolved, stack, stack.session_policies.get(label, "")
                 ).items():
                     allowed = decision == "allowed"
                     if step.expect == journeys.ALLOWED and not allowed:
@@ -290,6 +325,7 @@ def check_state(aws: Aws, stack: Stack) -> list[Result]:
         studio = aws.client("emr").describe_studio(StudioId=physical[R.STUDIO])[
             "Studio"
         ]
+        checks += _identity_center_checks(aws, stack, studio)
         checks += [
             _check("Studio has a URL", bool(studio.get("Url"))),
             _check(
@@ -315,6 +351,53 @@ def check_state(aws: Aws, stack: Stack) -> list[Result]:
                 )
             )
     checks += _network_checks(aws, stack)
+    return checks
+
+
+def _identity_center_checks(
+    aws: Aws, stack: Stack, studio: dict[str, Any]
+) -> list[Result]:
+    """The Studio's sign-in mode is the stack's, and in Identity Center mode every
+    named group and user is mapped to the policy its list gives."""
+    from generator.template.identity_center import MAPPED
+
+    physical = {k: v[1] for k, v in stack.resources.items()}
+    sso = bool(physical.get(R.STUDIO_USER_ROLE))
+    mode = studio.get("AuthMode", "")
+    checks = [_check("Studio sign-in mode", mode == ("SSO" if sso else "IAM"), mode)]
+    if not sso:
+        return checks
+    checks.append(
+        _check(
+            "Studio assumes the user role",
+            str(studio.get("UserRole", "")).endswith(
+                "/" + physical[R.STUDIO_USER_ROLE]
+            ),
+        )
+    )
+    emr = aws.client("emr")
+    mapped = {}
+    for page in emr.get_paginator("list_studio_session_mappings").paginate(
+        StudioId=physical[R.STUDIO]
+    ):
+        for m in page.get("SessionMappings", []):
+            mapped[(m["IdentityType"], m.get("IdentityName", ""))] = m[
+                "SessionPolicyArn"
+            ]
+    for entry in MAPPED:
+        policy = physical[R.ADMIN_POLICY if entry.admin else R.DEV_POLICY]
+        for name in stack.parameters.get(entry.parameter, "").split(","):
+            if not name.strip():
+                continue
+            key = (entry.identity_type, name.strip())
+            checks.append(
+                _check(
+                    f"{entry.identity_type.lower()} {name.strip()} mapped to the "
+                    f"{'administrator' if entry.admin else 'developer'} policy",
+                    mapped.get(key) == policy,
+                    "not mapped" if key not in mapped else "",
+                )
+            )
     return checks
 
 

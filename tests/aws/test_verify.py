@@ -334,3 +334,74 @@ def test_a_missing_bucket_policy_reads_as_none(mocked_aws) -> None:
     boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="notes")
     policy, why = verify._bucket_policy(Aws("us-east-1", None, "emrs"), "notes")
     assert policy == "" and "has no bucket policy" in why
+
+
+def test_identity_center_session_policy_is_simulated_as_the_boundary(iam) -> None:
+    """The user role's session is narrowed by its mapping's session policy; the
+    simulator takes that policy as the permissions boundary."""
+    client, stub = iam
+    user_role = f"arn:aws:iam::{ACCOUNT}:role/emr-studio-user-role"
+    session = json.dumps({"Version": "2012-10-17", "Statement": []})
+    request = Request(("elasticmapreduce:DeleteStudio",), "arn:aws:x")
+    stub.add_response(
+        "simulate_principal_policy",
+        {
+            "EvaluationResults": [
+                result("elasticmapreduce:DeleteStudio", "implicitDeny")
+            ]
+        },
+        {
+            "PolicySourceArn": user_role,
+            "ActionNames": ["elasticmapreduce:DeleteStudio"],
+            "ResourceArns": ["arn:aws:x"],
+            "ContextEntries": [],
+            "PermissionsBoundaryPolicyInputList": [session],
+        },
+    )
+    got = verify.simulate(client, user_role, request, stack(), session)
+    assert got["elasticmapreduce:DeleteStudio"][0] == "implicitDeny"
+
+
+def test_identity_center_mappings_and_sign_in_mode_are_checked() -> None:
+    from datetime import UTC, datetime
+
+    from tests.scripted import scripted
+
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    admin = f"arn:aws:iam::{ACCOUNT}:policy/emrs-interactive-app-admin-policy"
+    dev = f"arn:aws:iam::{ACCOUNT}:policy/emrs-interactive-app-dev-policy"
+    emr = scripted(
+        "emr",
+        describe_studio=[{"Studio": {
+            "AuthMode": "SSO", "Url": "https://es-1.emrstudio-prod.us-east-1.amazonaws"
+            ".com", "SubnetIds": ["subnet-1", "subnet-2"],
+            "UserRole": f"arn:aws:iam::{ACCOUNT}:role/emr-studio-user-role"}}],
+        list_studio_session_mappings=[{"SessionMappings": [
+            {"StudioId": "es-1", "IdentityName": "Admins", "IdentityType": "GROUP",
+             "SessionPolicyArn": admin, "CreationTime": created},
+            {"StudioId": "es-1", "IdentityName": "Engineers", "IdentityType": "GROUP",
+             "SessionPolicyArn": admin, "CreationTime": created},
+        ]}],
+    )  # fmt: skip
+    aws = Aws("us-east-1")
+    aws._clients["emr"] = emr
+    resources = {
+        R.STUDIO: ("AWS::EMR::Studio", "es-1"),
+        R.STUDIO_USER_ROLE: ("AWS::IAM::Role", "emr-studio-user-role"),
+        R.ADMIN_POLICY: ("AWS::IAM::ManagedPolicy", admin),
+        R.DEV_POLICY: ("AWS::IAM::ManagedPolicy", dev),
+    }
+    params = {
+        P.IDC_ADMIN_GROUPS: "Admins",
+        P.IDC_DEV_GROUPS: "Engineers,Analysts",
+    }
+    state = verify.Stack(FACTS, {}, resources, params, BUCKET_POLICY, "")
+    checks = {c.step: c for c in verify.check_state(aws, state)}
+    assert checks["Studio sign-in mode"].ok
+    assert checks["Studio assumes the user role"].ok
+    assert checks["group Admins mapped to the administrator policy"].ok
+    # mapped, but to the wrong policy; and not mapped at all
+    assert not checks["group Engineers mapped to the developer policy"].ok
+    analysts = checks["group Analysts mapped to the developer policy"]
+    assert not analysts.ok and analysts.detail == "not mapped"
+    assert emr.script.called("list_studio_session_mappings") == [{"StudioId": "es-1"}]

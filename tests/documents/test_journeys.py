@@ -33,6 +33,12 @@ MATRIX = {
         "DeveloperRoleNames": "idp-devs,idp-analysts",
     },
     "existing VPC": EXISTING_VPC,
+    "Identity Center": {
+        "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
+        "CreateIamUsers": "false",
+        "IdentityCenterAdminGroups": "Data Platform Admins",
+        "IdentityCenterDeveloperGroups": "Data Engineers",
+    },
 }
 PARTITIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 STACK = "emrs"
@@ -112,6 +118,21 @@ class Environment:
                     found[name] = Principal(
                         f"{iam}:user{path}{name}", self.policies_for(group, None)
                     )
+            user_role = self.resources.get(R.STUDIO_USER_ROLE)
+            if user_role:  # Identity Center: the user role, narrowed per mapping
+                held = tuple(
+                    self.resolve(copy.deepcopy(self.resources[p]["Properties"]))[
+                        "PolicyDocument"
+                    ]
+                    for p in user_role["Properties"]["ManagedPolicyArns"]
+                )
+                policy = R.ADMIN_POLICY if admin else R.DEV_POLICY
+                session = self.resources[policy]["Properties"]["PolicyDocument"]
+                found[f"Identity Center {persona}s"] = Principal(
+                    self.arns[f"{R.STUDIO_USER_ROLE}.Arn"],
+                    held,
+                    (self.resolve(copy.deepcopy(session)),),
+                )
             key = "AdminRoleNames" if admin else "DeveloperRoleNames"
             for role in filter(None, self.param(key).split(",")):
                 found[role] = Principal(
@@ -208,6 +229,7 @@ def test_every_journey_holds(variant: str, partition: str) -> None:
         "Livy on": {journeys.USERS, journeys.LIVY},
         "federated roles only": set(),
         "existing VPC": {journeys.USERS},
+        "Identity Center": set(),
     }[variant]
     assert needs == expected
 
