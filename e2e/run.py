@@ -54,10 +54,26 @@ def missing_credentials() -> str | None:
     return f"no AWS credentials configured{empty}"
 
 
-def variants() -> dict[str, dict[str, str]]:
-    """The taskcat tests: name -> parameters."""
+# IAM Identity Center mode needs an instance and a group of the test account, which
+# no file can name for everyone: the variant runs when both variables are set.
+IDENTITY_CENTER = ("E2E_IDENTITY_CENTER_INSTANCE_ARN", "E2E_IDENTITY_CENTER_GROUP")
+
+
+def variants(environ: dict[str, str] | None = None) -> dict[str, dict[str, str]]:
+    """The taskcat tests, and Identity Center mode when the environment names an
+    instance and a group: name -> parameters."""
+    environ = dict(os.environ) if environ is None else environ
     config = yaml.safe_load((ROOT / ".taskcat.yml").read_text())
-    return {k: v.get("parameters", {}) for k, v in config["tests"].items()}
+    found = {k: v.get("parameters", {}) for k, v in config["tests"].items()}
+    instance, group = (environ.get(v, "").strip() for v in IDENTITY_CENTER)
+    if instance and group:
+        found["identity-center"] = {
+            "NamePrefix": "tci-",
+            "CreateIamUsers": "false",
+            "IdentityCenterInstanceArn": instance,
+            "IdentityCenterDeveloperGroups": group,
+        }
+    return found
 
 
 def run(*args: str) -> None:
@@ -100,6 +116,9 @@ def main() -> int:
     validator = shutil.which("cfn-policy-validator", path=str(BIN))
     emrs = str(BIN / "emrs-env")
     failed = []
+    if not all(os.environ.get(v, "").strip() for v in IDENTITY_CENTER):
+        needed = " and ".join(IDENTITY_CENTER)
+        print(f"make e2e: Identity Center mode skipped; set {needed}")
     for name, params in variants().items():
         stack = f"emrs-e2e-{name}"
         values = [f"--parameter={k}={v}" for k, v in params.items()]

@@ -85,3 +85,29 @@ def test_each_variant_is_verified_with_the_smoke_job(monkeypatch, capsys) -> Non
     ]
     assert all("--smoke" in args for args in verifies)
     assert "make e2e: all passed" in capsys.readouterr().out
+
+
+def test_identity_center_variant_runs_only_with_an_instance_and_a_group() -> None:
+    sys.path.insert(0, str(ROOT / "e2e"))
+    try:
+        import run as e2e  # type: ignore[import-not-found]
+    finally:
+        sys.path.pop(0)
+    assert "identity-center" not in e2e.variants({})
+    only_one = {"E2E_IDENTITY_CENTER_INSTANCE_ARN": "arn:aws:sso:::instance/x"}
+    assert "identity-center" not in e2e.variants(only_one)
+    instance = "arn:aws:sso:::instance/ssoins-0123456789abcdef"
+    found = e2e.variants(
+        only_one
+        | {
+            "E2E_IDENTITY_CENTER_INSTANCE_ARN": instance,
+            "E2E_IDENTITY_CENTER_GROUP": "Data Engineers",
+        }
+    )["identity-center"]
+    params = template_dict()["Parameters"]
+    for key, value in found.items():
+        pattern = params[key].get("AllowedPattern")
+        assert pattern is None or re.match(pattern, value), (key, value)
+    assert found["CreateIamUsers"] == "false"
+    other = {p["NamePrefix"] for name, p in e2e.variants({}).items()}
+    assert found["NamePrefix"] not in other

@@ -106,7 +106,6 @@ class P:
     LOG_RETENTION = "LogRetentionDays"
     REGIONAL_IAM = "RegionalIamNames"
     IDC_INSTANCE = "IdentityCenterInstanceArn"
-    IDC_ASSIGNMENT = "IdentityCenterUserAssignment"
     IDC_ADMIN_GROUPS = "IdentityCenterAdminGroups"
     IDC_DEV_GROUPS = "IdentityCenterDeveloperGroups"
     IDC_ADMIN_USERS = "IdentityCenterAdminUsers"

@@ -264,13 +264,6 @@ SPECS: list[Spec] = [
         ConstraintDescription="Leave empty, or enter the ARN of an Identity Center "
         "instance, which ends in :sso:::instance/ssoins- and 16 letters and digits.",
     ),
-    _choice(
-        P.IDC_ASSIGNMENT, IDENTITY_CENTER, "Identity Center user assignment",
-        "REQUIRED", ["REQUIRED", "OPTIONAL"],
-        "REQUIRED: only the groups and users below may open the Studio. OPTIONAL: "
-        "every user of the Identity Center instance may open it, with the "
-        "permissions the groups and users below give.",
-    ),
     _identities(P.IDC_ADMIN_GROUPS, "group", "administrator"),
     _identities(P.IDC_DEV_GROUPS, "group", "developer"),
     _identities(P.IDC_ADMIN_USERS, "user", "administrator"),

@@ -122,10 +122,14 @@ def add_studio(
             Description=Sub("EMR Studio of emrs-env stack ${AWS::StackName}"),
             # EMR Management Guide, "Set up IAM Identity Center authentication
             # mode for Amazon EMR Studio": SSO mode names the instance and the
-            # user role EMR Studio assumes for signed-in users.
+            # user role EMR Studio assumes for signed-in users. Assignment is
+            # REQUIRED: only mapped groups and users open the Studio, each with
+            # its session policy. OPTIONAL would let every user of the instance
+            # in, and AWS documents no session policy for an unmapped user, so
+            # they could hold the user role's whole (administrator) permissions.
             AuthMode=If(C.IDENTITY_CENTER, "SSO", "IAM"),
             IdcInstanceArn=If(C.IDENTITY_CENTER, Ref(P.IDC_INSTANCE), NoValue),
-            IdcUserAssignment=If(C.IDENTITY_CENTER, Ref(P.IDC_ASSIGNMENT), NoValue),
+            IdcUserAssignment=If(C.IDENTITY_CENTER, "REQUIRED", NoValue),
             UserRole=If(C.IDENTITY_CENTER, user_role_arn, NoValue),
             DefaultS3Location=Sub("s3://${Bucket}/studio/", Bucket=bucket),
             EncryptionKeyArn=If(C.CMK, key_arn, NoValue),
