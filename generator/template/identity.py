@@ -127,6 +127,7 @@ def add_identity(
     studio_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_STUDIO))
     read_key = (C.CMK, policies.use_key_statement(key_arn, *policies.KEY_DECRYPT))
     livy = (C.LIVY, policies.livy_statement())
+    git = (C.IDENTITY_CENTER, policies.tag_studio_git_secrets_statement())
     add(
         _attached_policy(
             R.RUNTIME_POLICY,
@@ -153,7 +154,7 @@ def add_identity(
             R.ADMIN_POLICY,
             names.ADMIN_POLICY,
             with_conditional(
-                policies.admin_policy(arns), [livy, read_key, *admin_extra]
+                policies.admin_policy(arns), [livy, read_key, git, *admin_extra]
             ),
             "EMR administrator: creates Studios, serverless applications and "
             "workspaces.",
@@ -166,7 +167,7 @@ def add_identity(
         _attached_policy(
             R.DEV_POLICY,
             names.DEV_POLICY,
-            with_conditional(policies.developer_policy(arns), [livy, read_key]),
+            with_conditional(policies.developer_policy(arns), [livy, read_key, git]),
             "EMR Studio data developer: works in workspaces attached to "
             "serverless applications.",
             Groups=If(C.CREATE_USERS, [Ref(developer_group)], NoValue),

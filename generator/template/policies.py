@@ -136,9 +136,11 @@ def studio_trust() -> PolicyDocument:
 
 def studio_user_trust() -> PolicyDocument:
     """EMR Studio may assume the user role for its Identity Center users, and set
-    their identity context on the session (EMR Management Guide, "Create an EMR
-    Studio user role for IAM Identity Center authentication": sts:AssumeRole and
-    sts:SetContext for elasticmapreduce.amazonaws.com)."""
+    their identity context on the session. The EMR Management Guide's current "Create
+    an EMR Studio user role for IAM Identity Center authentication mode" lists
+    sts:AssumeRole and sts:SetContext (its example omits the principal); the older
+    "Create an EMR Studio user role" gives elasticmapreduce.amazonaws.com and
+    sts:AssumeRole with no condition. Both actions, that principal, no condition."""
     return document(
         Statement(
             Effect=Allow,
@@ -419,6 +421,18 @@ def livy_statement() -> Statement:
         "AllowLivyEndpoints",
         [emrs.AccessLivyEndpoints],
         [arn("emr-serverless", APPLICATIONS)],
+    )
+
+
+def tag_studio_git_secrets_statement() -> Statement:
+    """In Identity Center mode each session policy must let EMR Studio tag the
+    secrets it creates for a workspace's Git credentials (EMR Management Guide,
+    "Create an EMR Studio user role with session policies": every session policy
+    includes secretsmanager:TagResource on secret:emr-studio-*)."""
+    return statement(
+        "AllowStudioGitSecretTagging",
+        [sm.TagResource],
+        [arn("secretsmanager", "secret:emr-studio-*")],
     )
 
 

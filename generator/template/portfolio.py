@@ -96,6 +96,12 @@ INTRINSIC_PERMISSIONS = {
         "ec2:DescribeSubnets",
     ),
 }
+# Actions a service's own guide lists for a type beyond its provider schema: EMR
+# Management Guide, "Administrator permissions to create and manage an EMR Studio",
+# assigning users or groups in Identity Center mode (read-only, Resource "*").
+DOCUMENTED_ACTIONS = {
+    "AWS::EMR::StudioSessionMapping": ("organizations:DescribeOrganization",),
+}
 # Granted in their own, conditioned statements instead of with the rest.
 HANDLED_SEPARATELY = {"iam:passrole"}
 # Listed by a provider schema but never granted: the AWS::EMR::StudioSessionMapping
@@ -183,7 +189,7 @@ def type_actions(resource_type: str) -> list[str]:
         raise MissingActions(
             f"{TABLE.name} has no actions for {resource_type}; run 'make actions'"
         )
-    return recorded[resource_type]
+    return recorded[resource_type] + list(DOCUMENTED_ACTIONS.get(resource_type, ()))
 
 
 def intrinsic_permissions(environment: Any) -> set[str]:

@@ -207,3 +207,25 @@ def test_switching_to_identity_center_replaces_the_studio_in_words() -> None:
     said = changes.matrix(template)["IdentityCenterInstanceArn"].words()
     assert "Replaces" in said and "EMR Studio" in said
     assert ACCOUNT not in said
+
+
+def test_both_session_policies_let_studio_tag_its_git_secrets() -> None:
+    """Every session policy must allow secretsmanager:TagResource on emr-studio-*
+    secrets ("Create an EMR Studio user role with session policies"); in IAM mode
+    the seed's policies stay as printed."""
+
+    def tagging(rendered: dict[str, Any], policy: str) -> list[dict]:
+        doc = rendered["Resources"][policy]["Properties"]["PolicyDocument"]
+        return [
+            s
+            for s in clean(doc)["Statement"]
+            if s.get("Sid") == "AllowStudioGitSecretTagging"
+        ]
+
+    for policy in ("AdminPolicy", "DeveloperPolicy"):
+        (found,) = tagging(sso(), policy)
+        assert found["Action"] == ["secretsmanager:TagResource"]
+        assert found["Resource"] == [
+            f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:emr-studio-*"
+        ]
+        assert tagging(render(), policy) == []

@@ -56,6 +56,8 @@ def test_launch_role_covers_every_resource_type(variant: str) -> None:
     # launches the product never creates identities.
     assert not sc.NOT_GRANTED & granted
     assert {"sso-directory:searchgroups", "sso-directory:searchusers"} <= granted
+    # listed by the EMR Management Guide for assigning users, not by the schema
+    assert "organizations:describeorganization" in granted
     assert "lambda:invokefunction" in granted and "iam:passrole" in granted
 
 
