@@ -130,6 +130,7 @@ class Deployment(Says):
         deployed = [p["ParameterKey"] for p in (stack or {}).get("Parameters", [])]
         if exists:
             self.check_change(stack)
+            self.check_exports(cfn, stack)
         kind = "UPDATE" if exists else "CREATE"
         change_set = change_set_name()
         location = self.template.location(
@@ -194,6 +195,50 @@ class Deployment(Says):
                 "application's tags only once it is stopped, so the application is "
                 "stopped first, which ends running notebook sessions."
             )
+
+    def check_exports(self, cfn: Any, stack: dict[str, Any]) -> None:
+        """Refuse, before any change set, an update that drops an output whose
+        export another stack imports: CloudFormation fails such an update and rolls
+        it back ("Cannot delete export ... as it is in use by ...";
+        CloudFormation User Guide, "Get exported outputs from a deployed
+        CloudFormation stack"). ListImports answers ValidationError "is not
+        imported by any stack" for an export nobody imports (AWS CLI reports)."""
+        from botocore.exceptions import ClientError
+
+        from generator.template.intrinsics import render
+
+        exported = [o for o in stack.get("Outputs", []) if o.get("ExportName")]
+        if not exported or "Resources" not in self.template.body:
+            return
+        old = {
+            p["ParameterKey"]: p.get("ParameterValue", "")
+            for p in stack.get("Parameters", [])
+        }
+        kept = render(self.template.body, old | self.values).get("Outputs", {})
+        for output in exported:
+            export = output["ExportName"]
+            if output["OutputKey"] in kept:
+                continue
+            try:
+                importers = [
+                    name
+                    for page in cfn.get_paginator("list_imports").paginate(
+                        ExportName=export
+                    )
+                    for name in page.get("Imports", [])
+                ]
+            except ClientError as error:
+                if "not imported" in str(error):
+                    continue
+                raise
+            if importers:
+                raise CommandError(
+                    f"output {output['OutputKey']} goes with this change, but stack "
+                    f"{', '.join(sorted(importers))} imports its export {export}; "
+                    "remove that import first (CloudFormation refuses to delete an "
+                    "export in use)",
+                    EXIT_USAGE,
+                )
 
     def _has_application(self) -> bool:
         resources = self.template.body.get("Resources", {})

@@ -155,6 +155,44 @@ def test_deploy_refuses_before_any_change_set(
     assert "create_change_set" not in cfn.script.names()
 
 
+@pytest.mark.parametrize("imported", [True, False])
+def test_dropping_an_export_another_stack_imports_is_refused(imported: bool) -> None:
+    """Updating a stack made with per-developer outputs: the outputs go, and an
+    export another stack imports would fail the update, so it is refused first."""
+    stack = deployed(DEFAULTS) | {"Outputs": [
+        {"OutputKey": "BucketName", "OutputValue": "b",
+         "ExportName": "emrs-BucketName"},
+        {"OutputKey": "DeveloperAnaSecretArn", "OutputValue": "arn",
+         "ExportName": "emrs-DeveloperAnaSecretArn"},
+    ]}  # fmt: skip
+    answer = (
+        {"Imports": ["team-dashboards"]}
+        if imported
+        else error("ValidationError",
+                   "Export 'emrs-DeveloperAnaSecretArn' is not imported by any stack.",
+                   "ListImports")
+    )  # fmt: skip
+    cfn = scripted("cloudformation", region="eu-west-1", list_imports=[answer])
+    deployment = Deployment(
+        Aws("eu-west-1", None, "emrs"), TemplateFile(Path("t"), "", TEMPLATE), {}
+    )
+    if imported:
+        with pytest.raises(CommandError) as refused:
+            deployment.check_exports(cfn, stack)
+        assert refused.value.code == 2
+        assert str(refused.value) == (
+            "output DeveloperAnaSecretArn goes with this change, but stack "
+            "team-dashboards imports its export emrs-DeveloperAnaSecretArn; remove "
+            "that import first (CloudFormation refuses to delete an export in use)"
+        )
+    else:
+        deployment.check_exports(cfn, stack)
+    # only the dropped output's export is looked up; BucketName stays
+    assert cfn.script.called("list_imports") == [
+        {"ExportName": "emrs-DeveloperAnaSecretArn"}
+    ]
+
+
 def test_a_change_the_matrix_takes_is_said_in_words(capsys) -> None:
     deployment = Deployment(
         Aws("eu-west-1", None, "emrs"),
