@@ -4,10 +4,12 @@ give named Identity Center groups and users the administrator or developer polic
 EMR Management Guide, "Set up IAM Identity Center authentication mode for Amazon
 EMR Studio": a Studio in SSO mode names an Identity Center instance and a user role
 that EMR Studio assumes for every signed-in user; "Create an EMR Studio user role
-with session policies": each user or group is mapped to a customer managed policy
-(AWS::EMR::StudioSessionMapping SessionPolicyArn), and the user's permissions are
-those both the user role and that session policy allow. The user role therefore
-holds both of the seed's user policies, and the mapping chooses one.
+with session policies": each user or group is mapped to a session policy
+(AWS::EMR::StudioSessionMapping SessionPolicyArn, an IAM policy ARN), every session
+policy is attached to the user role too, and a session holds what both the role and
+the session policy allow (STS: "the intersection of the role's identity-based
+policy and the session policies"). The user role therefore holds both of the
+seed's user policies, and the mapping chooses one.
 
 CloudFormation cannot loop over a list parameter, so each list has a fixed number
 of slots, each a conditional mapping; emrs-env deploy refuses a longer list
