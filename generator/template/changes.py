@@ -71,15 +71,14 @@ def create_only() -> dict[str, frozenset[str]]:
 
 def _conditions_on(template: dict[str, Any], parameter: str) -> set[str]:
     """The conditions whose value depends on the parameter, transitively."""
-    conditions = template.get("Conditions", {})
+    conditions = _index(template)[_CONDITIONS]
     found: set[str] = set()
     changed = True
     while changed:
         changed = False
-        for name, body in conditions.items():
+        for name, names in conditions.items():
             if name in found:
                 continue
-            names = {n for n, _ in mentions(body)}
             if parameter in names or names & found:
                 found.add(name)
                 changed = True
@@ -87,9 +86,10 @@ def _conditions_on(template: dict[str, Any], parameter: str) -> set[str]:
 
 
 def _index(template: dict[str, Any]) -> dict[str, dict[str, frozenset[str]]]:
-    """Each resource's top-level properties with the names each mentions, read
-    once per template (every parameter's change reads them: 40 ms a build when
-    read per parameter, under 2 ms once)."""
+    """Each resource's top-level properties with the names each mentions, and
+    under _CONDITIONS each condition with the names it mentions, read once per
+    template (every parameter's change reads them: 40 ms a build when read per
+    parameter, under 2 ms once)."""
     cached = _INDEXED.get(id(template))
     if cached is not None and cached[0] is template:
         return cached[1]
@@ -100,12 +100,17 @@ def _index(template: dict[str, Any]) -> dict[str, dict[str, frozenset[str]]]:
         }
         for logical, resource in template.get("Resources", {}).items()
     }
+    index[_CONDITIONS] = {
+        name: frozenset(n for n, _ in mentions(body))
+        for name, body in template.get("Conditions", {}).items()
+    }
     _INDEXED.clear()
     _INDEXED[id(template)] = (template, index)
     return index
 
 
 _INDEXED: dict[int, tuple[dict[str, Any], dict[str, dict[str, frozenset[str]]]]] = {}
+_CONDITIONS = " conditions"  # no logical ID has a space
 
 
 def _reached(
