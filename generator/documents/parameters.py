@@ -34,7 +34,11 @@ def on_update(template: dict[str, Any], name: str) -> str:
     said = changes.change_of(template, name).words()
     for rule in changes.RULES:
         if rule.parameter == name:
-            said += f" Refused before any change: {rule.when} ({rule.reason})."
+            said += (
+                f" emrs-env plan and deploy refuse before any change: {rule.when} "
+                f"({rule.reason}); from the console such an update fails and rolls "
+                "back."
+            )
     return said
 
 

@@ -24,7 +24,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.template.identity_center import MAPPED, repeated
+from generator.template.identity_center import MAPPED, moved, repeated
 from generator.template.intrinsics import Conditions, mentions
 from generator.template.names import CUSTOMER_MANAGED, P
 
@@ -282,10 +282,11 @@ RULES = (
     *(
         Rule(
             mapped.parameter,
-            "a name that stays in the list moving to another place",
-            "each place is its own session mapping, and CloudFormation creates the "
-            "replacement before it deletes the old one, so the moved name would be "
-            "mapped twice and the update fails and rolls back",
+            "a name that stays moving to another place, in its list or from "
+            "another list",
+            "each place is its own session mapping, and CloudFormation creates a "
+            "place's new mapping before it deletes the old place's, so the moved "
+            "name would be mapped twice and the update fails and rolls back",
             "first update without the names that would move, then with the new list",
             "CloudFormation User Guide, 'Update behaviors of stack resources' "
             "(Replacement); AWS::EMR::StudioSessionMapping provider schema "
@@ -294,16 +295,6 @@ RULES = (
         for mapped in MAPPED
     ),
 )
-
-
-def moved(old: str, new: str) -> bool:
-    """Whether a name in both comma-separated lists has another place in the new."""
-    before = [n.strip() for n in old.split(",")]
-    after = [n.strip() for n in new.split(",")]
-    return any(
-        name and name in after and after.index(name) != place
-        for place, name in enumerate(before)
-    )
 
 
 def _holds(template: dict[str, Any], values: dict[str, str], condition: str) -> bool:
@@ -349,11 +340,12 @@ def refusal(
     twice = repeated(new)
     if twice:
         return Refused(f"refused: {twice}")
-    for mapped in MAPPED:
-        if changed(mapped.parameter) and moved(
-            old[mapped.parameter], new[mapped.parameter]
-        ):
-            return rule(mapped.parameter)
+    same_studio = not changed(P.IDC_INSTANCE) and _holds(
+        template, old, C.IDENTITY_CENTER
+    )
+    into = moved(old, new) if same_studio else None
+    if into is not None and into in old and into in new:
+        return rule(into)
     if changed(P.EXISTING_SUBNETS) and studio:
         before = {s.strip() for s in old[P.EXISTING_SUBNETS].split(",") if s.strip()}
         after = {s.strip() for s in new[P.EXISTING_SUBNETS].split(",") if s.strip()}

@@ -163,6 +163,21 @@ def add_identity_center_rules(template: Template) -> None:
             ],
         },
     )
+    for mapped in MAPPED:  # an empty entry takes a place and maps nobody
+        listed = Ref(mapped.parameter)
+        template.add_rule(
+            f"{mapped.parameter}HaveNoEmptyEntry",
+            {
+                "RuleCondition": {"Fn::Not": [{"Fn::EachMemberEquals": [listed, ""]}]},
+                "Assertions": [
+                    _assert(
+                        {"Fn::Not": [{"Fn::Contains": [listed, ""]}]},
+                        f"{mapped.parameter} has an empty entry, which would take "
+                        "a place and map nobody; remove the extra comma.",
+                    )
+                ],
+            },
+        )
 
 
 def add_region_rules(template: Template) -> None:

@@ -56,8 +56,9 @@ class Mapped:
         return f"{self.logical_id(index)}Named"
 
 
-# At most 8 slots in all: each is a declared resource, and developers' IAM users
-# share the 500 resources of a stack with them (composer.max_developers).
+# 7 slots in all (8 resources with the user role): each is a declared resource, and
+# developers' IAM users share the 500 resources of a stack with them
+# (composer.max_developers).
 MAPPED = (
     Mapped(P.IDC_ADMIN_GROUPS, "GROUP", admin=True, slots=2),
     Mapped(P.IDC_DEV_GROUPS, "GROUP", admin=False, slots=3),
@@ -84,6 +85,30 @@ def repeated(values: dict[str, str]) -> str | None:
                     "group or user gets one policy in a Studio, so name it once"
                 )
             seen[key] = mapped.parameter
+    return None
+
+
+def places(values: dict[str, str]) -> dict[tuple[str, str], tuple[str, int]]:
+    """Each named identity (type, name) and its place: list parameter and index."""
+    found: dict[tuple[str, str], tuple[str, int]] = {}
+    for mapped in MAPPED:
+        names = values.get(mapped.parameter, "").split(",")
+        for index, name in enumerate(n.strip() for n in names):
+            if name:
+                found.setdefault(
+                    (mapped.identity_type, name), (mapped.parameter, index)
+                )
+    return found
+
+
+def moved(old: dict[str, str], new: dict[str, str]) -> str | None:
+    """The list parameter into which a named identity moves from another place (in
+    its list or from another list), or None: its new place's mapping would be
+    created while the old place's still maps it."""
+    before, after = places(old), places(new)
+    for identity, place in after.items():
+        if identity in before and before[identity] != place:
+            return place[0]
     return None
 
 

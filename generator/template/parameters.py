@@ -103,17 +103,21 @@ IDENTITY_PATTERNS = {
 def _identities(name: str, kind: str, policy: str) -> Spec:
     slots = identity_center.LIST_LIMITS[name]
     label = f"{policy.capitalize()} {kind}s"
-    shown = "display names" if kind == "group" else "user names"
+    shown = "display name" if kind == "group" else "user name"
+    many = f"at most {slots} {shown}s" if slots > 1 else f"one {shown}"
     return _spec(
         name, IDENTITY_CENTER, label,
-        f"Identity Center {kind} names that get the {policy} policy in EMR Studio, "
-        f"comma-separated, at most {slots} ({shown}, as the Identity Center console "
-        "shows them). Each name appears once across these lists. To reorder the "
-        "list, see README (a name that moves to another place is refused).",
+        f"Identity Center {kind}s that get the {policy} policy in EMR Studio: "
+        f"{many} as the Identity Center console shows "
+        + ("them" if slots > 1 else "it")
+        + (", comma-separated" if slots > 1 else "")
+        + ". emrs-env deploy refuses more; the console ignores names past the "
+        f"{'last place' if slots > 1 else 'first'}. Each name appears once across "
+        "these lists, and a name that stays must keep its place (see README).",
         Type="CommaDelimitedList", Default="",
         AllowedPattern=IDENTITY_PATTERNS[kind],
-        ConstraintDescription=f"Leave empty, or enter up to {slots} Identity "
-        f"Center {shown} separated by commas"
+        ConstraintDescription=f"Leave empty, or enter {many}"
+        + (" separated by commas" if slots > 1 else "")
         + (" (no white space inside a name)." if kind == "user" else "."),
     )  # fmt: skip
 

@@ -10,6 +10,8 @@ from troposphere import (
     If,
     NoValue,
     Ref,
+    Select,
+    Split,
     Sub,
     Template,
     ec2,
@@ -153,7 +155,16 @@ def studio_name() -> Sub:
     return Sub(
         f"${{{P.NAME_PREFIX}}}{names.STUDIO_NAME}${{Key}}${{Sso}}${{Region}}${{Vpc}}",
         Key=If(C.CMK, "-cmk", ""),
-        Sso=If(C.IDENTITY_CENTER, "-sso", ""),
+        # the instance's ID (arn:...:instance/ssoins-...), padded so that an empty
+        # parameter still splits in two
+        Sso=If(
+            C.IDENTITY_CENTER,
+            Sub(
+                "-${Id}",
+                Id=Select(1, Split("/", Sub(f"${{{P.IDC_INSTANCE}}}/"))),
+            ),
+            "",
+        ),
         Region=If(C.REGIONAL_IAM, Sub("-${AWS::Region}"), ""),
         Vpc=If(C.CREATE_VPC, "", Sub(f"-${{{P.EXISTING_VPC}}}")),
     )

@@ -43,9 +43,16 @@ def test_the_studio_signs_in_through_identity_center() -> None:
     assert props["IdcInstanceArn"] == INSTANCE
     assert props["IdcUserAssignment"] == "REQUIRED"
     assert props["UserRole"] == "StudioUserRole.Arn"
-    # SSO mode and its user role are create-only: the replacing Studio has a name
-    # of its own.
-    assert props["Name"] == "emrs-interactive-studio-sso"
+    # SSO mode, its instance and its user role are create-only: the replacing
+    # Studio has a name of its own, for each instance.
+    assert props["Name"] == "emrs-interactive-studio-ssoins-0123456789abcdef"
+    other = "arn:aws:sso:::instance/ssoins-fedcba9876543210"
+    (moved,) = of_type(
+        sso(IdentityCenterInstanceArn=other), "AWS::EMR::Studio"
+    ).values()
+    assert (
+        moved["Properties"]["Name"] == "emrs-interactive-studio-ssoins-fedcba9876543210"
+    )
     assert "IdpAuthUrl" not in props and "IdpRelayStateParameterName" not in props
 
 
@@ -144,6 +151,8 @@ def test_slots_fit_the_resources_developers_share() -> None:
             "name at least one Identity Center group or user",
         ),
         ({"IdentityCenterAdminGroups": "ignored without an instance"}, None),
+        ({**SSO, "IdentityCenterAdminUsers": ",alice"}, "has an empty entry"),
+        ({**SSO, "IdentityCenterDeveloperGroups": "a,,b"}, "has an empty entry"),
     ],
 )
 def test_rules_refuse_an_incomplete_identity_center_mode(
@@ -200,6 +209,38 @@ def test_a_name_moving_to_another_place_is_refused(
     assert (found is not None) is refused, found
     if refused:
         assert "first update without the names that would move" in str(found)
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        # a developer group promoted to the administrators' list
+        ({"IdentityCenterDeveloperGroups": "B", "IdentityCenterAdminGroups": "A"},
+         True),
+        # a group moved and another Identity Center instance: a new Studio, whose
+        # mappings are all new
+        ({"IdentityCenterDeveloperGroups": "B", "IdentityCenterAdminGroups": "A",
+          "IdentityCenterInstanceArn":
+          "arn:aws:sso:::instance/ssoins-fedcba9876543210"}, False),
+    ],
+)  # fmt: skip
+def test_a_name_moving_to_another_list_is_refused(
+    change: dict[str, str], refused: bool
+) -> None:
+    template = template_dict()
+    old = (
+        defaults()
+        | SSO
+        | {
+            "IdentityCenterAdminGroups": "Data Platform Admins",
+            "IdentityCenterDeveloperGroups": "A,B",
+        }
+    )
+    found = changes.refusal(template, old, old | change)
+    assert (found is not None) is refused, found
+    # without Identity Center mode no mapping exists: lists move freely
+    iam = defaults() | {"IdentityCenterDeveloperGroups": "A,B"}
+    assert changes.refusal(template, iam, iam | change) is None
 
 
 def test_switching_to_identity_center_replaces_the_studio_in_words() -> None:
