@@ -850,8 +850,8 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
             PortfolioId=Ref(portfolio),
             ProductId=Ref(product),
             Rules=bucket_rule(),
-            Description="Launches keep the default bucket name, the only one the "
-            "launch role manages.",
+            Description="Launches leave BucketName empty: the default and the "
+            "per-stack names are the only ones the launch role manages.",
         )
     )
     add(
