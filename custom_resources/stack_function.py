@@ -208,6 +208,9 @@ def parse_bool(props, key):
 
 USER_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
+# What makes a spreadsheet read a cell as a formula (OWASP, "CSV Injection"):
+# passwords never start with it, so a credentials CSV opens safely.
+FORMULA_START = "=+-@"
 # What the secret's JSON may hold; anything else (the placeholder's "Pending") goes.
 KEPT = ("UserName", "ConsoleSignInUrl", "Password", "RequestId", "Claim")
 KEY_FIELDS = ("AccessKeyId", "SecretAccessKey")
@@ -265,6 +268,9 @@ def new_password(iam):
     alphabet = "".join(classes)
     chars += [secrets.choice(alphabet) for _ in range(length - len(chars))]
     secrets.SystemRandom().shuffle(chars)
+    if chars[0] in FORMULA_START:  # a letter first, so no spreadsheet runs it
+        first = next(i for i, c in enumerate(chars) if c.isalpha())
+        chars[0], chars[first] = chars[first], chars[0]
     return "".join(chars)
 
 
@@ -655,16 +661,22 @@ def update_guard_target(event):
     return logical
 
 
+def stack_status(cfn, stack):
+    """The stack's status, or None when it cannot be read."""
+    try:
+        found = call(cfn.describe_stacks, StackName=stack)["Stacks"]
+    except ClientError as error:
+        log("stack-status-unknown", reason=describe(error))
+        return None
+    return found[0].get("StackStatus") if found else None
+
+
 def rolling_back(cfn, stack):
     """Whether the stack is rolling an update back (DescribeStacks StackStatus
     UPDATE_ROLLBACK_IN_PROGRESS): CloudFormation then sends this resource another
     Update with the old and new properties swapped (aws-cdk issue 17040), and a
     FAILED answer would leave the stack in UPDATE_ROLLBACK_FAILED."""
-    try:
-        found = call(cfn.describe_stacks, StackName=stack)["Stacks"]
-    except ClientError:
-        return False
-    return bool(found) and found[0].get("StackStatus", "").startswith("UPDATE_ROLLBACK")
+    return (stack_status(cfn, stack) or "").startswith("UPDATE_ROLLBACK")
 
 
 def _camel(key):
@@ -867,6 +879,108 @@ def clean_network(event, clients):
     return physical, {}
 
 
+# --- Custom::ChangeGuard ------------------------------------------------------------
+# The template's change matrix (generator/template/changes.py) travels in this
+# resource's properties: one check per refused transition, each a test, a scope, a
+# value the template computes from the parameters, and the refusal in words. An
+# update that changes a value changes the properties, so CloudFormation sends this
+# resource an Update; answering FAILED rolls the whole stack update back, and
+# resources replaced or removed by it are deleted only in the cleanup after success
+# ("Update behaviors of stack resources", CloudFormation User Guide), so nothing is
+# lost. The other resources that a refused change would reach depend on this one.
+# On rollback CloudFormation sends another Update with old and new swapped (aws-cdk
+# issue 17040): only an update in progress is judged, so a rollback always passes.
+
+GUARD_ID = "change-guard"
+TESTS = ("changed", "dropped", "shrinks", "moved")
+CHECK_FIELDS = ("Test", "Scope", "Value", "Refusal")
+JUDGED_STATUS = "UPDATE_IN_PROGRESS"
+
+
+def checks_of(props):
+    """The guard's checks by name, validated: each a Test, a Refusal and, as text
+    that may be absent when empty, a Scope and a Value."""
+    checks = props.get("Checks")
+    if not isinstance(checks, dict):
+        raise Failure("Checks must be an object of named checks")
+    found = {}
+    for name, check in checks.items():
+        if not isinstance(check, dict) or not set(check) <= set(CHECK_FIELDS):
+            raise Failure(f"check {name[:64]!r} must hold {', '.join(CHECK_FIELDS)}")
+        check = {"Scope": "", "Value": ""} | check
+        if not all(isinstance(check.get(f), str) for f in CHECK_FIELDS):
+            raise Failure(f"check {name[:64]!r} must hold text values")
+        if check["Test"] not in TESTS:
+            raise Failure(f"check {name[:64]!r} has an unknown test")
+        found[name] = check
+    return found
+
+
+def identities(value):
+    """Each named identity (type, name) of a 'moved' value and its place: the
+    value is the lists joined by '|', each 'TYPE:name,name' in a fixed order."""
+    found = {}
+    for index, segment in enumerate(value.split("|")):
+        kind, _, names = segment.partition(":")
+        for position, name in enumerate(n.strip() for n in names.split(",")):
+            if name:
+                found.setdefault((kind, name), (index, position))
+    return found
+
+
+def refuses(test, old, new):
+    """Whether going from the old value to the new one is refused by the test."""
+    if test == "dropped":
+        return bool(old) and not new
+    if not old or not new:
+        return False
+    if test == "changed":
+        return old != new
+    if test == "shrinks":
+        return bool(set(old.split(",")) - set(new.split(",")))
+    before, after = identities(old), identities(new)
+    return any(before.get(k, place) != place for k, place in after.items())
+
+
+def judge(old_checks, new_checks):
+    """The refusal of the first check whose transition is refused, or None. A
+    check the old properties lack, or whose scope changed (the resource it guards
+    is replaced, so it is not updated), refuses nothing."""
+    for name, check in new_checks.items():
+        before = old_checks.get(name)
+        if not isinstance(before, dict) or before.get("Scope") != check["Scope"]:
+            continue
+        if refuses(check["Test"], before.get("Value", ""), check["Value"]):
+            return check["Refusal"]
+    return None
+
+
+def guard_change(event, clients):
+    """Create/Update: validate the checks; on an update in progress, refuse the
+    first transition a check refuses. Never during a rollback."""
+    new = checks_of(properties(event))
+    if event["RequestType"] != "Update":
+        return GUARD_ID, {}
+    try:
+        old = checks_of(properties(event, "OldResourceProperties"))
+    except Failure:
+        old = {}  # an earlier version's properties: nothing to compare
+    refusal = judge(old, new)
+    if refusal is None:
+        return GUARD_ID, {}
+    status = stack_status(clients("cloudformation"), event["StackId"])
+    if status != JUDGED_STATUS:
+        log("guard-passed", status=status)  # a rollback, or a status unknown
+        return GUARD_ID, {}
+    log("guard-refused")
+    raise Failure(refusal)
+
+
+def guard_delete(event, clients):
+    """Delete: never blocks a stack delete."""
+    return event.get("PhysicalResourceId", GUARD_ID), {}
+
+
 # --- the registry: resource type -> its operations ---------------------------------
 
 HANDLERS = {
@@ -890,6 +1004,11 @@ HANDLERS = {
         "Create": watch_application,
         "Update": watch_application,
         "Delete": stop_before_delete,
+    },
+    "Custom::ChangeGuard": {
+        "Create": guard_change,
+        "Update": guard_change,
+        "Delete": guard_delete,
     },
     "Custom::NetworkCleanup": {
         "Create": check_groups,

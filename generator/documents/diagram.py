@@ -35,7 +35,12 @@ def concern(logical_id: str, resource_type: str) -> str:
     if resource_type.startswith("AWS::EC2::"):
         return "Network"
     if resource_type.startswith(
-        ("AWS::SecretsManager::", "AWS::Lambda::", "Custom::ConsoleCredentials")
+        (
+            "AWS::SecretsManager::",
+            "AWS::Lambda::",
+            "Custom::ConsoleCredentials",
+            "Custom::ChangeGuard",
+        )
     ) or logical_id.startswith("CustomResource"):
         return "Credentials"
     return "Identity"
@@ -110,9 +115,9 @@ class Box:
 RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("policies", "people", "Admin and developer policies<br/>(also on federated "
      "roles)", ("AdminPolicy", "DeveloperPolicy")),
-    ("function", "people", "Stack function<br/>(passwords, clean-up)",
+    ("function", "people", "Stack function<br/>(passwords, change guard, clean-up)",
      ("CustomResourceFunction", "CustomResourceLogGroup",
-      "CustomResourceInvokeConfig")),
+      "CustomResourceInvokeConfig", "ChangeGuard")),
     ("runtime", "roles", "EMR Serverless runtime role", ("RuntimeRole",
      "RuntimePolicy")),
     ("studiorole", "roles", "EMR Studio service role",

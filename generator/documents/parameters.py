@@ -33,11 +33,12 @@ def on_update(template: dict[str, Any], name: str) -> str:
 
     said = changes.change_of(template, name).words()
     for rule in changes.RULES:
-        if rule.parameter == name:
+        if name in rule.parameters:
             said += (
-                f" emrs-env plan and deploy refuse before any change: {rule.when} "
-                f"({rule.reason}); from the console such an update fails and rolls "
-                "back."
+                f" Refused on every path: {rule.when[:1].lower()}{rule.when[1:]} "
+                f"({rule.reason}). The template's change guard fails such an "
+                "update with the way out, so it rolls back before anything changes; "
+                "emrs-env plan and deploy refuse it before any change set."
             )
     return said
 

@@ -24,9 +24,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from generator.template.identity_center import MAPPED, moved, repeated
+from troposphere import If, Join, Ref, Sub
+
+from generator.template import names
+from generator.template.identity_center import MAPPED, repeated
 from generator.template.intrinsics import Conditions, mentions
-from generator.template.names import CUSTOMER_MANAGED, P
+from generator.template.names import CUSTOMER_MANAGED, C, P
 
 TABLE = Path(__file__).with_name("create_only_properties.json")
 APPLICATION = "AWS::EMRServerless::Application"
@@ -76,10 +79,10 @@ def _conditions_on(template: dict[str, Any], parameter: str) -> set[str]:
     changed = True
     while changed:
         changed = False
-        for name, names in conditions.items():
+        for name, named in conditions.items():
             if name in found:
                 continue
-            if parameter in names or names & found:
+            if parameter in named or named & found:
                 found.add(name)
                 changed = True
     return found
@@ -231,148 +234,248 @@ def matrix(template: dict[str, Any]) -> dict[str, Change]:
 
 @dataclass(frozen=True)
 class Rule:
-    """A transition refused before any change set, with its source."""
+    """A transition refused on every path, with its source. The template's change
+    guard carries it as a check: a test of the custom-resource function
+    (custom_resources/stack_function.py, `refuses`) applied to a value and a scope
+    that the template computes from the parameters."""
 
-    parameter: str
-    when: str  # in words, for PARAMETERS.md
+    name: str  # the check's name in the guard's properties
+    parameters: tuple[str, ...]  # the parameters whose change it refuses
+    when: str  # in words, for people: what is refused
     reason: str
     way_out: str
     source: str
+    test: str  # changed | dropped | shrinks | moved
+    value: Any  # what the test compares, "" where nothing is guarded
+    scope: Any = ""  # compared only while this stays the same
 
+    def refusal(self) -> str:
+        """The one-line refusal: what, why, and the way out."""
+        return f"{self.when} is refused: {self.reason}; {self.way_out}"
+
+
+def _studio_scope() -> Join:
+    """What replaces the EMR Studio when it changes (its create-only VpcId,
+    ServiceRole, IdcInstanceArn and EncryptionKeyArn): a replaced Studio is not
+    updated, so what only UpdateStudio refuses is not refused then."""
+    return Join(
+        "|",
+        [
+            If(C.CREATE_VPC, "new", Ref(P.EXISTING_VPC)),
+            names.iam_name(names.STUDIO_ROLE),
+            If(C.IDENTITY_CENTER, Ref(P.IDC_INSTANCE), ""),
+            If(C.CMK, CUSTOMER_MANAGED, ""),
+        ],
+    )
+
+
+def _with_studio(value: Any) -> If:
+    return If(C.CREATE_STUDIO, value, "")
+
+
+def _bucket_value() -> If:
+    """The bucket's name as the parameters choose it (the account, region and
+    stack parts never change within a stack)."""
+    prefix = f"${{{P.NAME_PREFIX}}}"
+    return If(
+        C.DEFAULT_BUCKET_NAME,
+        If(
+            C.UNIQUE_BUCKET_NAME,
+            Sub(prefix + names.UNIQUE_BUCKET_BASE),
+            Sub(prefix + names.BUCKET_BASE),
+        ),
+        Ref(P.BUCKET_NAME),
+    )
+
+
+def _identities_value() -> If:
+    """Each Identity Center list as 'TYPE:name,name', joined by '|' in MAPPED's
+    order, the places of the session mappings."""
+    lists = [
+        Join("", [f"{m.identity_type}:", Join(",", Ref(m.parameter))]) for m in MAPPED
+    ]
+    return If(C.IDENTITY_CENTER, Join("|", lists), "")
+
+
+SUBNETS_ONLY_GROW = (
+    "an EMR Studio's subnets can only grow (UpdateStudio refuses a list that "
+    "drops a subnet), so the update would fail"
+)
+UPDATE_STUDIO = "EMR API Reference, UpdateStudio (SubnetIds)"
 
 RULES = (
     Rule(
         P.VPC_CIDR,
-        "any change while the stack creates the VPC",
+        (P.VPC_CIDR,),
+        "Changing VpcCidr while the stack creates the VPC",
         "the VPC would be replaced, but its internet gateway attachment and NAT "
-        "gateways are create-only (VpcId) and hold the old VPC, so the update fails "
-        "and rolls back",
+        "gateways are create-only (VpcId) and hold the old VPC, so the update "
+        "would fail",
         "keep VpcCidr; for another range, deploy a new stack (destroy keeps the "
         "notebook bucket, which deploy --adopt-retained takes back)",
         "AWS::EC2::VPCGatewayAttachment and AWS::EC2::NatGateway provider schemas "
         "(createOnlyProperties VpcId); aws-cdk issues 16869 and 18434",
+        "changed",
+        If(C.CREATE_VPC, Ref(P.VPC_CIDR), ""),
     ),
     Rule(
         P.ENCRYPTION_KEY,
-        "customer-managed to service-default or aws-managed",
+        (P.ENCRYPTION_KEY,),
+        "Changing EncryptionKey from customer-managed to another value",
         "every notebook stays encrypted with the kept key while the users' and the "
         "runtime role's grants on it go, so nobody could read them",
         "keep customer-managed; to leave the key, first copy the notebooks with "
         "SSE-S3 encryption into another bucket",
         "S3 User Guide, 'Using server-side encryption with AWS KMS keys'; KMS "
         "Developer Guide, 'Key policies'",
+        "dropped",
+        If(C.CMK, CUSTOMER_MANAGED, ""),
+    ),
+    Rule(
+        "NotebookBucket",
+        (P.BUCKET_NAME, P.UNIQUE_BUCKET_NAME, P.NAME_PREFIX),
+        "Renaming the notebook bucket (BucketName, UniqueBucketName, or NamePrefix "
+        "with the default bucket name) while the stack has an EMR Studio",
+        "the workspaces keep their files in the old bucket, which is kept, while "
+        "the Studio, the roles and the users' policies move to a new, empty one",
+        "keep the bucket's name; to move the notebooks, deploy a new stack with "
+        "the new name and copy them over with 'aws s3 sync'",
+        "EMR Management Guide, 'Create an EMR Studio' (the workspace storage "
+        "location is the Studio's DefaultS3Location)",
+        "changed",
+        _with_studio(_bucket_value()),
     ),
     Rule(
         P.NUMBER_OF_AZS,
-        "3 to 2 while the stack has an EMR Studio",
-        "an EMR Studio's subnets can only grow (UpdateStudio refuses a list that "
-        "drops a subnet), so the update fails and rolls back",
+        (P.NUMBER_OF_AZS,),
+        "Lowering NumberOfAZs while the stack has an EMR Studio in the VPC it "
+        "creates",
+        SUBNETS_ONLY_GROW,
         "keep 3; or set CreateStudio to false first (which deletes the Studio), "
         "then change NumberOfAZs",
-        "EMR API Reference, UpdateStudio (SubnetIds)",
+        UPDATE_STUDIO,
+        "shrinks",
+        _with_studio(If(C.CREATE_VPC, If(C.THREE_AZS, "1,2,3", "1,2"), "")),
+        _studio_scope(),
     ),
     Rule(
         P.EXISTING_SUBNETS,
-        "removing a subnet while the stack has an EMR Studio",
-        "an EMR Studio's subnets can only grow (UpdateStudio refuses a list that "
-        "drops a subnet), so the update fails and rolls back",
+        (P.EXISTING_SUBNETS,),
+        "Removing a subnet from ExistingPrivateSubnetIds while the stack has an "
+        "EMR Studio",
+        SUBNETS_ONLY_GROW,
         "keep every subnet and add new ones; or set CreateStudio to false first",
-        "EMR API Reference, UpdateStudio (SubnetIds)",
+        UPDATE_STUDIO,
+        "shrinks",
+        _with_studio(If(C.CREATE_VPC, "", Join(",", Ref(P.EXISTING_SUBNETS)))),
+        _studio_scope(),
     ),
-    *(
-        Rule(
-            mapped.parameter,
-            "a name that stays moving to another place, in its list or from "
-            "another list",
-            "each place is its own session mapping, and CloudFormation creates a "
-            "place's new mapping before it deletes the old place's, so the moved "
-            "name would be mapped twice and the update fails and rolls back",
-            "first update without the names that would move, then with the new list",
-            "CloudFormation User Guide, 'Update behaviors of stack resources' "
-            "(Replacement); AWS::EMR::StudioSessionMapping provider schema "
-            "(createOnlyProperties IdentityName)",
-        )
-        for mapped in MAPPED
+    Rule(
+        "IdentityCenterNames",
+        tuple(m.parameter for m in MAPPED),
+        "Moving an Identity Center name to another place (in its list or to "
+        "another list) while the Studio stays",
+        "each place is its own session mapping, and CloudFormation creates a "
+        "place's new mapping before it deletes the old place's, so the moved "
+        "name would be mapped twice and the update would fail",
+        "first update without the names that would move, then with the new list",
+        "CloudFormation User Guide, 'Update behaviors of stack resources' "
+        "(Replacement); AWS::EMR::StudioSessionMapping provider schema "
+        "(createOnlyProperties IdentityName)",
+        "moved",
+        _identities_value(),
+        _studio_scope(),
     ),
 )
 
 
-def _holds(template: dict[str, Any], values: dict[str, str], condition: str) -> bool:
-    from generator.template.intrinsics import parameter_values
-
-    return Conditions(template, parameter_values(template, **values)).holds(condition)
+def guard_checks() -> dict[str, dict[str, Any]]:
+    """The change guard's Checks property: every rule as the function reads it."""
+    return {
+        rule.name: {
+            "Test": rule.test,
+            "Scope": rule.scope,
+            "Value": rule.value,
+            "Refusal": rule.refusal(),
+        }
+        for rule in RULES
+    }
 
 
 def refusal(
     template: dict[str, Any], old: dict[str, str], new: dict[str, str]
 ) -> Refused | None:
-    """Why AWS would refuse, or access would be lost by, going from the deployed
-    values to the new ones; None when the transition is allowed."""
-    from generator.template.names import C
+    """Why going from the deployed values to the new ones is refused, or None: the
+    template's change guard judged here as the function judges it in AWS, plus
+    names given twice (which no update can take)."""
+    from custom_resources.stack_function import judge
+    from generator.template.intrinsics import parameter_values
+    from generator.template.names import R
 
-    def changed(name: str) -> bool:
-        masked = "****" in (old.get(name), new.get(name))  # NoEcho values
-        return name in old and name in new and old[name] != new[name] and not masked
-
-    def rule(parameter: str) -> Refused:
-        found = next(r for r in RULES if r.parameter == parameter)
-        return Refused(
-            f"{parameter} {old[parameter]!r} to {new[parameter]!r} is refused: "
-            f"{found.reason}; {found.way_out}"
-        )
-
-    if not {C.CREATE_STUDIO, C.CREATE_VPC} <= set(template.get("Conditions", {})):
-        return None  # not the environment template
-    studio = _holds(template, old, C.CREATE_STUDIO)
-    if changed(P.VPC_CIDR) and _holds(template, old, C.CREATE_VPC):
-        return rule(P.VPC_CIDR)
-    if (
-        changed(P.ENCRYPTION_KEY)
-        and old[P.ENCRYPTION_KEY] == CUSTOMER_MANAGED
-        and new[P.ENCRYPTION_KEY] != CUSTOMER_MANAGED
-    ):
-        return rule(P.ENCRYPTION_KEY)
-    fewer = changed(P.NUMBER_OF_AZS) and int(new[P.NUMBER_OF_AZS]) < int(
-        old[P.NUMBER_OF_AZS]
-    )
-    if fewer and studio and _holds(template, old, C.CREATE_VPC):
-        return rule(P.NUMBER_OF_AZS)
     twice = repeated(new)
     if twice:
         return Refused(f"refused: {twice}")
-    same_studio = not changed(P.IDC_INSTANCE) and _holds(
-        template, old, C.IDENTITY_CENTER
-    )
-    into = moved(old, new) if same_studio else None
-    if into is not None and into in old and into in new:
-        return rule(into)
-    if changed(P.EXISTING_SUBNETS) and studio:
-        before = {s.strip() for s in old[P.EXISTING_SUBNETS].split(",") if s.strip()}
-        after = {s.strip() for s in new[P.EXISTING_SUBNETS].split(",") if s.strip()}
-        if before - after:
-            return rule(P.EXISTING_SUBNETS)
-    return None
-
-
-def _only_through_conditions(template: dict[str, Any], name: str) -> bool:
-    """Whether no resource property names the parameter itself (it acts only
-    through the conditions built on it)."""
-    return not any(
-        name in {n for n, _ in mentions(res.get("Properties", {}))}
-        for res in template.get("Resources", {}).values()
-    )
-
-
-def _flips(
-    template: dict[str, Any], name: str, old: dict[str, str], new: dict[str, str]
-) -> bool:
-    """Whether any condition built on the parameter changes value."""
-    from generator.template.intrinsics import parameter_values
-
+    guard = template.get("Resources", {}).get(R.CHANGE_GUARD)
+    if guard is None:
+        return None  # not the environment template
     before = Conditions(template, parameter_values(template, **old))
     after = Conditions(template, parameter_values(template, **new))
-    return any(
-        before.holds(c) != after.holds(c) for c in _conditions_on(template, name)
+    if not (before.present(R.CHANGE_GUARD) and after.present(R.CHANGE_GUARD)):
+        return None
+    checks = guard["Properties"]["Checks"]
+    found = judge(before.resolve(checks), after.resolve(checks))
+    return None if found is None else Refused(found)
+
+
+def transition(
+    template: dict[str, Any], name: str, old: dict[str, str], new: dict[str, str]
+) -> Change:
+    """What changing one parameter from the old values to the new ones does: the
+    matrix's change, kept to the resources whose condition flips, whose
+    create-only properties resolve differently (or refer to a replaced resource),
+    or whose other properties do. Adding a subnet to a list keeps a Studio, whose
+    SubnetIds are not create-only."""
+    from dataclasses import replace
+
+    from generator.template.intrinsics import parameter_values
+
+    change = change_of(template, name)
+    before = Conditions(template, parameter_values(template, **old))
+    after = Conditions(template, parameter_values(template, **new))
+    resources, only = template.get("Resources", {}), create_only()
+
+    def differs(value: Any, replaced: set[str]) -> bool:
+        referred = {n for n, _ in mentions(value)} & replaced
+        return bool(referred) or before.resolve(value) != after.resolve(value)
+
+    both = {
+        logical
+        for logical in {*change.updated, *change.replaced}
+        if before.present(logical) and after.present(logical)
+    }
+    replaced: set[str] = set()
+    grown = True
+    while grown:
+        grown = False
+        for logical in sorted(both & set(change.replaced) - replaced):
+            props = resources[logical].get("Properties", {})
+            keys = only.get(resources[logical]["Type"], frozenset()) & set(props)
+            if any(differs(props[key], replaced) for key in keys):
+                replaced.add(logical)
+                grown = True
+    updated = {
+        logical
+        for logical in both - replaced
+        if differs(resources[logical].get("Properties", {}), replaced)
+    }
+    toggled = [x for x in change.toggled if before.present(x) != after.present(x)]
+    application = {k for k, t in change.types.items() if t == APPLICATION}
+    return replace(
+        change,
+        updated=tuple(sorted(updated)),
+        replaced=tuple(sorted(replaced)),
+        toggled=tuple(toggled),
+        stops_application=bool(application & (updated | replaced)),
     )
 
 
@@ -380,16 +483,12 @@ def effects(
     template: dict[str, Any], old: dict[str, str], new: dict[str, str]
 ) -> list[str]:
     """What the transition does, one sentence per changed parameter."""
-    table = matrix(template)
     found = []
+    parameters = template.get("Parameters", {})
     for name in sorted(new):
-        if name not in old or name not in table or old[name] == new[name]:
+        if name not in old or name not in parameters or old[name] == new[name]:
             continue
-        said = table[name].words()
-        if _only_through_conditions(template, name) and not _flips(
-            template, name, {**old}, {**new}
-        ):
-            said = "Changes nothing in AWS."
+        said = transition(template, name, old, old | {name: new[name]}).words()
         found.append(f"{name} {old[name]!r} to {new[name]!r}: {said}")
     return found
 
@@ -400,7 +499,7 @@ def markdown_table(template: dict[str, Any]) -> str:
     lines = ["| parameter | what a change does |", "|---|---|"]
     for name, change in table.items():
         said = change.words()
-        for found in (r for r in RULES if r.parameter == name):
+        for found in (r for r in RULES if name in r.parameters):
             said += f" Refused: {found.when} ({found.reason})."
         lines.append(f"| `{name}` | {said} |")
     return "\n".join(lines) + "\n"

@@ -87,7 +87,9 @@ def build_template(options: Options | None = None) -> Template:
     )
     application_group = add_application_group(template, network)
     application = add_application(template, network, Ref(bucket), application_group)
-    add_lifecycle(template, function.get_att("Arn"), network, studio, application)
+    add_lifecycle(
+        template, function.get_att("Arn"), network, bucket, studio, application
+    )
     add_private_endpoints(template, Ref(application_group))
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, secrets)

@@ -91,6 +91,32 @@ class Conditions:
             return left == right
         raise ValueError(f"cannot evaluate condition function {fn}")
 
+    def resolve(self, value: Any) -> Any:
+        """A value with Fn::If, Refs to parameters, Fn::Join and Fn::Sub over
+        parameters worked out (AWS::NoValue dropped); other functions stay."""
+        if isinstance(value, list):
+            items = [self.resolve(v) for v in value]
+            return [v for v in items if v is not None]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((fn, arg),) = value.items()
+            if fn == "Ref" and arg == "AWS::NoValue":
+                return None
+            if fn == "Ref" and arg in self.values:
+                return self.value(value)
+            if fn == "Fn::If":
+                name, yes, no = arg
+                return self.resolve(yes if self.holds(name) else no)
+            if fn == "Fn::Join":
+                glue, parts = arg
+                return glue.join(str(p) for p in self.resolve(parts))
+            if fn == "Fn::Sub" and isinstance(arg, str):
+                return SUB_TOKEN.sub(
+                    lambda m: str(self.values.get(m[1], m[0])), arg
+                )  # pseudo parameters stay as written
+        return {k: self.resolve(v) for k, v in value.items()}
+
     def present(self, logical: str) -> bool:
         """True when the resource exists under these values."""
         condition = self.template["Resources"][logical].get("Condition")

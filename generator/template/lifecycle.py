@@ -12,17 +12,24 @@
   refers to the groups and subnets and the Studio and the application depend on
   it, so its Delete runs after theirs and before the groups' and subnets'.
 
-The three run in one chain after the default security group's resource, so they
-never add to the credentials resources' concurrency (generator/credentials.py).
+Custom::ChangeGuard carries the change matrix's refusals (template/changes.py) and
+answers FAILED to an update they refuse, on every path: the console, Service
+Catalog, StackSets and emrs-env. It runs first in the chain, and the bucket, the
+Studio and the application come after it, so a refused update rolls back before
+they change.
+
+The four run in one chain after the default security group's resource, so they
+never add to the credentials resources' concurrency (template/function.py).
 """
 
 from __future__ import annotations
 
-from troposphere import AWSHelperFn, If, NoValue, Ref, Template, emr
+from troposphere import AWSHelperFn, If, NoValue, Ref, Template, emr, s3
 from troposphere import emrserverless as emrs
 from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
+from generator.template.changes import guard_checks
 from generator.template.function import SERVICE_TIMEOUT_SECONDS
 from generator.template.names import C, R
 from generator.template.network import Network
@@ -52,6 +59,21 @@ class StopApplicationBeforeDelete(CustomResource):
     }
 
 
+GUARD_TAG = "emrs-env:change-guard"
+
+
+class ChangeGuard(CustomResource):
+    """Custom::ChangeGuard: refuses, on every path, what the change matrix refuses."""
+
+    resource_type = "Custom::ChangeGuard"
+    props = {
+        "ServiceToken": (str, True),
+        "ServiceTimeout": (integer, False),
+        "Checks": (dict, True),
+        "RunsAfter": (object, False),
+    }
+
+
 class NetworkCleanup(CustomResource):
     """Custom::NetworkCleanup: deletes EMR's detached interfaces on delete."""
 
@@ -74,24 +96,41 @@ def add_lifecycle(
     template: Template,
     service_token: AWSHelperFn,
     network: Network,
+    bucket: s3.Bucket,
     studio: emr.Studio,
     application: emrs.Application,
 ) -> None:
-    """Add the stop guards and the network cleanup, and make the EMR resources
-    depend on them."""
+    """Add the change guard, the stop guards and the network cleanup, and make the
+    bucket and the EMR resources depend on them."""
     common = dict(ServiceToken=service_token, ServiceTimeout=SERVICE_TIMEOUT_SECONDS)
+    guard = template.add_resource(
+        ChangeGuard(
+            R.CHANGE_GUARD,
+            Condition=C.CUSTOM_FUNCTION,
+            DependsOn=[R.FUNCTION_INVOKE_CONFIG],
+            Checks=guard_checks(),
+            RunsAfter=_after_default_group(),
+            **common,
+        )
+    )
+    # The bucket waits for the guard, so a refused rename makes no new bucket (a
+    # Retain bucket made by an update that rolls back is kept: DeletionPolicy,
+    # RetainExceptOnCreate). DependsOn cannot name a conditional resource from an
+    # unconditional one; a tag whose value refers to the guard can.
+    bucket.Tags.tags.append(
+        If(C.CUSTOM_FUNCTION, {"Key": GUARD_TAG, "Value": Ref(guard)}, NoValue)
+    )
     cleanup = template.add_resource(
         NetworkCleanup(
             R.NETWORK_CLEANUP,
             Condition=C.STUDIO_OR_APPLICATION,
-            DependsOn=[R.FUNCTION_INVOKE_CONFIG],
+            DependsOn=[R.FUNCTION_INVOKE_CONFIG, guard.title],
             SecurityGroupIds=[
                 If(C.CREATE_STUDIO, Ref(R.WORKSPACE_SG), NoValue),
                 If(C.CREATE_STUDIO, Ref(R.ENGINE_SG), NoValue),
                 If(C.CREATE_APPLICATION, Ref(R.APPLICATION_SG), NoValue),
             ],
             SubnetIds=network.private_subnet_ids,
-            RunsAfter=_after_default_group(),
             **common,
         )
     )

@@ -183,6 +183,7 @@ class R:
     STOP_BEFORE_UPDATE = "ApplicationStopBeforeUpdate"
     STOP_BEFORE_DELETE = "ApplicationStopBeforeDelete"
     NETWORK_CLEANUP = "NetworkInterfaceCleanup"
+    CHANGE_GUARD = "ChangeGuard"
     STUDIO_USER_ROLE = "StudioUserRole"
 
 

@@ -146,7 +146,17 @@ def _remove_stale_staging(out_dir: Path) -> None:
 YAML_WIDTH = 200
 LITERAL_LINES = 10
 _STR, _MAP, _SEQ = (f"tag:yaml.org,2002:{t}" for t in ("str", "map", "seq"))
-_SHORT_FORM = ("Ref", "Condition")
+# The short forms AWS documents ("Intrinsic function reference", CloudFormation
+# User Guide); rule functions (Fn::Contains, Fn::EachMemberEquals, ...), Fn::Length,
+# Fn::ToJsonString and Fn::ForEach have none, and readers that meet an unknown tag
+# may drop it silently (rain issue 612), so those keep their long form.
+SHORT_FORMS = frozenset(
+    {
+        *("Base64", "Cidr", "FindInMap", "GetAtt", "GetAZs", "ImportValue", "Join"),
+        *("Select", "Split", "Sub", "Transform", "Ref", "Condition", "GetStackOutput"),
+        *("And", "Equals", "If", "Not", "Or"),
+    }
+)
 
 
 def _text(value: str, tag: str = _STR, style: str | None = None) -> Any:
@@ -182,10 +192,9 @@ def _node(value: Any) -> Any:
     if isinstance(value, dict):
         if len(value) == 1:
             ((key, inner),) = value.items()
-            if key in _SHORT_FORM:
-                return _function(key, inner)
-            if key.startswith("Fn::"):
-                return _function(key.removeprefix("Fn::"), inner)
+            name = key.removeprefix("Fn::")
+            if name in SHORT_FORMS and (name != key or key in ("Ref", "Condition")):
+                return _function(name, inner)
         pairs = [(_text(k), _node(value[k])) for k in sorted(value)]
         return MappingNode(_MAP, pairs, flow_style=False)
     if isinstance(value, list | tuple):

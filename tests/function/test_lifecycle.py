@@ -812,7 +812,13 @@ def test_readme_explains_updating_and_deleting() -> None:
     for heading in ("## Updating", "## Deleting"):
         assert heading in readme
     words = " ".join(readme.split())
-    for phrase in ("3 to 2", "EncryptionKey", "NamePrefix", "workspaces", "retained"):
+    for phrase in (
+        "NumberOfAZs",
+        "EncryptionKey",
+        "NamePrefix",
+        "workspaces",
+        "retained",
+    ):
         assert phrase in words, phrase
 
 

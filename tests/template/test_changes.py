@@ -78,7 +78,7 @@ def transition(**changed: str) -> tuple[dict[str, str], dict[str, str]]:
 @pytest.mark.parametrize(
     ("old", "new", "says"),
     [
-        ({}, {"VpcCidr": "10.1.0.0/16"}, "VpcCidr '10.0.0.0/16' to '10.1.0.0/16'"),
+        ({}, {"VpcCidr": "10.1.0.0/16"}, "Changing VpcCidr while the stack creates"),
         ({"EncryptionKey": "customer-managed"}, {"EncryptionKey": "service-default"},
          "nobody could read them"),
         ({"NumberOfAZs": "3"}, {"NumberOfAZs": "2"}, "subnets can only grow"),
@@ -107,6 +107,18 @@ def test_transitions_aws_refuses_are_refused_with_the_way_out(
           "ExistingPrivateSubnetIds": SUBNETS},
          {"VpcCidr": "10.1.0.0/16"}),  # the CIDR is unused with an existing VPC
         ({"NumberOfAZs": "3", "CreateStudio": "false"}, {"NumberOfAZs": "2"}),
+        # a subnet added to an existing VPC's list: UpdateStudio takes it
+        ({"ExistingVpcId": "vpc-0123456789abcdef0",
+          "ExistingPrivateSubnetIds": "subnet-0123456789abcdef0"},
+         {"ExistingPrivateSubnetIds": SUBNETS}),
+        # another VPC replaces the Studio (VpcId is create-only): not UpdateStudio
+        ({"ExistingVpcId": "vpc-0123456789abcdef0",
+          "ExistingPrivateSubnetIds": SUBNETS},
+         {"ExistingVpcId": "vpc-0123456789abcdef1",
+          "ExistingPrivateSubnetIds": "subnet-0123456789abcdef2"}),
+        # the prefix does not name a bucket with its own name
+        ({"BucketName": "my-notebooks"}, {"NamePrefix": "dev-"}),
+        ({"CreateStudio": "false"}, {"BucketName": "my-notebooks"}),
     ],
 )  # fmt: skip
 def test_transitions_aws_takes_are_allowed(old: dict, new: dict) -> None:
@@ -149,7 +161,8 @@ def test_deploy_refuses_before_any_change_set(
     assert code == 2
     line = one_line_error(capsys)
     assert line.startswith(
-        "emrs-env deploy: error: VpcCidr '10.0.0.0/16' to '10.1.0.0/16' is refused:"
+        "emrs-env deploy: error: Changing VpcCidr while the stack creates the VPC "
+        "is refused:"
     )
     assert "deploy a new stack" in line
     assert "create_change_set" not in cfn.script.names()
@@ -245,3 +258,17 @@ def test_a_studio_that_is_replaced_gets_a_new_name(old: dict, new: dict) -> None
 
     assert name(old) != name(new)
     assert name({}) == "emrs-interactive-studio", "the default Studio keeps its name"
+
+
+def test_effects_resolve_create_only_properties_under_both_values() -> None:
+    """Adding a subnet updates the Studio in place (SubnetIds is not create-only:
+    AWS::EMR::Studio provider schema; UpdateStudio takes added subnets); another VPC
+    replaces it (VpcId is)."""
+    vpc = {"ExistingVpcId": "vpc-0123456789abcdef0"}
+    old = DEFAULTS | vpc | {"ExistingPrivateSubnetIds": "subnet-0123456789abcdef0"}
+    [said] = changes.effects(TEMPLATE, old, old | {"ExistingPrivateSubnetIds": SUBNETS})
+    assert "Replaces" not in said and "Creates or deletes" not in said, said
+    assert "application is stopped first" in said
+    other = old | {"ExistingVpcId": "vpc-0123456789abcdef1"}
+    [said] = changes.effects(TEMPLATE, old, other)
+    assert "Replaces" in said and "the EMR Studio" in said, said

@@ -204,3 +204,21 @@ def test_unique_bucket_name_refuses_a_bucket_name() -> None:
     ]
     assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "BucketName"}, ""]}
     assert "leave BucketName empty" in assertion["AssertDescription"]
+
+
+def test_the_yaml_uses_only_the_short_forms_aws_documents() -> None:
+    """Rule functions have no documented short form; a reader that meets an unknown
+    tag may drop it silently (rain issue 612), so they are written in full."""
+    import json
+    import re
+    from pathlib import Path
+
+    from generator.template.render import SHORT_FORMS, parse_template
+
+    build = Path(__file__).resolve().parents[2] / "build"
+    text = (build / "emr-serverless-interactive.yaml").read_text()
+    tags = set(re.findall(r"(?:^|[\s\[,-])!([A-Za-z]+)\b", text, re.M))
+    assert tags and tags <= SHORT_FORMS, tags - SHORT_FORMS
+    assert "Fn::Contains" in text and "!Contains" not in text
+    as_json = json.loads((build / "emr-serverless-interactive.json").read_text())
+    assert parse_template(text) == as_json
