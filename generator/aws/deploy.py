@@ -16,6 +16,7 @@ from generator.aws.stack import (
     Follower,
     TemplateFile,
     change_rows,
+    check_region_types,
     describe_stack,
     format_changes,
     wait_for_change_set,
@@ -274,6 +275,7 @@ class Deployment(Says):
 
     def run(self) -> int:
         """Create or update the stack; return the exit code."""
+        check_region_types(self.aws.region, self.template.body, "the template")
         cfn = self.aws.client("cloudformation")
         stack = describe_stack(cfn, self.name)
         if stack is None or stack["StackStatus"] == "REVIEW_IN_PROGRESS":
@@ -328,7 +330,9 @@ class Deployment(Says):
             if not accepted:
                 self.say("Nothing was changed.")
                 return 1
-        return self.import_retained(cfn, retained, adopt.import_body(self.template))
+        return self.import_retained(
+            cfn, retained, adopt.import_body(self.template, retained)
+        )
 
     def import_retained(
         self, cfn: Any, retained: Any, body: dict[str, Any]

@@ -6,7 +6,13 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, bucket_access
+from generator.aws.session import (
+    EXIT_USAGE,
+    Aws,
+    CommandError,
+    bucket_access,
+    s3_url,
+)
 from generator.template.render import ENVIRONMENT_YAML
 
 
@@ -21,7 +27,7 @@ class Published:
     @property
     def url(self) -> str:
         """The HTTPS URL Service Catalog loads the template from."""
-        return f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{self.key}"
+        return s3_url(self.bucket, self.region, self.key)
 
 
 def publish(aws: Aws, bucket: str, prefix: str, text: str) -> Published:

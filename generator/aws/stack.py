@@ -11,7 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, stack_is_missing
+from generator.aws.session import (
+    EXIT_USAGE,
+    Aws,
+    CommandError,
+    s3_url,
+    stack_is_missing,
+)
 from generator.template.limits import MAX_BODY_BYTES
 from generator.template.render import ENVIRONMENT_YAML
 from generator.words import Says, count, table
@@ -52,8 +58,18 @@ class TemplateFile:
         key = f"emrs-env/{hashlib.sha256(data).hexdigest()[:16]}.yaml"
         s3.put_object(Bucket=bucket, Key=key, Body=data)
         region = s3.get_bucket_location(Bucket=bucket).get("LocationConstraint")
-        host = "s3.amazonaws.com" if not region else f"s3.{region}.amazonaws.com"
-        return {"TemplateURL": f"https://{bucket}.{host}/{key}"}
+        return {"TemplateURL": s3_url(bucket, region, key)}
+
+
+def check_region_types(region: str | None, body: dict[str, Any], what: str) -> None:
+    """Refuse a region whose CloudFormation registry lacks a type the template
+    names (generator/template/regions.py), before any AWS call."""
+    from generator.template.regions import refuse_region
+
+    types = {r.get("Type", "") for r in body.get("Resources", {}).values()}
+    refused = refuse_region(region or "", types, what) if region else None
+    if refused:
+        raise CommandError(refused, EXIT_USAGE)
 
 
 def fits_inline(text: str) -> bool:

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.aws import inputs
-from generator.aws.session import Aws, CommandError, error_code, usage
-from generator.aws.stack import CAPABILITIES, TemplateFile
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, error_code, usage
+from generator.aws.stack import CAPABILITIES, TemplateFile, check_region_types
 from generator.template import names
 from generator.template.regions import EMR_SERVERLESS_REGIONS
 
@@ -134,6 +134,16 @@ def check_values(values: dict[str, str], regions: Sequence[str]) -> dict[str, st
         raise usage(
             f"{names.P.REGIONAL_IAM}=false with {len(regions)} regions: IAM names are "
             "global per account, so the stacks of one account would collide"
+        )
+    if values.get(names.P.IDC_INSTANCE) and len(regions) > 1:
+        # An Identity Center instance has one primary region; AWS managed
+        # applications such as EMR Studio in SSO mode are set up there ("Availability
+        # of IAM Identity Center use cases in the primary and additional Regions",
+        # IAM Identity Center User Guide).
+        raise usage(
+            f"{names.P.IDC_INSTANCE} with {len(regions)} regions: an Identity Center "
+            "instance serves EMR Studio in its own region; give that one region, and "
+            "roll the other regions out as another set without Identity Center"
         )
     return values
 
@@ -301,6 +311,7 @@ class Rollout:
     values: dict[str, str]
     overrides: dict[str, dict[str, str]]
     tags: list[dict[str, str]] = field(default_factory=list)
+    tags_when_stopped: bool = False
     failure_tolerance: int = 0
     max_concurrent: int = 1
 
@@ -331,6 +342,48 @@ def set_parameters(
     return params
 
 
+def refuse_changes(existing: dict[str, Any], rollout: Rollout) -> None:
+    """Refuse, before anything changes, what the change matrix refuses (the same
+    checks the template's change guard makes in every account), and a tag change
+    while the instances may have a started application: CloudFormation changes
+    the application's tags through UpdateApplication, which EMR Serverless refuses
+    while it is STARTED (cloudformation-coverage-roadmap issue 2370; aws-cdk issue
+    35488), and this command cannot stop applications in other accounts."""
+    from generator.template import changes
+    from generator.template.intrinsics import Conditions, parameter_values
+
+    body = rollout.template.body
+    old = {
+        p["ParameterKey"]: p.get("ParameterValue", "")
+        for p in existing.get("Parameters", [])
+    }
+    checked = {"": rollout.values} | {
+        f" (account {mask(account)})": rollout.values | values
+        for account, values in rollout.overrides.items()
+    }
+    for who, values in checked.items():
+        refused = changes.refusal(body, old, old | values)
+        if refused is not None:
+            raise CommandError(f"{refused}{who}", EXIT_USAGE)
+    current = {(t["Key"], t["Value"]) for t in existing.get("Tags", [])}
+    given = {(t["Key"], t["Value"]) for t in rollout.tags}
+    if not rollout.tags or given == current or rollout.tags_when_stopped:
+        return
+    values = parameter_values(body, **(old | rollout.values))
+    if names.C.CREATE_APPLICATION in body.get("Conditions", {}) and Conditions(
+        body, values
+    ).holds(names.C.CREATE_APPLICATION):
+        raise CommandError(
+            "changing the set's tags is refused: each stack's update would fail "
+            "(and roll back) wherever a notebook keeps the EMR Serverless "
+            "application started, since EMR Serverless changes a started "
+            "application's tags only once it is stopped; stop the applications "
+            "(EMR Studio, Applications, Stop; idle ones stop by themselves after "
+            "IdleTimeoutMinutes), then run again with --tags-when-stopped",
+            EXIT_USAGE,
+        )
+
+
 def pairs(values: dict[str, str]) -> str:
     """KEY=VALUE, comma-separated, or "none"."""
     return ", ".join(f"{k}={v}" for k, v in values.items()) or "none"
@@ -343,8 +396,12 @@ def deploy(
 ) -> int:
     """Create or update the set, add the instances, apply overrides; summarise.
     With `confirm`, ask before anything changes, as deploy does."""
+    for region in rollout.regions:
+        check_region_types(region, rollout.template.body, "the template")
     cfn = stack_set.cfn
     existing = stack_set.describe()
+    if existing is not None:
+        refuse_changes(existing, rollout)
     overrides = [
         {"Account": mask(account), "Parameters": dict(values)}
         for account, values in rollout.overrides.items()

@@ -13,18 +13,27 @@ if TYPE_CHECKING:
 SUMMARY = "upload the template for Service Catalog"
 EXAMPLE = "emrs-env publish --template-bucket my-templates --region " "eu-west-1"
 USES_AWS = True
+# What service-catalog-portfolio.yaml declares, as check_region_types reads it.
+PORTFOLIO_TYPES = {
+    "Resources": {"Portfolio": {"Type": "AWS::ServiceCatalog::Portfolio"}}
+}
 
 
 def run(args: argparse.Namespace, aws: Aws) -> int:
     """Upload the environment template for Service Catalog; say what to do next."""
     from generator.aws import publish as sharing
     from generator.aws.publish import publish
-    from generator.aws.stack import load_template
+    from generator.aws.stack import check_region_types, load_template
 
     nodes = [sharing.share_node(target) for target in args.share_with]
     if nodes:
         sharing.check_portfolio_id(args.portfolio_id)
     template = load_template(args.template)
+    for body, what in (
+        (template.body, "the template"),
+        (PORTFOLIO_TYPES, "the Service Catalog portfolio"),
+    ):
+        check_region_types(aws.region, body, what)
     published = publish(aws, args.template_bucket, args.prefix, template.text)
     if nodes:
         print(f"uploaded s3://{published.bucket}/{published.key}")

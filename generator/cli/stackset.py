@@ -83,6 +83,7 @@ def _action(args: argparse.Namespace, stack_set: Any) -> int:
             args.account_parameter, template.body
         ),
         tags=inputs.parse_tags(args.tags),
+        tags_when_stopped=args.tags_when_stopped,
         failure_tolerance=args.failure_tolerance,
         max_concurrent=args.max_concurrent,
     )
@@ -148,6 +149,13 @@ def _stackset_deploy_options(command: argparse.ArgumentParser) -> None:
         default=[],
         metavar="ACCOUNT:KEY=VALUE",
         help="a parameter override for one account (repeatable)",
+    )
+    command.add_argument(
+        "--tags-when-stopped",
+        action="store_true",
+        help="change the set's tags although its stacks have an application: "
+        "every application is stopped (EMR Serverless refuses a tag change while "
+        "one runs)",
     )
     command.add_argument(
         "--failure-tolerance",

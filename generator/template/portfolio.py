@@ -854,6 +854,21 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
             "per-stack names are the only ones the launch role manages.",
         )
     )
+    # A stack-tag change makes CloudFormation call UpdateApplication, which EMR
+    # Serverless refuses while the application is STARTED (cloudformation-coverage-
+    # roadmap issue 2370; aws-cdk issue 35488), and the template cannot see stack
+    # tags. Updates keep the launch's tags, so a notebook in use never fails one.
+    add(
+        servicecatalog.ResourceUpdateConstraint(
+            "TagUpdateConstraint",
+            DependsOn=[association],
+            PortfolioId=Ref(portfolio),
+            ProductId=Ref(product),
+            TagUpdateOnProvisionedProduct="NOT_ALLOWED",
+            Description="Updates keep the tags given at launch: EMR Serverless "
+            "refuses a tag change while a notebook keeps the application started.",
+        )
+    )
     add(
         servicecatalog.LaunchRoleConstraint(
             "LaunchConstraint",

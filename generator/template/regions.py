@@ -10,6 +10,8 @@ existing VPC whose subnets the administrator chooses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 EMR_SERVERLESS_AZ_IDS: dict[str, tuple[str, ...]] = {
     "us-east-1": ("use1-az1", "use1-az2", "use1-az4", "use1-az5", "use1-az6"),
     "us-east-2": ("use2-az1", "use2-az2", "use2-az3"),
@@ -57,13 +59,55 @@ EMR_SERVERLESS_REGIONS = tuple(
 )
 
 
-# EMR Studio runs in fewer regions: "EMR Studio features, requirements, and
-# limits" (Amazon EMR Management Guide) lists neither of these, which EMR
-# Serverless serves. Whether it runs in cn-north-1 no copy of the page says.
-EMR_STUDIO_MISSING = ("ap-south-2", "ca-west-1", "me-south-1", "mx-central-1")
+# Resource types CloudFormation's registry lacks in a region EMR Serverless serves,
+# as cfn-lint's per-region provider lists record them (cfnlint/data/schemas/
+# providers/<region>.json, cfn-lint 1.58.0; `make actions` re-derives it and a test
+# keeps it equal). A template that names a type unknown in its region has been
+# reported rejected whatever the type's condition (cfn-lint issue 3495, aws-cdk
+# issue 25634), so these regions are refused by the commands, not by a Rule.
+# me-south-1 has no list at all: the EMR Studio page does not list it either.
+REGISTRY_MISSING: dict[str, tuple[str, ...]] = {
+    "ap-east-2": ("AWS::ServiceCatalog::*",),
+    "ap-south-2": ("AWS::EMR::Studio", "AWS::EMR::StudioSessionMapping"),
+    "ap-southeast-5": ("AWS::ServiceCatalog::*",),
+    "ap-southeast-7": ("AWS::ServiceCatalog::*",),
+    "mx-central-1": ("AWS::ServiceCatalog::*",),
+}
+NO_REGISTRY_DATA = ("me-south-1",)
+
+# EMR Studio runs where the registry knows AWS::EMR::Studio.
+EMR_STUDIO_MISSING = tuple(
+    sorted(
+        [r for r, kinds in REGISTRY_MISSING.items() if "AWS::EMR::Studio" in kinds]
+        + list(NO_REGISTRY_DATA)
+    )
+)
 EMR_STUDIO_REGIONS = tuple(
     r for r in EMR_SERVERLESS_REGIONS if r not in EMR_STUDIO_MISSING
 )
+
+
+def missing_types(region: str, types: Iterable[str]) -> list[str]:
+    """Which of the types CloudFormation's registry lacks in the region."""
+    lacking = REGISTRY_MISSING.get(region, ())
+    return sorted(
+        kind
+        for kind in set(types)
+        if kind in lacking or kind.rsplit("::", 1)[0] + "::*" in lacking
+    )
+
+
+def refuse_region(region: str, types: Iterable[str], what: str) -> str | None:
+    """Why a template with these types cannot be deployed in the region, or None."""
+    lacking = missing_types(region, types)
+    if not lacking:
+        return None
+    return (
+        f"{what} names {', '.join(lacking)}, which CloudFormation does not know in "
+        f"{region}, and a template naming a type unknown in its region is rejected "
+        "whatever its condition (cfn-lint issue 3495, aws-cdk issue 25634); choose "
+        "another region"
+    )
 
 
 def regions_with(az_count: int) -> list[str]:

@@ -131,6 +131,9 @@ def test_rollout_to_two_ous_and_two_regions(mocked_aws, capsys, tmp_path) -> Non
         (["--ou", "ou-ab12-cdef3456", "--max-concurrent", "3"], "StackSets refuse"),
         (["--ou", "r-ab12", "--name", "9bad"], "a StackSet name starts with a letter"),
         ([], "give at least one --ou"),
+        (["--ou", "ou-ab12-cdef3456", "--parameter", "IdentityCenterInstanceArn="
+          "arn:aws:sso:::instance/ssoins-0123456789abcdef"],
+         "an Identity Center instance serves EMR Studio in its own region"),
     ],
 )  # fmt: skip
 def test_bad_input_is_refused_before_any_aws_call(
@@ -529,3 +532,34 @@ def test_destroy_asks_and_an_end_of_input_deletes_nothing(
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     assert cfn.describe_stack_set(StackSetName="emrs")["StackSet"]["Status"] == "ACTIVE"
     assert len(cfn.list_stack_instances(StackSetName="emrs")["Summaries"]) == 4
+
+
+def test_an_update_the_change_matrix_refuses_stops_before_any_change(
+    mocked_aws, capsys, tmp_path
+) -> None:
+    """The set's current values against the new ones, as the template's change
+    guard judges them in each account; a tag change while the stacks have an
+    application is refused with the way out (cloudformation-coverage-roadmap 2370:
+    UpdateApplication is refused while the application is STARTED)."""
+    ous, accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    one_region = ["--regions", "eu-west-1"]
+    assert run(*deploy_args(ous, "--template", str(small), "--tags", "team=data",
+                            *one_region)) == 0  # fmt: skip
+    capsys.readouterr()
+    cfn = boto3.client("cloudformation", region_name="us-east-1")
+    before = cfn.describe_stack_set(StackSetName="emrs")["StackSet"]
+    for extra, says in [
+        (["--parameter", "VpcCidr=10.1.0.0/16"], "Changing VpcCidr while the stack"),
+        (["--account-parameter", f"{accounts[0]}:BucketName=mine"],
+         "Renaming the notebook bucket"),
+        (["--tags", "team=other"], "run again with --tags-when-stopped"),
+    ]:  # fmt: skip
+        assert run(*deploy_args(ous, *extra, *one_region)) == 2
+        line = capsys.readouterr().err.strip()
+        assert says in line and "\n" not in line, line
+        assert line.startswith("emrs-env stackset") and "Traceback" not in line
+    after = cfn.describe_stack_set(StackSetName="emrs")["StackSet"]
+    assert after["Parameters"] == before["Parameters"]
+    assert after["Tags"] == before["Tags"]
