@@ -33,6 +33,7 @@ class Retained:
 
     bucket: str
     key_id: str | None
+    policy: bool = False  # the bucket has a policy (kept since this version)
 
     def resources_to_import(self) -> list[dict[str, Any]]:
         """ResourcesToImport for an IMPORT change set."""
@@ -40,6 +41,12 @@ class Retained:
             {"ResourceType": "AWS::S3::Bucket", "LogicalResourceId": R.BUCKET,
              "ResourceIdentifier": {"BucketName": self.bucket}},
         ]  # fmt: skip
+        if self.policy:
+            found.append(
+                {"ResourceType": "AWS::S3::BucketPolicy",
+                 "LogicalResourceId": R.BUCKET_POLICY,
+                 "ResourceIdentifier": {"Bucket": self.bucket}}
+            )  # fmt: skip
         if self.key_id:
             found.append(
                 {"ResourceType": "AWS::KMS::Key", "LogicalResourceId": R.KEY,
@@ -127,7 +134,23 @@ def find_retained(
             f"--parameter {P.ENCRYPTION_KEY}={CUSTOMER_MANAGED} so the new stack "
             "adopts the key too and the notebooks stay readable"
         )
-    return Retained(name, key_id)
+    return Retained(name, key_id, _has_policy(s3, name))
+
+
+def _has_policy(s3: Any, name: str) -> bool:
+    """Whether the bucket has a policy: GetBucketPolicy answers NoSuchBucketPolicy
+    when it has none ("GetBucketPolicy", Amazon S3 API Reference). A bucket kept by
+    an earlier version lost its policy with the stack; the update after the import
+    puts it back."""
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.get_bucket_policy(Bucket=name)
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucketPolicy":
+            return False
+        raise
+    return True
 
 
 def _is_ours(s3: Any, name: str) -> bool:
@@ -197,8 +220,9 @@ def _customer_key(aws: Aws, s3: Any, name: str) -> str | None:
     return key_id
 
 
-def import_body(template: Any) -> dict[str, Any]:
-    """The import template derived from the environment template being deployed."""
+def import_body(template: Any, retained: Retained) -> dict[str, Any]:
+    """The import template derived from the environment template being deployed,
+    holding exactly what is imported."""
     from generator.template.imports import import_template
 
-    return import_template(template.body)
+    return import_template(template.body, () if retained.policy else (R.BUCKET_POLICY,))

@@ -31,6 +31,8 @@ HOW_TO_REMOVE = {
     "AWS::KMS::Key": "aws kms schedule-key-deletion --key-id {id} "
     "--pending-window-in-days 30",
     "AWS::Logs::LogGroup": "aws logs delete-log-group --log-group-name {id}",
+    "AWS::S3::BucketPolicy": "it goes with its bucket; kept so that the bucket "
+    "still refuses plain HTTP",
 }
 
 

@@ -1,14 +1,15 @@
 """The import template: the retained resources of the environment template, alone.
 
-Deleting the stack keeps the notebook bucket and the customer-managed key
-(DeletionPolicy Retain). A new stack takes them over through CloudFormation's
-resource import ("Importing AWS resources into a CloudFormation stack",
+Deleting the stack keeps the notebook bucket, its TLS-only policy and the
+customer-managed key (DeletionPolicy Retain). A new stack takes them over through
+CloudFormation's resource import ("Importing AWS resources into a CloudFormation stack",
 CloudFormation User Guide): an IMPORT change set whose template holds only the
 resources to import, each with a DeletionPolicy, and no other change; then an update
 with the whole environment template. The import template is derived from the
 environment template, so the two never drift: same logical IDs, same properties,
 except what refers to resources that do not exist yet (the key policy's statements
-for the stack's roles), which the following update restores.
+for the stack's roles, the bucket's tag naming the change guard), which the
+following update restores.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from generator.template.intrinsics import mentions
 from generator.template.names import R
 
-ADOPTABLE = (R.BUCKET, R.KEY)
+ADOPTABLE = (R.BUCKET, R.BUCKET_POLICY, R.KEY)
 PSEUDO = re.compile(r"AWS::")
 
 
@@ -33,13 +34,20 @@ def _only_known(statements: list, known: set[str]) -> list:
     return [s for s in statements if references(s) <= known]
 
 
-def import_template(full: dict[str, Any]) -> dict[str, Any]:
-    """The import template for the adoptable resources of a built template."""
-    resources = {k: copy.deepcopy(full["Resources"][k]) for k in ADOPTABLE}
+def import_template(
+    full: dict[str, Any], without: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """The import template for the adoptable resources of a built template, less
+    those `without` names (a bucket kept by an earlier version has no policy)."""
+    resources = {
+        k: copy.deepcopy(full["Resources"][k]) for k in ADOPTABLE if k not in without
+    }
     parameters, conditions = full.get("Parameters", {}), full.get("Conditions", {})
     known = set(resources) | set(parameters) | set(conditions)
     key = resources[R.KEY]["Properties"]
     key["KeyPolicy"]["Statement"] = _only_known(key["KeyPolicy"]["Statement"], known)
+    bucket = resources[R.BUCKET]["Properties"]
+    bucket["Tags"] = _only_known(bucket["Tags"], known)  # not the change guard's
     for logical, resource in resources.items():
         outside = references(resource) - known
         if outside:

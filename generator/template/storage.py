@@ -114,6 +114,10 @@ def add_storage(template: Template, key_arn: AWSHelperFn) -> ts3.Bucket:
         ts3.BucketPolicy(
             R.BUCKET_POLICY,
             Bucket=Ref(bucket),
+            # Kept with the bucket, so a kept bucket still refuses plain HTTP; a
+            # later stack takes both back (template/imports.py).
+            DeletionPolicy="Retain",
+            UpdateReplacePolicy="Retain",
             Metadata={
                 "cfn-lint": {
                     "config": {
