@@ -49,22 +49,49 @@ def read_credentials(aws: Aws) -> list[Credentials]:
     secrets = aws.client("secretsmanager")
     found = []
     for arn in arns:
-        value = json.loads(secrets.get_secret_value(SecretId=arn)["SecretString"])
-        if "Password" not in value:
+        name = arn.rsplit(":", 1)[-1]
+        text = secrets.get_secret_value(SecretId=arn).get("SecretString") or ""
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        if not isinstance(value, dict):
             raise CommandError(
-                f"secret {arn.rsplit(':', 1)[-1]} holds no credentials "
-                "yet; wait for the stack to finish"
+                f"secret {name} of stack {aws.stack} is not an emrs-env credentials "
+                "secret (not a JSON object); check --stack-name"
+            )
+        if "Password" not in value and "Pending" in value:
+            raise CommandError(
+                f"secret {name} holds no credentials yet; wait for the stack to finish"
+            )
+        fields = ("UserName", "Password", "ConsoleSignInUrl")
+        if not all(isinstance(value.get(f), str) for f in fields):
+            raise CommandError(
+                f"secret {name} of stack {aws.stack} is not an emrs-env credentials "
+                f"secret (it lacks {', '.join(f for f in fields if f not in value)}); "
+                "check --stack-name"
             )
         found.append(
             Credentials(
                 user=value["UserName"],
                 password=value["Password"],
                 url=value["ConsoleSignInUrl"],
-                access_key_id=value.get("AccessKeyId", ""),
-                secret_access_key=value.get("SecretAccessKey", ""),
+                access_key_id=str(value.get("AccessKeyId", "")),
+                secret_access_key=str(value.get("SecretAccessKey", "")),
             )
         )
     return found
+
+
+# A cell a spreadsheet reads as a formula starts with one of these (OWASP, "CSV
+# Injection"); such a cell gets a leading apostrophe, which spreadsheets show as
+# text and which is not part of the value.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(text: str) -> str:
+    """A CSV cell no spreadsheet runs as a formula."""
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def credentials_csv(rows: Sequence[Credentials]) -> str:
@@ -75,7 +102,7 @@ def credentials_csv(rows: Sequence[Credentials]) -> str:
     writer.writerow(CSV_COLUMNS + (KEY_COLUMNS if with_keys else []))
     for r in rows:
         extra = [r.access_key_id, r.secret_access_key] if with_keys else []
-        writer.writerow([r.user, r.password, r.url, *extra])
+        writer.writerow([cell(v) for v in (r.user, r.password, r.url, *extra)])
     return buffer.getvalue()
 
 

@@ -70,12 +70,15 @@ def read_parameters_file(path: Path) -> dict[str, str]:
         raise usage(f"parameters file {path} is not UTF-8 text") from exc
     if text.lstrip().startswith(("[", "{")):
         return _json_parameters(path, text)
-    lines = [
-        line.strip()
-        for line in text.splitlines()
-        if line.strip() and not line.lstrip().startswith("#")
-    ]
-    return split_pairs(lines, f"{path}:")
+    lines = [_uncommented(line) for line in text.splitlines()]
+    return split_pairs([line for line in lines if line], f"{path}:")
+
+
+def _uncommented(line: str) -> str:
+    """A K=V line without its comment: `#` at the start, or after a space or tab,
+    starts one (as in shell and .env files); a `#` inside a value stays."""
+    found = re.search(r"(^|[ \t])#", line)
+    return (line[: found.start()] if found else line).strip()
 
 
 def _json_parameters(path: Path, text: str) -> dict[str, str]:
@@ -83,6 +86,10 @@ def _json_parameters(path: Path, text: str) -> dict[str, str]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise usage(f"{path} is not valid JSON: {exc.msg} (line {exc.lineno})") from exc
+    except RecursionError as exc:
+        raise usage(
+            f"{path} nests brackets too deeply to be a parameters file"
+        ) from exc
     if isinstance(data, dict) and isinstance(data.get("Parameters"), dict):
         # `aws cloudformation deploy`'s file form; JSON keeps one of two equal keys
         return {str(k): _scalar(path, v) for k, v in data["Parameters"].items()}
@@ -119,9 +126,13 @@ def _entries(path: Path, data: list[dict[str, Any]]) -> dict[str, str]:
 
 def _scalar(path: Path, value: Any) -> str:
     if isinstance(value, list):
-        return ",".join(map(str, value))
+        return ",".join(_scalar(path, item) for item in value)
     if isinstance(value, dict):
         raise usage(f"{path}: a parameter value must be text, not an object")
+    if value is None:
+        # str(None) would pass as the text "None" (CredentialsRotationToken's
+        # pattern takes it, and every password would change)
+        raise usage(f'{path}: a parameter value must be text, not null; use ""')
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 

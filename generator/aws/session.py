@@ -42,21 +42,39 @@ def utc_stamp(value: Any) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def check_writable(path: Path, option: str) -> None:
+    """Refuse, as a usage error, a path write_file could not write: a folder, a
+    FIFO or a device, a missing or read-only folder. Commands call it before any
+    AWS call, so a long deploy never ends on a bad file name."""
+    if not str(path) or str(path) == ".":
+        raise CommandError(f"{option} needs a file name", EXIT_USAGE)
+    if path.is_dir():
+        raise CommandError(
+            f"{option} {path} is a folder; name a file in it", EXIT_USAGE
+        )
+    if path.exists() and not path.is_file():
+        raise CommandError(
+            f"{option} {path} is not a regular file; name a new or regular file"
+            + (", or - for standard output" if option == "--csv" else ""),
+            EXIT_USAGE,
+        )
+    if not path.parent.is_dir():
+        raise CommandError(
+            f"{option} {path}: folder {path.parent} does not exist", EXIT_USAGE
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise CommandError(
+            f"{option} {path}: folder {path.parent} is not writable", EXIT_USAGE
+        )
+
+
 def write_file(path: Path, text: str, mode: int, option: str) -> None:
     """Write a regular file atomically (a temporary file beside it, then a
     rename), with the mode given; `option` names the flag in errors. A folder, a
     FIFO or a device at the path is refused, never replaced."""
     import tempfile
 
-    if path.is_dir():
-        raise CommandError(f"{option} {path} is a folder; name a file in it")
-    if path.exists() and not path.is_file():
-        raise CommandError(
-            f"{option} {path} is not a regular file; name a new or regular file"
-            + (", or - for standard output" if option == "--csv" else "")
-        )
-    if not path.parent.is_dir():
-        raise CommandError(f"{option} {path}: folder {path.parent} does not exist")
+    check_writable(path, option)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as exc:
@@ -111,6 +129,15 @@ def bucket_access(s3: Any, bucket: str) -> str:
             return "forbidden"
         raise
     return "present"
+
+
+def s3_url(bucket: str, region: str | None, key: str) -> str:
+    """The HTTPS URL of an object, at its bucket's regional endpoint in the region's
+    partition: China's regions end in amazonaws.com.cn (Amazon S3 endpoints, AWS
+    General Reference); GetBucketLocation gives no region for us-east-1."""
+    region = region or "us-east-1"
+    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://{bucket}.s3.{region}.{suffix}/{key}"
 
 
 @dataclass

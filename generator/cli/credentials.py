@@ -24,6 +24,10 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     from generator.aws.deploy import check_stack_name
 
     check_stack_name(args.stack_name)
+    if args.csv and args.csv != "-":
+        from generator.aws.session import check_writable
+
+        check_writable(Path(args.csv), "--csv")
     rows = credentials.read_credentials(aws)
     if args.user:
         everyone, rows = rows, [r for r in rows if r.user == args.user]
@@ -57,6 +61,14 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
         from generator.words import count
 
         print(f"wrote {args.csv} (mode 0600) with {count(len(rows), 'user')}")
+        quoted = [r.user for r in rows if credentials.cell(r.password) != r.password]
+        if quoted:
+            print(
+                f"the passwords of {', '.join(quoted)} start with a character "
+                "spreadsheets run as a formula; their cells start with an apostrophe, "
+                "which is not part of the password",
+                file=sys.stderr,
+            )
         return EXIT_OK
     for row in rows:
         password = row.password if args.show_password else "(hidden: --show-password)"

@@ -34,6 +34,10 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
 
     if args.timeout is not None and args.timeout <= 0:
         raise CommandError("--timeout takes a number of minutes above 0", EXIT_USAGE)
+    if args.outputs_file is not None:
+        from generator.aws.session import check_writable
+
+        check_writable(Path(args.outputs_file), "--outputs-file")
     if args.outputs_file and args.no_wait:
         raise CommandError(
             "--outputs-file needs the deploy to finish; drop --no-wait", EXIT_USAGE

@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from generator.aws.deploy import Deployment
 from generator.aws.session import Aws
 from generator.aws.stack import CAPABILITIES, TemplateFile
-from tests.aws.commands import run, stack_holding_secrets
+from tests.aws.commands import one_line_error, run, stack_holding_secrets
 from tests.scripted import error, scripted
 
 SMALL = """
@@ -141,9 +141,32 @@ def test_large_template_goes_through_s3(aws, capsys) -> None:
     text = built.read_text()
     location = TemplateFile(built, text, {}).location(s3, "templates")
     url = location["TemplateURL"]
-    assert url.startswith("https://templates.s3.amazonaws.com/emrs-env/")
+    assert url.startswith("https://templates.s3.us-east-1.amazonaws.com/emrs-env/")
     key = url.split(".com/", 1)[1]
     assert s3.get_object(Bucket="templates", Key=key)["Body"].read().decode() == text
+
+
+@pytest.mark.parametrize(
+    ("region", "host"),
+    [
+        (None, "b.s3.us-east-1.amazonaws.com"),
+        ("eu-west-1", "b.s3.eu-west-1.amazonaws.com"),
+        ("cn-north-1", "b.s3.cn-north-1.amazonaws.com.cn"),
+        ("cn-northwest-1", "b.s3.cn-northwest-1.amazonaws.com.cn"),
+        ("us-gov-west-1", "b.s3.us-gov-west-1.amazonaws.com"),
+    ],
+)
+def test_template_urls_use_the_partition_s_s3_host(
+    region: str | None, host: str
+) -> None:
+    """Amazon S3 endpoints (AWS General Reference): China's end in .amazonaws.com.cn."""
+    from generator.aws.publish import Published
+    from generator.aws.session import s3_url
+
+    assert s3_url("b", region, "k/t.yaml") == f"https://{host}/k/t.yaml"
+    assert Published("b", "k/t.yaml", region or "us-east-1").url == s3_url(
+        "b", region, "k/t.yaml"
+    )
 
 
 def rolling_back(final: str = "ROLLBACK_COMPLETE") -> Any:
@@ -314,3 +337,69 @@ def test_credentials_errors(aws, capsys, monkeypatch) -> None:
     assert run("credentials", "--stack-name", "emrs", "--user", "zed") == 2
     err = capsys.readouterr().err
     assert "no user 'zed'" in err and "ana" in err
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not json at all", "not a JSON object"),
+        ('["a list"]', "not a JSON object"),
+        ('{"Password": "x", "ConsoleSignInUrl": "u"}', "it lacks UserName"),
+        ('{"Pending": "the ConsoleCredentials resource writes this secret"}',
+         "holds no credentials yet"),
+    ],
+)  # fmt: skip
+def test_credentials_of_a_secret_that_is_not_ours_is_one_line(
+    aws, capsys, monkeypatch, text: str, says: str
+) -> None:
+    """--stack-name naming another stack, whose secrets hold other things."""
+    arn = boto3.client("secretsmanager").create_secret(
+        Name="other/app", SecretString=text
+    )["ARN"]
+    stack_holding_secrets(monkeypatch, [arn])
+    assert run("credentials", "--stack-name", "emrs") == 1
+    line = one_line_error(capsys)
+    assert says in line and "secret other/app" in line, line
+
+
+def test_credentials_csv_cells_never_run_as_formulas(
+    aws, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """OWASP, "CSV Injection": a cell starting with =, +, - or @ is a formula to a
+    spreadsheet; a password kept from before gets an apostrophe in front."""
+    sm = boto3.client("secretsmanager")
+    value = {
+        "UserName": "ana",
+        "Password": "=HYPERLINK(1)",
+        "ConsoleSignInUrl": "https://example.signin.aws.amazon.com/console",
+    }
+    arn = sm.create_secret(Name="emrs/ana", SecretString=json.dumps(value))["ARN"]
+    stack_holding_secrets(monkeypatch, [arn])
+    target = tmp_path / "creds.csv"
+    assert run("credentials", "--stack-name", "emrs", "--csv", str(target)) == 0
+    rows = list(csv.reader(target.open()))
+    assert rows[1][:2] == ["ana", "'=HYPERLINK(1)"]
+
+
+@pytest.mark.parametrize(
+    ("target", "says"),
+    [
+        ("{tmp}/missing/out.json", "does not exist"),
+        ("{tmp}", "is a folder"),
+        ("/dev/null", "not a regular file"),
+        ("", "needs a file name"),
+    ],
+)
+def test_a_bad_outputs_file_is_refused_before_any_aws_call(
+    monkeypatch, capsys, tmp_path: Path, target: str, says: str
+) -> None:
+    def no_aws(self: Aws, service: str) -> None:
+        raise AssertionError(f"{service} called")
+
+    monkeypatch.setattr(Aws, "client", no_aws)
+    path = target.format(tmp=tmp_path)
+    code = run("deploy", "--stack-name", "emrs", "--region", "eu-west-1", "--yes",
+               "--template-bucket", "t", "--outputs-file", path)  # fmt: skip
+    assert code == 2
+    line = one_line_error(capsys)
+    assert says in line and "--outputs-file" in line, line

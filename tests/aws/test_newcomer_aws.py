@@ -277,6 +277,8 @@ def test_ctrl_c_before_anything_started_says_only_interrupted(
         ('["A=1"]', {"A": "1"}),
         ('{"Parameters": {"A": "1"}}', {"A": "1"}),
         ("# team\nA=1\n", {"A": "1"}),
+        ("A=1  # the first\nB=x#y\n\tC=2\t# tab\n", {"A": "1", "B": "x#y", "C": "2"}),
+        ('{"Parameters": {"A": ["x", 1, true]}}', {"A": "x,1,true"}),
     ],
 )  # fmt: skip
 def test_every_documented_parameters_file_form_is_read(
@@ -311,6 +313,10 @@ def test_readme_and_help_describe_the_same_parameters_file_forms(capsys) -> None
         ('[{"ParameterKey": "A", "ParameterValue": "1"},'
          ' {"ParameterKey": "A", "ParameterValue": "2"}]', "A is given twice"),
         ("A=1\nA=2\n", "gives A twice ('1' and '2')"),
+        ('{"Parameters": {"CredentialsRotationToken": null}}', "not null"),
+        ('[{"ParameterKey": "A", "ParameterValue": null}]', "not null"),
+        ('{"Parameters": {"A": ["x", null]}}', "not null"),
+        ("[" * 200_000 + "]" * 200_000, "nests brackets too deeply"),
     ],
 )  # fmt: skip
 def test_parameters_files_that_are_unclear_are_refused(
