@@ -312,9 +312,10 @@ class Deployment(Says):
         if retained is None:
             return None
         key = f" and its key {retained.key_id}" if retained.key_id else ""
+        were, them = ("were", "them") if retained.key_id else ("was", "it")
         self.say(
-            f"Bucket {retained.bucket}{key} were kept by a deleted stack of this "
-            "environment; adopting them brings the team back to its notebooks."
+            f"Bucket {retained.bucket}{key} {were} kept by a deleted stack of this "
+            f"environment; adopting {them} brings the team back to its notebooks."
         )
         if not self.adopt_retained:
             if self.confirm is None:

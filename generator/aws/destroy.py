@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError
+from generator.aws.session import EXIT_USAGE, Aws, CommandError, bucket_access
 from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
 from generator.words import Says, count
 
@@ -27,7 +27,7 @@ STOP_MINUTES = 15.0  # what EMR Serverless takes to end sessions, with a margin
 BATCH = 1000  # DeleteObjects takes at most 1,000 keys
 HOW_TO_REMOVE = {
     "AWS::S3::Bucket": "empty it (every version) in the S3 console, then delete it; "
-    "or run destroy with --delete-bucket before deleting the stack",
+    "or run destroy again with --delete-bucket --confirm-bucket {id}",
     "AWS::KMS::Key": "aws kms schedule-key-deletion --key-id {id} "
     "--pending-window-in-days 30",
     "AWS::Logs::LogGroup": "aws logs delete-log-group --log-group-name {id}",
@@ -72,29 +72,56 @@ def policies_and_defaults(
     return policies, defaults
 
 
+def built_from_another_config(resources: list[Resource]) -> bool:
+    """Whether the stack's users are not the default template's (a team config
+    built it): its developers' logical IDs, or the administrator's name, differ."""
+    from generator.template.names import ADMIN_USER, DEV_USER, R, user_id
+
+    default = {R.ADMIN_USER, user_id(DEV_USER)}
+    users = [r for r in resources if r.type == "AWS::IAM::User"]
+    return any(u.logical_id not in default for u in users) or any(
+        u.logical_id == R.ADMIN_USER and not u.physical_id.endswith(ADMIN_USER)
+        for u in users
+    )
+
+
 def recreate_command(
     deploy: str,
     stack: dict[str, Any],
     defaults: dict[str, str],
     template_bucket: str | None = None,
+    team: bool = False,
 ) -> str:
-    """The deploy command that adopts the kept bucket with the stack's settings.
+    """The deploy command that recreates the environment with the stack's settings:
+    adopting the kept bucket, or, with UniqueBucketName, with a new one (no kept
+    bucket ever has the new stack's name).
 
     `deploy` is the `emrs-env deploy` line with the stack, region and profile. The
     environment template is over 51,200 bytes, so deploy needs a template bucket:
     the one given, or a shell parameter that stops the command with a message until
-    it is set (so the line runs as printed, or says what it needs)."""
-    bucket = (
-        shlex.quote(template_bucket)
-        if template_bucket
-        else (
-            '"${TEMPLATE_BUCKET:?set TEMPLATE_BUCKET to an S3 bucket of yours in the '
-            "stack's region}\""
-        )
+    it is set (so the line runs as printed, or says what it needs). A stack built
+    from a team config needs that build's template (`team`), named the same way:
+    the default template would replace the team's users."""
+    from generator.template.names import P
+
+    def needed(value: str | None, name: str, what: str) -> str:
+        return shlex.quote(value) if value else f'"${{{name}:?set {name} to {what}}}"'
+
+    bucket = needed(
+        template_bucket,
+        "TEMPLATE_BUCKET",
+        "an S3 bucket of yours in the stack's region",
     )
-    parts = [f"{deploy} --adopt-retained --template-bucket {bucket}"]
-    for item in stack.get("Parameters", []):
-        key, value = item["ParameterKey"], item.get("ParameterValue", "")
+    values = {
+        p["ParameterKey"]: p.get("ParameterValue", "")
+        for p in stack.get("Parameters", [])
+    }
+    adopt = "" if values.get(P.UNIQUE_BUCKET_NAME) == "true" else " --adopt-retained"
+    parts = [f"{deploy}{adopt} --template-bucket {bucket}"]
+    if team:
+        folder = "the build folder of the config this stack was built from"
+        parts.append(f"--template {needed(None, 'TEMPLATE', folder)}")
+    for key, value in values.items():
         if value != defaults.get(key, value) and value != "****":
             parts.append(f"--parameter {shlex.quote(f'{key}={value}')}")
     return " ".join(parts)
@@ -226,6 +253,8 @@ class Destroy(Says):
         name = self.aws.stack
         cfn = self.aws.client("cloudformation")
         stack = describe_stack(cfn, name)
+        if stack is None and self.delete_bucket:
+            return self.delete_kept_bucket()
         if stack is None:  # as delete-stack, cdk destroy and terraform destroy do
             self.say(
                 f"Stack {name} does not exist in {self.aws.searched()}; nothing to "
@@ -313,9 +342,21 @@ class Destroy(Says):
         recreate = None
         if buckets and not self.delete_bucket:
             recreate = recreate_command(
-                self.aws.command("deploy"), stack, defaults, self.template_bucket
+                self.aws.command("deploy"),
+                stack,
+                defaults,
+                self.template_bucket,
+                built_from_another_config(resources),
             )
-            self.say(f"To recreate the environment over what was kept: {recreate}")
+            if "--adopt-retained" in recreate:
+                self.say(f"To recreate the environment over what was kept: {recreate}")
+            else:
+                kept_names = ", ".join(b.physical_id for b in buckets)
+                self.say(
+                    f"To recreate the environment: {recreate}; its bucket is new "
+                    f"(UniqueBucketName), so copy the notebooks from {kept_names} "
+                    "with 'aws s3 sync s3://KEPT s3://NEW' once it exists"
+                )
         self.report(Status=final, Deleted=True, Kept=still, Recreate=recreate)
         return 0
 
@@ -361,6 +402,61 @@ class Destroy(Says):
             verb = "deletes" if self.delete_bucket and size is not None else "keeps"
             detail = f" ({size})" if size is not None else ""
             self.say(f"  {verb} {resource.type} {resource.physical_id}{detail}")
+
+    def delete_kept_bucket(self) -> int:
+        """--delete-bucket after the stack is gone: delete the bucket it kept, when
+        it is an emrs-env notebook bucket that no stack owns, after the same
+        confirmation (the name typed, or --confirm-bucket)."""
+        from generator.aws.adopt import _is_ours, _owning_stack
+
+        name = self.confirm_bucket
+        if not name:
+            try:
+                name = self.ask(
+                    f"Stack {self.aws.stack} does not exist. Type the name of the "
+                    "bucket it kept to delete it and every notebook in it: "
+                ).strip()
+            except (KeyboardInterrupt, EOFError):
+                name = ""
+            if not name:
+                self.say("Nothing was deleted.")
+                self.report(Status=None, Deleted=False, Kept=[])
+                return 1
+        s3 = self.aws.client("s3")
+        access = bucket_access(s3, name)
+        if access != "present":
+            raise CommandError(
+                f"bucket {name} "
+                + ("does not exist" if access == "missing" else "is not this account's")
+            )
+        if not _is_ours(s3, name):
+            raise CommandError(
+                f"bucket {name} is not an emrs-env notebook bucket; nothing was deleted"
+            )
+        owner = _owning_stack(self.aws.client("cloudformation"), name)
+        if owner:
+            raise CommandError(
+                f"bucket {name} belongs to stack {owner}; destroy that stack instead"
+            )
+        size = bucket_size(s3, name)
+        self.say(f"Kept bucket {name}: {size}.")
+        try:
+            agreed = self.confirm is None or self.confirm(f"Delete bucket {name}?")
+        except (KeyboardInterrupt, EOFError):
+            agreed = False
+        if not agreed:
+            self.say("Nothing was deleted.")
+            self.report(Status=None, Deleted=False, Kept=[])
+            return 1
+        removed = empty_bucket(s3, name)
+        s3.delete_bucket(Bucket=name)
+        self.say(
+            f"Deleted bucket {name} and its "
+            + count(removed, "version", "versions and delete markers")
+            + "."
+        )
+        self.report(Status=None, Deleted=True, Kept=[], DeletedBucket=name)
+        return 0
 
     def _agreed(self, name: str, buckets: list[Resource]) -> bool:
         try:

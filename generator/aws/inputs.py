@@ -11,6 +11,7 @@ from typing import Any
 
 from generator.aws.session import usage
 from generator.template.limits import LIST_LIMITS_KEY
+from generator.words import count
 
 # The AWS-specific parameter types CloudFormation checks by ID format, as listed on
 # "Parameters" (AWS CloudFormation User Guide, "Supported AWS-specific parameter
@@ -167,7 +168,11 @@ def parameter_problem(spec: dict[str, Any], value: str, most: int | None) -> str
     element = kind[5:-1] if kind.startswith("List<") else kind
     hint = spec.get("ConstraintDescription", "")
     if most is not None and len(items) > most:
-        return f"lists {len(items)} values; at most {most} are allowed"
+        return (
+            f"lists {count(len(items), 'value')}; at most {most} "
+            + ("is" if most == 1 else "are")
+            + " allowed"
+        )
     if element == "Number" and not all(NUMBER.fullmatch(i) for i in items):
         return "must be a number"
     if element in AWS_ID_TYPES and not all(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from generator.aws.deploy import Deployment
@@ -32,7 +31,17 @@ def plan(
             "StackName": name,
             "ChangeSetName": prepared.name if prepared else None,
             "Action": prepared.kind if prepared else None,
-            "Changes": [asdict(row) | {"verb": row.verb} for row in rows],
+            "Changes": [
+                {
+                    "Action": row.action,
+                    "LogicalResourceId": row.logical_id,
+                    "ResourceType": row.resource_type,
+                    "Replacement": row.replacement,
+                    "Paths": row.paths,
+                    "Verb": row.verb,
+                }
+                for row in rows
+            ],
             "Warnings": found,
             "Apply": apply or None,
         }

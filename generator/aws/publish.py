@@ -30,6 +30,41 @@ class Published:
         return s3_url(self.bucket, self.region, self.key)
 
 
+# The console of each partition ("Create quick-create links for stacks",
+# CloudFormation User Guide, gives the aws partition's form; the others are the
+# partitions' console hosts).
+CONSOLES = {
+    "cn-": "console.amazonaws.cn",
+    "us-gov-": "console.amazonaws-us-gov.com",
+}
+
+
+def launch_stack_url(
+    region: str, template_url: str, stack_name: str, values: dict[str, str]
+) -> str:
+    """The console's quick-create link: the stack name, region, template and the
+    given parameters filled in, one click from "Create stack"."""
+    from urllib.parse import quote, urlencode
+
+    host = next(
+        (h for start, h in CONSOLES.items() if region.startswith(start)),
+        f"{region}.console.aws.amazon.com",
+    )
+    query = urlencode(
+        {
+            "templateURL": template_url,
+            "stackName": stack_name,
+            **{f"param_{k}": v for k, v in values.items()},
+        },
+        quote_via=quote,
+        safe=":/",
+    )
+    return (
+        f"https://{host}/cloudformation/home?region={region}"
+        f"#/stacks/create/review?{query}"
+    )
+
+
 def publish(aws: Aws, bucket: str, prefix: str, text: str) -> Published:
     """Upload the environment template under a key of its version and content."""
     from generator import __version__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -129,6 +130,18 @@ def bucket_access(s3: Any, bucket: str) -> str:
             return "forbidden"
         raise
     return "present"
+
+
+# A region name as AWS writes them (eu-west-1, us-gov-west-1, cn-north-1).
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]+")
+
+
+def check_region(region: str | None, option: str = "--region") -> None:
+    """Refuse, as a usage error, a --region that is no region name."""
+    if region is not None and not REGION.fullmatch(region):
+        raise CommandError(
+            f"{option} {region!r} is not a region name such as eu-west-1", EXIT_USAGE
+        )
 
 
 def s3_url(bucket: str, region: str | None, key: str) -> str:

@@ -77,12 +77,12 @@ def fits_inline(text: str) -> bool:
     return len(text.encode("utf-8")) <= MAX_BODY_BYTES
 
 
-def too_large(text: str) -> CommandError:
+def too_large(text: str, region: str = "the stack's region") -> CommandError:
     """The error for a template that must go through S3 but has no bucket."""
     return CommandError(
         f"the template is {len(text.encode('utf-8')):,} bytes, more than the "
         f"{MAX_BODY_BYTES:,} CloudFormation accepts inline; pass "
-        "--template-bucket BUCKET (in the stack's region) to upload it",
+        f"--template-bucket BUCKET (in {region}) to upload it",
         EXIT_USAGE,
     )
 

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.aws import inputs
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, error_code, usage
+from generator.aws.session import (
+    EXIT_USAGE,
+    Aws,
+    CommandError,
+    check_region,
+    error_code,
+    usage,
+)
 from generator.aws.stack import CAPABILITIES, TemplateFile, check_region_types
 from generator.template import names
 from generator.template.regions import EMR_SERVERLESS_REGIONS
@@ -28,7 +35,6 @@ from generator.template.regions import EMR_SERVERLESS_REGIONS
 STACK_SET_NAME = re.compile(r"[a-zA-Z][-a-zA-Z0-9]{0,127}")
 OU_ID = re.compile(r"ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32}")
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
-REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-[0-9]")
 CALLERS = ("SELF", "DELEGATED_ADMIN")
 # StackSetOperation.Status (DescribeStackSetOperation).
 OPERATION_DONE = {"SUCCEEDED", "FAILED", "STOPPED"}
@@ -73,8 +79,7 @@ def check_regions(text: str) -> list[str]:
         raise usage("--regions lists no region; give e.g. --regions eu-west-1")
     known = known_regions()
     for region in regions:
-        if not REGION.fullmatch(region):
-            raise usage(f"--regions: {region!r} is not a region name such as eu-west-1")
+        check_region(region, "--regions:")
         if region not in known:
             raise usage(
                 f"--regions: {region!r} is not a region CloudFormation serves "
@@ -414,10 +419,22 @@ def deploy(
         Parameters=dict(rollout.values),
         Overrides=overrides,
     )
+    params = set_parameters(rollout.values, existing, rollout.template.body)
+    added = {
+        p["ParameterKey"]: p["ParameterValue"]
+        for p in params
+        if "ParameterValue" in p and p["ParameterKey"] not in rollout.values
+    }
     stack_set.say(
         f"{'Update' if existing else 'Create'} StackSet {stack_set.name}: every "
         f"account of {', '.join(rollout.ous)} (and accounts that join them) in "
         f"{', '.join(rollout.regions)}; parameters given: {pairs(rollout.values)}"
+        + (
+            f"; added for a new set: {pairs(added)} (IAM names carry the region, "
+            "and each stack's bucket its own name)"
+            if added
+            else ""
+        )
         + "".join(f"; for {o['Account']}: {pairs(o['Parameters'])}" for o in overrides)
     )
     try:
@@ -431,7 +448,6 @@ def deploy(
     location = rollout.template.location(
         stack_set.aws.client("s3"), rollout.template_bucket
     )
-    params = set_parameters(rollout.values, existing, rollout.template.body)
     prefs = operation_preferences(
         rollout.failure_tolerance, rollout.max_concurrent, rollout.regions
     )
@@ -548,8 +564,13 @@ def retained_buckets(
 def destroy(stack_set: StackSet, confirm: Callable[[str], bool] | None = None) -> int:
     """Delete every stack instance, then the set; list the buckets that stay."""
     found = stack_set.describe()
-    if found is None:
-        raise CommandError(f"no StackSet {stack_set.name} ({stack_set.aws.searched()})")
+    if found is None:  # as destroy says of a missing stack
+        stack_set.say(
+            f"StackSet {stack_set.name} does not exist ({stack_set.aws.searched()}); "
+            "nothing to delete."
+        )
+        stack_set.result.update(Status=None, Deleted=False, Instances=[], Kept=[])
+        return 0
     rows = instance_rows(stack_set.cfn, stack_set.name, stack_set.call_as)
     stack_set.result.update(
         Status=found.get("Status"),

@@ -59,6 +59,12 @@ def _named_command(argv: Sequence[str]) -> str | None:
     return argv[0] if argv and argv[0] in COMMANDS else None
 
 
+def _named(args: argparse.Namespace) -> str:
+    """The command as typed: `stackset deploy`, not `stackset`."""
+    action = getattr(args, "action", None)
+    return f"{args.command} {action}" if action else str(args.command)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; return its exit code."""
     if argv is None:
@@ -73,19 +79,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if not args.uses_aws:
             return int(args.func(args))
-        from generator.aws.session import Aws
+        from generator.aws.session import Aws, check_region
 
+        check_region(args.region)
         aws = Aws(args.region, args.profile, getattr(args, "stack_name", None))
         with aws.reporting():
             return int(args.func(args, aws))
     except CommandError as exc:
-        print(f"emrs-env {args.command}: error: {exc}", file=sys.stderr)
+        print(f"emrs-env {_named(args)}: error: {exc}", file=sys.stderr)
         if getattr(args, "detailed_exitcode", False):
             return EXIT_FAILED  # 2 means "changes" there
         return exc.code
     except KeyboardInterrupt:
         ongoing = f"; {aws.ongoing}" if aws is not None and aws.ongoing else ""
-        print(f"emrs-env {args.command}: interrupted{ongoing}", file=sys.stderr)
+        print(f"emrs-env {_named(args)}: interrupted{ongoing}", file=sys.stderr)
         return 130
     except BrokenPipeError:  # the reader left (`| head`): stop quietly
         import os

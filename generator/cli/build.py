@@ -73,6 +73,11 @@ def out_folder(args: argparse.Namespace) -> Path:
     if args.out is not None and not args.out.strip():
         raise CommandError("--out needs a folder", EXIT_USAGE)
     if args.out:
+        if Path(args.out).exists() and not Path(args.out).is_dir():
+            raise CommandError(
+                f"--out {args.out} is not a folder; name a folder to write into",
+                EXIT_USAGE,
+            )
         return Path(args.out)
     if args.config:
         return Path("build") / Path(args.config).stem

@@ -22,6 +22,8 @@ PORTFOLIO_TYPES = {
 def run(args: argparse.Namespace, aws: Aws) -> int:
     """Upload the environment template for Service Catalog; say what to do next."""
     from generator.aws import publish as sharing
+    from generator.aws.deploy import check_stack_name
+    from generator.aws.inputs import check_parameters, split_pairs
     from generator.aws.publish import publish
     from generator.aws.stack import check_region_types, load_template
 
@@ -29,6 +31,8 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
     if nodes:
         sharing.check_portfolio_id(args.portfolio_id)
     template = load_template(args.template)
+    values = check_parameters(split_pairs(args.parameter, "--parameter"), template.body)
+    check_stack_name(args.launch_stack_name)
     for body, what in (
         (template.body, "the template"),
         (PORTFOLIO_TYPES, "the Service Catalog portfolio"),
@@ -45,6 +49,10 @@ def run(args: argparse.Namespace, aws: Aws) -> int:
         return EXIT_OK
     print(f"uploaded s3://{published.bucket}/{published.key}")
     print(f"TemplateUrl: {published.url}")
+    link = sharing.launch_stack_url(
+        published.region, published.url, args.launch_stack_name, values
+    )
+    print(f"Launch Stack (the console's quick-create page, filled in): {link}")
     print("Next, create the portfolio stack (add PrincipalArn1..3 as needed):")
     print(
         "  emrs-env deploy --stack-name emrs-portfolio "
@@ -71,6 +79,19 @@ def add_options(pub: argparse.ArgumentParser) -> None:
     )
     pub.add_argument(
         "--prefix", default="emrs-env", metavar="PREFIX", help="S3 key prefix"
+    )
+    pub.add_argument(
+        "--launch-stack-name",
+        default="emrs",
+        metavar="NAME",
+        help="the stack name the printed Launch Stack link fills in (default emrs)",
+    )
+    pub.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter value the Launch Stack link fills in (repeatable)",
     )
     pub.add_argument(
         "--share-with",

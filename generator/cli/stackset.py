@@ -72,7 +72,7 @@ def _action(args: argparse.Namespace, stack_set: Any) -> int:
             EXIT_USAGE,
         )
     if not args.template_bucket and not fits_inline(template.text):
-        raise too_large(template.text)
+        raise too_large(template.text, "the region you run stackset deploy in")
     rollout = stackset.Rollout(
         template=template,
         template_bucket=args.template_bucket,

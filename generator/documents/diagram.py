@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -418,11 +419,24 @@ def picture(template: dict[str, Any]) -> Picture:
     )
 
 
+ITEM_GIVEN = re.compile(r"(\w+) item \d+ given")
+
+
 def _any_of(whens: list[str]) -> str:
-    """Conditions joined by "or", each in parentheses when it has an "and"."""
+    """Conditions joined by "or", each in parentheses when it has an "and"; places
+    of lists ("A item 1 given or A item 2 given or B item 1 given") read as one
+    short clause ("A or B names someone")."""
     distinct = sorted(set(whens))
     if len(distinct) == 1:
         return distinct[0]
+    places = [ITEM_GIVEN.fullmatch(w) for w in distinct]
+    if all(places):
+        lists = list(dict.fromkeys(m[1] for m in places if m))
+        common = os.path.commonprefix(lists)
+        if len(lists) > 2 and common:
+            article = "an" if common[0].lower() in "aeiou" else "a"
+            return f"{article} {common}* list names someone"
+        return " or ".join(lists) + " names someone"
     return " or ".join(f"({w})" if " and " in w else w for w in distinct)
 
 

@@ -56,17 +56,48 @@ def scanners() -> dict[str, Scan]:
 def run(paths: Sequence[Path]) -> list[Report]:
     """Every tool over every template, side by side; reports by template, then
     tool. A template that does not parse goes to cfn-lint alone, whose E0000
-    report says why."""
-    from concurrent.futures import ThreadPoolExecutor
+    report says why. Ctrl-C ends the wait at once and the scanners' processes with
+    it: the tools run in daemon threads, which the interpreter does not wait for at
+    exit (a thread pool's workers it does)."""
+    import threading
+    import time
+
+    from generator.gates.tools import stop_processes
 
     parsable = [path for path in paths if _parses(path)]
     tools = scanners()
-    with ThreadPoolExecutor(max_workers=len(tools)) as pool:
-        futures = [
-            pool.submit(scan, paths if name == "cfn-lint" else parsable)
-            for name, scan in tools.items()
-        ]
-        reports = [report for future in futures for report in future.result()]
+    done: dict[str, list[Report] | BaseException] = {}
+
+    def work(name: str, scan: Scan) -> None:
+        try:
+            done[name] = scan(paths if name == "cfn-lint" else parsable)
+        except BaseException as exc:  # noqa: BLE001 - raised again below
+            done[name] = exc
+
+    threads = [
+        threading.Thread(target=work, args=item, daemon=True, name=item[0])
+        for item in tools.items()
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.05)
+    except KeyboardInterrupt:
+        stop_processes()
+        # the threads whose process was killed end at once, removing their
+        # temporary folders before the interpreter's exit would
+        until = time.monotonic() + 1.0
+        for thread in threads:
+            thread.join(max(until - time.monotonic(), 0.0))
+        raise
+    reports = []
+    for name in tools:
+        found = done[name]
+        if isinstance(found, BaseException):
+            raise found
+        reports += found
     order = {name: i for i, name in enumerate(tools)}
     position = {path: i for i, path in enumerate(paths)}
     return sorted(reports, key=lambda r: (position[r.path], order[r.scanner]))

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator.gates import Report, ScannerError
+from generator.words import count
 
 REGIONS = ["us-east-1", "eu-west-1"]
 
@@ -41,5 +42,7 @@ def scan(paths: Sequence[Path]) -> list[Report]:
         findings = [
             f"{m.rule.id} {m.message[:200]} (line {m.linenumber})" for m in matches
         ]
-        reports.append(Report("cfn-lint", path, findings, f"{len(findings)} findings"))
+        reports.append(
+            Report("cfn-lint", path, findings, count(len(findings), "finding"))
+        )
     return reports

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.gates import Report, ScannerError, load
-from generator.gates.tools import tool
+from generator.gates.tools import run_process, tool
 from generator.words import count
 
 AS_WRITTEN = "as written"
@@ -135,9 +134,7 @@ def _command(files: Sequence[Path]) -> list[str]:
 
 def _results(files: Sequence[Path]) -> tuple[list[dict], set[str]]:
     """Every check result, each with its kind; the files checkov could not parse."""
-    result = subprocess.run(
-        _command(files), capture_output=True, text=True, check=False
-    )
+    result = run_process(_command(files))
     try:
         data = json.loads(result.stdout)
     except json.JSONDecodeError as exc:

@@ -86,7 +86,7 @@ def scan(paths: Sequence[Path]) -> list[Report]:
         findings += [problem] if problem else []
         detail = (
             f"{count(len(found), 'policy', 'policies')} as written and in "
-            f"{count(variants, 'condition variant')}, {len(findings)} findings"
+            f"{count(variants, 'condition variant')}, {count(len(findings), 'finding')}"
             if found
             else "no identity policies to check"
         )

@@ -10,13 +10,13 @@ import json
 import platform
 import re
 import shutil
-import subprocess
 import sys
 import tarfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from generator.gates import Report, ScannerError, load
+from generator.gates.tools import run_process
 
 # Control Tower rule files that do not fit this environment, and why.
 GUARD_EXCLUDED = {
@@ -139,9 +139,7 @@ def validate(templates: Sequence[dict], files: Sequence[Path]) -> list[list[dict
         args = [str(binary), "validate", "-d", folder, "--show-summary", "none"]
         for rule_file in files:
             args += ["-r", str(rule_file)]
-        result = subprocess.run(
-            [*args, "-o", "json"], capture_output=True, text=True, check=False
-        )
+        result = run_process([*args, "-o", "json"])
     try:
         docs = _json_documents(result.stdout)
     except json.JSONDecodeError as exc:

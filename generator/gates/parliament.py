@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from generator.gates import Report, ScannerError, load
+from generator.words import count
 
 # parliament findings that are not defects, by (resource, issue, action), and why.
 PARLIAMENT_IGNORED = {
@@ -77,7 +78,8 @@ def scan(paths: Sequence[Path]) -> list[Report]:
                 else:
                     findings.append(f"{hit.issue} {logical}: {str(hit.detail)[:200]}")
         detail = (
-            f"{checked} policies, {len(findings)} findings, {len(ignored)} ignored"
+            f"{count(checked, 'policy', 'policies')}, "
+            f"{count(len(findings), 'finding')}, {len(ignored)} ignored"
             if checked
             else "no identity policies to check"
         )

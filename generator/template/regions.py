@@ -119,3 +119,25 @@ def regions_with(az_count: int) -> list[str]:
 # partition "aws-us-gov" (AWS GovCloud) is longer than aws-cn and aws-iso-b.
 LONGEST_PARTITION = "aws-us-gov"
 LONGEST_REGION = max(EMR_SERVERLESS_REGIONS, key=len)
+
+
+def markdown_table() -> str:
+    """README's table of the regions where something is missing, from the data
+    above: every other region EMR Serverless serves takes everything."""
+    lines = [
+        "| region | environment template | Service Catalog portfolio |",
+        "|---|---|---|",
+    ]
+    for region in sorted({*REGISTRY_MISSING, *NO_REGISTRY_DATA}):
+        env = missing_types(region, ["AWS::EMR::Studio"])
+        catalog = missing_types(region, ["AWS::ServiceCatalog::Portfolio"])
+        if region in NO_REGISTRY_DATA:
+            env_text = "no registry data; EMR Studio not listed: existing VPC only"
+        else:
+            env_text = f"refused: no {', '.join(env)} in its registry" if env else "yes"
+        lines.append(
+            f"| {region} | {env_text} | "
+            + ("refused: no AWS::ServiceCatalog types" if catalog else "yes")
+            + " |"
+        )
+    return "\n".join(lines) + "\n"

@@ -101,7 +101,7 @@ def write_all(out_dir: Path, files: Mapping[str, str]) -> list[Path]:
     as it was, and each file in it is always whole, old or new. The staging
     folder is removed whatever happens. Returns the paths."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(20, "is a file, not a folder", str(out_dir))
+        raise NotADirectoryError(20, "is not a folder", str(out_dir))
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_staging(out_dir)
     try:

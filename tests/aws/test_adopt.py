@@ -283,7 +283,10 @@ def test_a_retained_bucket_without_a_key_adopts_the_bucket_only(
 ) -> None:
     retained_bucket(key_state="")
     cfn = importing_cfn()
-    assert deploy(cfn, {"EncryptionKey": "customer-managed"})[0] == 0
+    code, out = deploy(cfn, {"EncryptionKey": "customer-managed"})
+    assert code == 0
+    assert f"Bucket {DEFAULT_BUCKET} was kept by a deleted stack" in out
+    assert "adopting it brings" in out
     imported = change_sets(cfn)[0]
     assert [r["LogicalResourceId"] for r in imported["ResourcesToImport"]] == [R.BUCKET]
     assert imported["Parameters"] == [

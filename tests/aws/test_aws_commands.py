@@ -633,9 +633,13 @@ def test_build_to_an_unusable_place_is_one_line(
     target = write(tmp_path, "file", "x")
     out = {"file": target, "inside-file": target / "sub",
            "proc": Path("/proc/emrs-env-out"), "sys": Path("/sys")}[where]  # fmt: skip
-    assert run("build", "--out", str(out)) == 1
+    code = run("build", "--out", str(out))
     line = one_line_error(capsys)
-    assert f"cannot write to {out}" in line, "the folder asked for, not a staging one"
+    if where == "file":  # a file named as the folder is bad input, found first
+        assert code == 2 and f"--out {out} is not a folder" in line
+    else:
+        assert code == 1
+        assert f"cannot write to {out}" in line, "the folder asked, not a staging one"
     assert target.read_text() == "x"
 
 
@@ -690,10 +694,11 @@ def test_credentials_csv_targets(
 
     seed_secrets(monkeypatch)
     base = ["credentials", "--stack-name", "emrs", "--csv"]
-    assert run(*base, str(tmp_path / "missing" / "c.csv")) == 1
+    # a bad target is bad input, refused before reading any secret
+    assert run(*base, str(tmp_path / "missing" / "c.csv")) == 2
     line = one_line_error(capsys)
     assert f"folder {tmp_path / 'missing'} does not exist" in line
-    assert run(*base, str(tmp_path)) == 1
+    assert run(*base, str(tmp_path)) == 2
     assert "is a folder; name a file in it" in one_line_error(capsys)
     assert run(*base, "-") == 0
     out = capsys.readouterr().out
@@ -830,3 +835,39 @@ def test_lint_takes_a_file_and_shows_the_parse_error(tmp_path: Path, capsys) -> 
     assert "checkov" not in out
     assert run("lint", str(tmp_path / "none")) == 2
     assert "no file or folder" in one_line_error(capsys)
+
+
+def test_publish_prints_a_launch_stack_link(mocked_aws: None, capsys) -> None:
+    """The console's quick-create link ("Create quick-create links for stacks",
+    CloudFormation User Guide): region, template URL, stack name and the given
+    parameters, each URL-encoded; bad parameters are refused before any upload."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from generator.aws.publish import launch_stack_url
+
+    boto3.client("s3").create_bucket(Bucket="templates")
+    assert run("publish", "--template-bucket", "templates", "--template", str(BUILT),
+               "--launch-stack-name", "team-a", "--parameter", "NamePrefix=a-",
+               "--parameter", "AdminRoleNames=x,y+z") == 0  # fmt: skip
+    out = capsys.readouterr().out
+    [line] = [x for x in out.splitlines() if x.startswith("Launch Stack")]
+    link = line.split(": ", 1)[1]
+    parts = urlsplit(link)
+    assert parts.netloc == "us-east-1.console.aws.amazon.com"
+    assert parts.query == "region=us-east-1"
+    route, query = parts.fragment.split("?", 1)
+    assert route == "/stacks/create/review"
+    asked = {k: v[0] for k, v in parse_qs(query).items()}
+    url = out.split("TemplateUrl: ", 1)[1].split()[0]
+    assert asked == {
+        "templateURL": url,
+        "stackName": "team-a",
+        "param_NamePrefix": "a-",
+        "param_AdminRoleNames": "x,y+z",
+    }
+    assert launch_stack_url("cn-north-1", url, "s", {}).startswith(
+        "https://console.amazonaws.cn/cloudformation/home?region=cn-north-1#"
+    )
+    assert run("publish", "--template-bucket", "templates", "--template", str(BUILT),
+               "--parameter", "Nope=1") == 2  # fmt: skip
+    assert "unknown parameter 'Nope'" in one_line_error(capsys)

@@ -405,13 +405,13 @@ def test_csv_to_a_fifo_is_refused_and_the_fifo_kept(
 
     fifo = tmp_path / "creds.fifo"
     os.mkfifo(fifo)
-    assert credentials("--csv", str(fifo)) == 1
+    assert credentials("--csv", str(fifo)) == 2
     assert one_line_error(capsys) == (
         f"emrs-env credentials: error: --csv {fifo} is not a regular file; name a "
         "new or regular file, or - for standard output"
     )
     assert stat.S_ISFIFO(os.stat(fifo).st_mode), "still a FIFO, holding nothing"
-    assert credentials("--csv", "/dev/null") == 1
+    assert credentials("--csv", "/dev/null") == 2
     assert "/dev/null is not a regular file" in one_line_error(capsys)
     regular = tmp_path / "creds.csv"
     assert credentials("--csv", str(regular)) == 0
@@ -575,3 +575,41 @@ def test_an_empty_aws_profile_counts_as_unset(monkeypatch, capsys) -> None:
     assert run("status", "--stack-name", "emrs", "--region", "eu-west-1") == 2
     line = one_line_error(capsys)
     assert "no usable AWS credentials" in line and "profile" not in line.split(";")[0]
+
+
+# round four: bad input exits 2, wherever it is found -------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["plan", "--stack-name", "emrs", "--region", "EU_WEST_1"],
+        ["status", "--stack-name", "emrs", "--region", "EU_WEST_1"],
+        ["deploy", "--stack-name", "emrs", "--region", "eu west 1", "--yes"],
+    ],
+)
+def test_a_region_that_is_no_region_name_is_bad_input(capsys, args: list[str]) -> None:
+    assert run(*args) == 2
+    line = one_line_error(capsys)
+    assert "is not a region name such as eu-west-1" in line
+    assert line.startswith(f"emrs-env {args[0]}: error: --region")
+
+
+def test_build_out_naming_a_file_is_bad_input(tmp_path: Path, capsys) -> None:
+    target = tmp_path / "t.yaml"
+    target.write_text("kept")
+    assert run("build", "--out", str(target)) == 2
+    assert "is not a folder; name a folder" in one_line_error(capsys)
+    assert run("build", "--out", "/dev/null") == 2
+    assert "/dev/null is not a folder" in one_line_error(capsys)
+    assert target.read_text() == "kept"
+
+
+def test_list_limits_agree_with_their_nouns() -> None:
+    from generator.aws.inputs import parameter_problem
+
+    spec = {"Type": "CommaDelimitedList"}
+    assert parameter_problem(spec, "a,b", 1) == "lists 2 values; at most 1 is allowed"
+    assert parameter_problem(spec, "a,b,c", 2) == (
+        "lists 3 values; at most 2 are allowed"
+    )

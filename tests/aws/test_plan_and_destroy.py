@@ -153,11 +153,14 @@ def test_plan_as_json() -> None:
     _cfn, out = planned(as_json=True)
     report = json.loads(out)
     assert report["Action"] == "UPDATE" and len(report["Changes"]) == 3
+    # one key style throughout, CloudFormation's (ResourceChange's own names)
     assert report["Changes"][0] == {
-        "action": "Modify", "logical_id": "Studio",
-        "resource_type": "AWS::EMR::Studio", "replacement": "True",
-        "paths": ["Name"], "verb": "replace",
+        "Action": "Modify", "LogicalResourceId": "Studio",
+        "ResourceType": "AWS::EMR::Studio", "Replacement": "True",
+        "Paths": ["Name"], "Verb": "replace",
     }  # fmt: skip
+    keys = {k for change in report["Changes"] for k in change} | set(report)
+    assert all(k[:1].isupper() for k in keys), keys
     assert len(report["Warnings"]) == 3 and report["Apply"].startswith("emrs-env")
 
 
@@ -310,6 +313,30 @@ def test_declined_or_interrupted_destroy_deletes_nothing(environment: dict) -> N
         applicationId=environment["app"]
     )
     assert state["application"]["state"] == "STARTED", "not even stopped"
+
+
+def test_the_kept_bucket_can_be_deleted_after_the_stack(environment: dict) -> None:
+    """The advice destroy prints for a kept bucket works once the stack is gone:
+    the bucket is found by name, checked to be an emrs-env notebook bucket that no
+    stack owns, confirmed, emptied and deleted."""
+    from generator.template.names import ENVIRONMENT_TAG, NOTEBOOKS_TAG_VALUE
+
+    code, out = destroy()
+    assert code == 0 and gone("emrs")
+    assert f"--delete-bucket --confirm-bucket {BUCKET}" in out
+    s3 = boto3.client("s3")
+    with pytest.raises(CommandError, match="not an emrs-env notebook bucket"):
+        destroy(delete_bucket=True, confirm_bucket=BUCKET)
+    tags = {"TagSet": [{"Key": ENVIRONMENT_TAG, "Value": NOTEBOOKS_TAG_VALUE}]}
+    s3.put_bucket_tagging(Bucket=BUCKET, Tagging=tags)
+    with pytest.raises(CommandError, match="does not exist"):
+        destroy(delete_bucket=True, confirm_bucket="no-such-bucket-emrs")
+    code, out = destroy(delete_bucket=True, ask=lambda _prompt: "")
+    assert code == 1 and "Nothing was deleted." in out
+    code, out = destroy(delete_bucket=True, confirm_bucket=BUCKET)
+    assert code == 0, out
+    assert f"Deleted bucket {BUCKET} and its 3 versions and delete markers." in out
+    assert BUCKET not in [b["Name"] for b in s3.list_buckets()["Buckets"]]
 
 
 def test_destroy_refuses_protected_missing_and_busy_stacks(mocked_aws: None) -> None:
@@ -543,3 +570,38 @@ def test_destroy_json_reports_what_was_deleted_and_kept(
     assert [k["Type"] for k in report["Kept"]] == ["AWS::S3::Bucket"]
     assert report["Recreate"].startswith("emrs-env deploy --stack-name emrs")
     assert "Destroy stack emrs: deletes" in captured.err, "progress on stderr"
+
+
+def test_recreating_a_per_stack_bucket_or_a_team_stack_says_so() -> None:
+    """With UniqueBucketName a new stack names its own bucket, so nothing kept can
+    be adopted; a stack built from a team config needs that build's template, or
+    the default one would replace the team's users."""
+    from generator.aws.stack import Resource
+
+    deploy = Aws("eu-west-1", None, "emrs").command("deploy")
+    unique = {"Parameters": [{"ParameterKey": "UniqueBucketName",
+                              "ParameterValue": "true"}]}  # fmt: skip
+    line = destroy_module.recreate_command(
+        deploy, unique, {"UniqueBucketName": "false"}, "t"
+    )
+    assert "--adopt-retained" not in line
+    assert "--parameter UniqueBucketName=true" in line
+
+    def user(logical: str, name: str) -> Resource:
+        return Resource(logical, "AWS::IAM::User", name)
+
+    default = [user("AdminUser", "emrs-interactive-app-admin-user"),
+               user("DeveloperEmrsInteractiveAppDevUser",
+                    "emrs-interactive-app-dev-user")]  # fmt: skip
+    assert not destroy_module.built_from_another_config(default)
+    assert not destroy_module.built_from_another_config([])  # Identity Center mode
+    team = [default[0], user("DeveloperAna", "ana")]
+    assert destroy_module.built_from_another_config(team)
+    renamed = [user("AdminUser", "dev-platform-admin")]
+    assert destroy_module.built_from_another_config(renamed)
+    line = destroy_module.recreate_command(deploy, {}, {}, "t", team=True)
+    import shlex
+
+    words = shlex.split(line)
+    args = cli.parser("deploy").parse_args(words[1:])
+    assert args.template.startswith("${TEMPLATE:?set TEMPLATE to the build folder")

@@ -280,8 +280,29 @@ def test_destroy_json_reports_what_was_deleted_and_kept(
 def test_status_of_a_missing_set_is_one_line(mocked_aws, capsys) -> None:
     assert run("stackset", "status", "--name", "nothere") == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith("emrs-env stackset: error: no StackSet nothere")
+    assert err.startswith("emrs-env stackset status: error: no StackSet nothere")
     assert len(err.splitlines()) == 1
+
+
+def test_destroy_of_a_missing_set_deletes_nothing_as_destroy_does(
+    mocked_aws, capsys
+) -> None:
+    """As `destroy` of a missing stack (and delete-stack): exit 0, one line."""
+    assert run("stackset", "destroy", "--name", "nothere", "--yes") == 0
+    said = capsys.readouterr()
+    text = (said.out + said.err).strip()
+    assert text.startswith("StackSet nothere does not exist") and "nothing" in text
+
+
+def test_a_new_set_says_what_it_adds(mocked_aws, capsys, tmp_path) -> None:
+    ous, _accounts = organization()
+    small = tmp_path / "small.yaml"
+    small.write_text(SMALL)
+    assert run(*deploy_args(ous, "--template", str(small), "--regions",
+                            "eu-west-1")) == 0  # fmt: skip
+    said = capsys.readouterr()
+    assert "parameters given: none; added for a new set: RegionalIamNames=true, " \
+           "UniqueBucketName=true" in said.out + said.err  # fmt: skip
 
 
 # --- publish --share-with: CreatePortfolioShare (AWS Service Catalog API Reference),
@@ -403,7 +424,9 @@ def test_a_rollout_asks_first_and_refuses_without_a_terminal(
     assert (
         f"Create StackSet emrs: every account of {ous[0]}, {ous[1]} (and accounts "
         "that join them) in us-east-1, eu-west-1; parameters given: "
-        f"NatGateways=single; for ****{accounts[0][-4:]}: NatGateways=none"
+        "NatGateways=single; added for a new set: RegionalIamNames=true, "
+        "UniqueBucketName=true (IAM names carry the region, and each stack's bucket "
+        f"its own name); for ****{accounts[0][-4:]}: NatGateways=none"
     ) in out
     assert accounts[0] not in out
     assert "Nothing was changed." in out
@@ -507,8 +530,8 @@ def test_json_without_yes_is_refused_before_any_aws_call(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.strip() == (
-        "emrs-env stackset: error: --json needs --yes: a script cannot answer the "
-        "question"
+        f"emrs-env stackset {action}: error: --json needs --yes: a script cannot "
+        "answer the question"
     )
 
 

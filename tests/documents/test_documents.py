@@ -390,3 +390,19 @@ def test_unknown_resources_and_odd_values_keep_both_pictures_valid() -> None:
     assert 'resource_End["End<br/><i>when NamePrefix = a#quot;b</i>"]' in chart
     assert "resource_Subgraph[" in chart
     assert drawn_from(svg(dot(odd))) == dot(odd)
+
+
+def test_edges_of_many_list_places_carry_one_short_label() -> None:
+    """Seven Identity Center places made nine-line labels that sat away from their
+    edges; the places of lists read as one clause."""
+    from generator.documents.diagram import _any_of
+
+    said = _any_of([f"IdentityCenter{k} item {i} given"
+                    for k in ("AdminGroups", "DeveloperUsers", "AdminUsers")
+                    for i in (1, 2)])  # fmt: skip
+    assert said == "an IdentityCenter* list names someone"
+    assert _any_of(["A item 1 given", "A item 2 given"]) == "A names someone"
+    assert _any_of(["x = true", "y = 1 and z = 2"]) == "x = true or (y = 1 and z = 2)"
+    picture = (ROOT / "build" / "ARCHITECTURE.md").read_text()
+    labels = re.findall(r'-\.->\|"([^"]*)"\|', picture)
+    assert labels and max(map(len, labels)) <= 80, max(labels, key=len)

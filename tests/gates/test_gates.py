@@ -392,8 +392,21 @@ SECRET_PATTERNS = {
 }
 
 
+def artifacts(folder: Path) -> list[Path]:
+    """Every file under the folder, config builds' folders (build/<config>/, which
+    `make template CONFIG=...` writes) included."""
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+def test_artifacts_are_files_of_every_build(tmp_path: Path) -> None:
+    (tmp_path / "team").mkdir()
+    (tmp_path / "team" / "t.yaml").write_text("x")
+    (tmp_path / "t.yaml").write_text("x")
+    assert artifacts(tmp_path) == [tmp_path / "t.yaml", tmp_path / "team" / "t.yaml"]
+
+
 @pytest.mark.parametrize(
-    "path", sorted(p for p in BUILD.iterdir()), ids=lambda p: p.name
+    "path", artifacts(BUILD), ids=lambda p: str(p.relative_to(BUILD))
 )
 def test_no_secrets_in_artifacts(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
@@ -533,3 +546,41 @@ def test_every_arn_is_partition_aware(path: Path) -> None:
     text = path.read_text()
     assert "arn:aws:" not in text
     assert text.count("${AWS::Partition}") >= 3
+
+
+def test_ctrl_c_on_lint_ends_it_and_every_scanner_process() -> None:
+    """The tools run in daemon threads and their processes are killed on Ctrl-C,
+    so nothing is left behind to finish its scan (a thread pool's workers, joined
+    at exit, kept lint alive for seconds)."""
+    import os
+    import signal
+    import sys
+    import time
+
+    lint = subprocess.Popen(
+        [sys.executable, "-m", "generator", "lint", str(BUILD)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    started = time.monotonic()
+    children: list[Path] = []
+    while time.monotonic() - started < 20 and not children:  # checkov has started
+        time.sleep(0.1)
+        children = [  # field 4 of /proc/PID/stat is the parent's PID (proc(5))
+            stat for stat in Path("/proc").glob("[0-9]*/stat")
+            if _parent(stat) == lint.pid
+        ]  # fmt: skip
+    assert children, "a scanner process ran"
+    os.killpg(lint.pid, signal.SIGINT)
+    _out, err = lint.communicate(timeout=60)
+    assert lint.returncode == 130
+    assert err.strip().splitlines()[-1] == "emrs-env lint: interrupted"
+    with pytest.raises(ProcessLookupError):
+        os.killpg(lint.pid, 0)  # no process of the group is left
+
+
+def _parent(stat: Path) -> int | None:
+    try:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None

@@ -65,3 +65,11 @@ def test_a_region_without_a_named_type_is_refused_before_any_aws_call(
     err = capsys.readouterr().err.strip()
     assert "does not know" in err and "\n" not in err, err
     assert "AWS::EMR::Studio" in err or "AWS::ServiceCatalog::Portfolio" in err
+
+
+def test_readme_region_table_is_the_data() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    begin, end = "<!-- regions: begin -->\n", "<!-- regions: end -->"
+    shown = readme.split(begin, 1)[1].split(end, 1)[0]
+    assert shown == regions.markdown_table()
+    assert "| ap-south-2 | refused: no AWS::EMR::Studio" in shown
