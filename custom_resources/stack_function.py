@@ -892,14 +892,15 @@ def clean_network(event, clients):
 # issue 17040): only an update in progress is judged, so a rollback always passes.
 
 GUARD_ID = "change-guard"
-TESTS = ("changed", "dropped", "shrinks", "moved")
-CHECK_FIELDS = ("Test", "Scope", "Value", "Refusal")
+TESTS = ("changed", "dropped", "shrinks", "moved", "fits")
+CHECK_FIELDS = ("Test", "Scope", "Value", "Refusal", "Limit")
+LIMIT_RE = re.compile(r"([0-9]{1,3})-([0-9]{1,3})")
 JUDGED_STATUS = "UPDATE_IN_PROGRESS"
 
 
 def checks_of(props):
     """The guard's checks by name, validated: each a Test, a Refusal and, as text
-    that may be absent when empty, a Scope and a Value."""
+    that may be absent when empty, a Scope, a Value and (for "fits") a Limit."""
     checks = props.get("Checks")
     if not isinstance(checks, dict):
         raise Failure("Checks must be an object of named checks")
@@ -907,11 +908,13 @@ def checks_of(props):
     for name, check in checks.items():
         if not isinstance(check, dict) or not set(check) <= set(CHECK_FIELDS):
             raise Failure(f"check {name[:64]!r} must hold {', '.join(CHECK_FIELDS)}")
-        check = {"Scope": "", "Value": ""} | check
+        check = {"Scope": "", "Value": "", "Limit": ""} | check
         if not all(isinstance(check.get(f), str) for f in CHECK_FIELDS):
             raise Failure(f"check {name[:64]!r} must hold text values")
         if check["Test"] not in TESTS:
             raise Failure(f"check {name[:64]!r} has an unknown test")
+        if (check["Test"] == "fits") != bool(LIMIT_RE.fullmatch(check["Limit"])):
+            raise Failure(f"check {name[:64]!r} needs a Limit LOW-HIGH with fits")
         found[name] = check
     return found
 
@@ -942,11 +945,24 @@ def refuses(test, old, new):
     return any(before.get(k, place) != place for k, place in after.items())
 
 
+def overflows(check):
+    """Whether a "fits" check's list is used and holds fewer or more items than
+    its Limit allows (CloudFormation Rules cannot count list items)."""
+    items = [item for item in check["Value"].split(",") if item.strip()]
+    low, high = (int(n) for n in LIMIT_RE.fullmatch(check["Limit"]).groups())
+    return bool(items) and not low <= len(items) <= high
+
+
 def judge(old_checks, new_checks):
-    """The refusal of the first check whose transition is refused, or None. A
-    check the old properties lack, or whose scope changed (the resource it guards
-    is replaced, so it is not updated), refuses nothing."""
+    """The refusal of the first check whose transition is refused, or whose list
+    does not fit, or None. A check the old properties lack, or whose scope
+    changed (the resource it guards is replaced, so it is not updated), refuses
+    no transition."""
     for name, check in new_checks.items():
+        if check["Test"] == "fits":
+            if overflows(check):
+                return check["Refusal"]
+            continue
         before = old_checks.get(name)
         if not isinstance(before, dict) or before.get("Scope") != check["Scope"]:
             continue
@@ -960,6 +976,9 @@ def guard_change(event, clients):
     first transition a check refuses. Never during a rollback."""
     new = checks_of(properties(event))
     if event["RequestType"] != "Update":
+        refusal = judge({}, new)  # a create: only the lists' sizes
+        if refusal is not None:
+            raise Failure(refusal)
         return GUARD_ID, {}
     try:
         old = checks_of(properties(event, "OldResourceProperties"))
@@ -1043,14 +1062,52 @@ def fallback_id(event):
     return found or f"failed-{event.get('LogicalResourceId', 'resource')}"
 
 
+# What an event must hold before any work: CloudFormation's pre-signed S3 URL
+# (HTTPS, an amazonaws.com or amazonaws.com.cn host: "Custom resource request
+# objects", ResponseURL, CloudFormation User Guide) and identifiers of the sizes it
+# sends (a RequestId is a UUID; a logical ID has at most 255 characters). An event
+# that fails gets no answer: it cannot be CloudFormation's.
+RESPONSE_SCHEMES = ("https",)
+RESPONSE_HOSTS = (".amazonaws.com", ".amazonaws.com.cn")
+IDENTIFIERS = {"RequestId": 256, "LogicalResourceId": 255, "StackId": 2048}
+LOGGED_CHARACTERS = 256  # of a value the event names, in a log line
+
+
+def event_problem(event):
+    """Why the event cannot be answered, or None."""
+    import urllib.parse
+
+    if not isinstance(event, dict):
+        return "the event is not an object"
+    url = event.get("ResponseURL")
+    if not isinstance(url, str) or len(url) > 8192:
+        return "ResponseURL is missing or too long"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+    except ValueError:
+        return "ResponseURL is not a URL"
+    if parts.scheme not in RESPONSE_SCHEMES or not host.endswith(RESPONSE_HOSTS):
+        return "ResponseURL is not CloudFormation's HTTPS URL in S3"
+    for key, limit in IDENTIFIERS.items():
+        value = event.get(key)
+        if not isinstance(value, str) or not 0 < len(value) <= limit:
+            return f"{key} is missing or longer than {limit} characters"
+    return None
+
+
 def handler(event, context):
     """Lambda entry point."""
+    problem = event_problem(event)
+    if problem is not None:
+        log("event-refused", reason=problem)
+        return
     responder = Responder(event)
     kind = event.get("RequestType")
     log(
         "received",
-        request=kind,
-        type=event.get("ResourceType"),
+        request=str(kind)[:LOGGED_CHARACTERS],
+        type=str(event.get("ResourceType"))[:LOGGED_CHARACTERS],
         logical=event.get("LogicalResourceId"),
     )
     seconds = context.get_remaining_time_in_millis() / 1000.0 - GUARD_SECONDS
@@ -1067,7 +1124,7 @@ def handler(event, context):
         physical, data = dispatch(event)
         responder.send("SUCCESS", physical, data=data)
     except Exception as error:  # noqa: BLE001 - every event must be answered
-        reason = reason_of(error)
+        reason = reason_of(error)[:1000]  # what the answer carries, and no more
         if isinstance(error, ClientError):
             log("failed", reason=reason, code=code_of(error))
         elif isinstance(error, (Failure, *NETWORK)):

@@ -43,3 +43,19 @@ def server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     yield url
     urllib.request.urlopen(reset, timeout=5).close()
     moto_server.stop()
+
+
+@pytest.fixture(autouse=True)
+def local_response_urls() -> Iterator[None]:
+    """The function answers only CloudFormation's HTTPS URLs in S3; the tests'
+    response server is plain HTTP on 127.0.0.1 (tests/function). A patch of its
+    own, so a test's monkeypatch.undo() keeps it."""
+    from custom_resources import stack_function
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(stack_function, "RESPONSE_SCHEMES", ("https", "http"))
+    patch.setattr(
+        stack_function, "RESPONSE_HOSTS", (*stack_function.RESPONSE_HOSTS, "127.0.0.1")
+    )
+    yield
+    patch.undo()

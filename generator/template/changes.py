@@ -30,6 +30,7 @@ from generator.template import names
 from generator.template.identity_center import MAPPED, repeated
 from generator.template.intrinsics import Conditions, mentions
 from generator.template.names import CUSTOMER_MANAGED, C, P
+from generator.template.parameters import STUDIO_MAX_SUBNETS, called
 
 TABLE = Path(__file__).with_name("create_only_properties.json")
 APPLICATION = "AWS::EMRServerless::Application"
@@ -248,6 +249,7 @@ class Rule:
     test: str  # changed | dropped | shrinks | moved
     value: Any  # what the test compares, "" where nothing is guarded
     scope: Any = ""  # compared only while this stays the same
+    limit: str = ""  # "fits": how many items the list may hold, LOW-HIGH
 
     def refusal(self) -> str:
         """The one-line refusal: what, why, and the way out."""
@@ -307,11 +309,11 @@ RULES = (
     Rule(
         P.VPC_CIDR,
         (P.VPC_CIDR,),
-        "Changing VpcCidr while the stack creates the VPC",
+        f"Changing {called(P.VPC_CIDR)} while the stack creates the VPC",
         "the VPC would be replaced, but its internet gateway attachment and NAT "
         "gateways are create-only (VpcId) and hold the old VPC, so the update "
         "would fail",
-        "keep VpcCidr; for another range, deploy a new stack (destroy keeps the "
+        "keep the CIDR block; for another range, deploy a new stack (destroy keeps the "
         "notebook bucket, which deploy --adopt-retained takes back)",
         "AWS::EC2::VPCGatewayAttachment and AWS::EC2::NatGateway provider schemas "
         "(createOnlyProperties VpcId); aws-cdk issues 16869 and 18434",
@@ -321,7 +323,7 @@ RULES = (
     Rule(
         P.ENCRYPTION_KEY,
         (P.ENCRYPTION_KEY,),
-        "Changing EncryptionKey from customer-managed to another value",
+        f"Changing {called(P.ENCRYPTION_KEY)} from customer-managed to another value",
         "every notebook stays encrypted with the kept key while the users' and the "
         "runtime role's grants on it go, so nobody could read them",
         "keep customer-managed; to leave the key, first copy the notebooks with "
@@ -334,8 +336,9 @@ RULES = (
     Rule(
         "NotebookBucket",
         (P.BUCKET_NAME, P.UNIQUE_BUCKET_NAME, P.NAME_PREFIX),
-        "Renaming the notebook bucket (BucketName, UniqueBucketName, or NamePrefix "
-        "with the default bucket name) while the stack has an EMR Studio",
+        f"Renaming the notebook bucket ({called(P.BUCKET_NAME)}, "
+        f"{called(P.UNIQUE_BUCKET_NAME)}, or {called(P.NAME_PREFIX)} with the "
+        "default bucket name) while there is an EMR Studio",
         "the workspaces keep their files in the old bucket, which is kept, while "
         "the Studio, the roles and the users' policies move to a new, empty one",
         "keep the bucket's name; to move the notebooks, deploy a new stack with "
@@ -348,11 +351,11 @@ RULES = (
     Rule(
         P.NUMBER_OF_AZS,
         (P.NUMBER_OF_AZS,),
-        "Lowering NumberOfAZs while the stack has an EMR Studio in the VPC it "
-        "creates",
+        f"Lowering {called(P.NUMBER_OF_AZS)} while there is an EMR Studio in the "
+        "VPC the stack creates",
         SUBNETS_ONLY_GROW,
-        "keep 3; or set CreateStudio to false first (which deletes the Studio), "
-        "then change NumberOfAZs",
+        "keep 3; or set Create EMR Studio (CreateStudio) to false first (which "
+        "deletes the Studio), then lower the number",
         UPDATE_STUDIO,
         "shrinks",
         _with_studio(If(C.CREATE_VPC, If(C.THREE_AZS, "1,2,3", "1,2"), "")),
@@ -361,10 +364,11 @@ RULES = (
     Rule(
         P.EXISTING_SUBNETS,
         (P.EXISTING_SUBNETS,),
-        "Removing a subnet from ExistingPrivateSubnetIds while the stack has an "
+        f"Removing a subnet from {called(P.EXISTING_SUBNETS)} while there is an "
         "EMR Studio",
         SUBNETS_ONLY_GROW,
-        "keep every subnet and add new ones; or set CreateStudio to false first",
+        "keep every subnet and add new ones; or set Create EMR Studio "
+        "(CreateStudio) to false first",
         UPDATE_STUDIO,
         "shrinks",
         _with_studio(If(C.CREATE_VPC, "", Join(",", Ref(P.EXISTING_SUBNETS)))),
@@ -389,6 +393,47 @@ RULES = (
 )
 
 
+def _fits(parameter: str, low: int, high: int, noun: str, reason: str) -> Rule:
+    """A list that must hold low to high items when used: CloudFormation Rules
+    cannot count list items, so the guard counts them on create and update."""
+    from generator.words import count
+
+    what = (
+        f"fewer than {low} or more than {high} {noun}s"
+        if low > 1
+        else f"more than {count(high, noun)}"
+    )
+    return Rule(
+        f"{parameter}Fit",
+        (parameter,),
+        f"Listing {what} in {called(parameter)}",
+        reason,
+        f"list {low} to {high}" if low > 1 else f"list at most {high}",
+        "CloudFormation User Guide, 'Rules' (no function counts list items)",
+        "fits",
+        Join(",", Ref(parameter)),
+        limit=f"{low}-{high}",
+    )
+
+
+LIMITS = (
+    _fits(
+        P.EXISTING_SUBNETS, 2, STUDIO_MAX_SUBNETS, "subnet",
+        "EMR Studio takes at most five subnets (EMR API Reference, a Studio's "
+        "SubnetIds), "
+        "and one subnet leaves no second AZ",
+    ),
+    *(
+        _fits(
+            m.parameter, 1, m.slots, "name",
+            f"the list has {m.slots} place{'s' if m.slots > 1 else ''}, each a "
+            "session mapping, so a name past them would map nobody",
+        )
+        for m in MAPPED
+    ),
+)  # fmt: skip
+
+
 def guard_checks() -> dict[str, dict[str, Any]]:
     """The change guard's Checks property: every rule as the function reads it."""
     return {
@@ -397,8 +442,9 @@ def guard_checks() -> dict[str, dict[str, Any]]:
             "Scope": rule.scope,
             "Value": rule.value,
             "Refusal": rule.refusal(),
+            **({"Limit": rule.limit} if rule.limit else {}),
         }
-        for rule in RULES
+        for rule in (*RULES, *LIMITS)
     }
 
 

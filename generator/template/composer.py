@@ -34,6 +34,7 @@ from generator.template.outputs import (
     add_core_outputs,
     add_credentials_outputs,
     add_emr_outputs,
+    add_next_steps,
 )
 from generator.template.parameters import add_parameters
 from generator.template.policies import global_arn
@@ -94,6 +95,7 @@ def build_template(options: Options | None = None) -> Template:
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, secrets)
     add_emr_outputs(template, studio, application, user_role)
+    add_next_steps(template, secrets, studio, identity)
     return template
 
 

@@ -6,6 +6,7 @@ from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
 from generator.template.identity_center import MAPPED, slot_conditions
 from generator.template.names import CUSTOMER_MANAGED, C, P
+from generator.template.parameters import called
 from generator.template.regions import (
     EMR_SERVERLESS_AZ_IDS,
     EMR_SERVERLESS_REGIONS,
@@ -97,13 +98,14 @@ def add_rules(template: Template) -> None:
             "Assertions": [
                 _assert(
                     {"Fn::Not": [no_subnets]},
-                    f"{P.EXISTING_VPC} is set, so {P.EXISTING_SUBNETS} must list "
-                    "at least two private subnets of that VPC.",
+                    f"{called(P.EXISTING_VPC)} is set, so "
+                    f"{called(P.EXISTING_SUBNETS)} must list two to five private "
+                    "subnets of that VPC.",
                 ),
                 _assert(
                     {"Fn::Not": [{"Fn::Contains": [Ref(P.EXISTING_SUBNETS), ""]}]},
-                    f"{P.EXISTING_SUBNETS} has an empty entry; remove the "
-                    "extra comma.",
+                    f"{called(P.EXISTING_SUBNETS)} has an empty entry; remove "
+                    "the extra comma.",
                 ),
             ],
         },
@@ -115,8 +117,8 @@ def add_rules(template: Template) -> None:
             "Assertions": [
                 _assert(
                     vpc_given,
-                    f"{P.EXISTING_SUBNETS} is set, so {P.EXISTING_VPC} must name "
-                    "the VPC those subnets belong to.",
+                    f"{called(P.EXISTING_SUBNETS)} is set, so "
+                    f"{called(P.EXISTING_VPC)} must name the VPC they belong to.",
                 )
             ],
         },
@@ -129,8 +131,9 @@ def add_rules(template: Template) -> None:
             "Assertions": [
                 _assert(
                     {"Fn::Equals": [Ref(P.BUCKET_NAME), ""]},
-                    f"{P.UNIQUE_BUCKET_NAME} is true, so leave {P.BUCKET_NAME} "
-                    "empty: the stack names its bucket itself.",
+                    f"{called(P.UNIQUE_BUCKET_NAME)} is true, so leave "
+                    f"{called(P.BUCKET_NAME)} empty: the stack names its bucket "
+                    "itself.",
                 )
             ],
         },
@@ -147,18 +150,21 @@ def add_identity_center_rules(template: Template) -> None:
             "Assertions": [
                 _assert(
                     {"Fn::Equals": [Ref(P.CREATE_STUDIO), "true"]},
-                    f"{P.IDC_INSTANCE} is set for EMR Studio's SSO mode, so "
-                    f"{P.CREATE_STUDIO} must be true.",
+                    f"{called(P.IDC_INSTANCE)} is set for EMR Studio's SSO "
+                    f"mode, so {called(P.CREATE_STUDIO)} must be true.",
                 ),
                 _assert(
                     {"Fn::Equals": [Ref(P.CREATE_USERS), "false"]},
-                    f"{P.IDC_INSTANCE} is set: people sign in through IAM Identity "
-                    f"Center, so set {P.CREATE_USERS} to false.",
+                    f"{called(P.IDC_INSTANCE)} is set: people sign in through "
+                    f"IAM Identity Center, so set {called(P.CREATE_USERS)} to "
+                    "false.",
                 ),
                 _assert(
                     {"Fn::Not": [{"Fn::And": no_one}]},
-                    f"{P.IDC_INSTANCE} is set, so name at least one Identity Center "
-                    "group or user in " + ", ".join(m.parameter for m in MAPPED) + ".",
+                    f"{called(P.IDC_INSTANCE)} is set, so name at least one "
+                    "Identity Center group or user in "
+                    + ", ".join(called(m.parameter) for m in MAPPED)
+                    + ".",
                 ),
             ],
         },
@@ -172,8 +178,8 @@ def add_identity_center_rules(template: Template) -> None:
                 "Assertions": [
                     _assert(
                         {"Fn::Not": [{"Fn::Contains": [listed, ""]}]},
-                        f"{mapped.parameter} has an empty entry, which would take "
-                        "a place and map nobody; remove the extra comma.",
+                        f"{called(mapped.parameter)} has an empty entry, which "
+                        "would take a place and map nobody; remove the extra comma.",
                     )
                 ],
             },
@@ -191,7 +197,8 @@ def add_region_rules(template: Template) -> None:
                 _assert(
                     {"Fn::Contains": [list(EMR_SERVERLESS_REGIONS), region]},
                     "EMR Serverless is not available in this region; deploy in a "
-                    "region it serves, or set CreateApplication to false.",
+                    f"region it serves, or set {called(P.CREATE_APPLICATION)} to "
+                    "false.",
                 )
             ],
         },
@@ -203,9 +210,10 @@ def add_region_rules(template: Template) -> None:
             "Assertions": [
                 _assert(
                     {"Fn::Contains": [list(EMR_STUDIO_REGIONS), region]},
-                    "EMR Studio is not available in this region; set CreateStudio "
-                    "to false (notebooks then reach the application through its "
-                    "Livy endpoint), or deploy in a region EMR Studio serves.",
+                    "EMR Studio is not available in this region; deploy in a "
+                    f"region it serves, or set {called(P.CREATE_STUDIO)} to false "
+                    f"and {called(P.LIVY)} to true, so tools reach the "
+                    "application through Livy.",
                 )
             ],
         },
@@ -230,8 +238,7 @@ def add_region_rules(template: Template) -> None:
                         ]
                     },
                     "EMR Serverless serves only two Availability Zones in this "
-                    "region; set NumberOfAZs to 2 (a stack made with 3 keeps its "
-                    "third subnet only with the template it was made with).",
+                    f"region; set {called(P.NUMBER_OF_AZS)} to 2.",
                 ),
             ],
         },

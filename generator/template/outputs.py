@@ -134,8 +134,9 @@ def add_credentials_outputs(template: Template, secrets: Secrets) -> None:
             "?region=${AWS::Region}",
             Console=domain("Console"),
         ),
-        f"Secrets Manager console: each user's console credentials are in the "
-        f"secret named <NamePrefix>{names.SECRET_PATH}<user name> "
+        "Secrets Manager console: each user's console credentials are in the "
+        f"secret named <NamePrefix>{names.SECRET_PATH}<user name as the build "
+        "config gives it, without the name prefix or region> "
         f"({words.count(len(secrets.by_user), 'secret')}); or run emrs-env "
         "credentials.",
         C.CREATE_USERS,
@@ -184,3 +185,50 @@ def add_emr_outputs(
         "EMR Studio page that lists the serverless applications.",
         C.STUDIO_AND_APPLICATION,
     )
+
+
+# The console's Outputs tab lists outputs sorted by key (aws-cdk pull request 10328
+# sorts `cdk deploy`'s outputs "consistent with the outputs tab"): the next steps'
+# keys start with A and their number, so they come first, in order.
+NEXT_STEPS = ("A1SignIn", "A2ReadPassword", "A3OpenStudio", "A4AddDeveloper")
+
+
+def add_next_steps(
+    template: Template, secrets: Secrets, studio: Any, identity: Identity
+) -> None:
+    """What a first-time administrator does after the create, in order: sign in,
+    read the password, open the Studio, add a developer. Not exported."""
+    admin = next(iter(secrets.by_user))
+    steps = [
+        (
+            Sub("https://${AWS::AccountId}.${Domain}/console", Domain=domain("SignIn")),
+            "Step 1: sign in here with your IAM user name (AdminUserName, "
+            "DeveloperUserNames); the first sign-in asks you for a new password.",
+            C.CREATE_USERS,
+        ),
+        (
+            secrets.by_user[admin].Name,
+            "Step 2: your password is in the Secrets Manager secret of this name "
+            "(the administrator's; a developer's ends in their user name without "
+            "the prefix): Secrets Manager console, the secret, Retrieve secret value "
+            "(or emrs-env credentials).",
+            C.CREATE_USERS,
+        ),
+        (
+            GetAtt(studio, "Url"),
+            "Step 3: open EMR Studio; IAM users sign in to the console first, "
+            "Identity Center users sign in on this page.",
+            C.CREATE_STUDIO,
+        ),
+        (
+            Ref(identity.developer_group),
+            "Step 4 (administrators): to add a developer from the console, create "
+            "an IAM user with console access and add it to this group; developers "
+            "named in the build config get their user and secret from the stack.",
+            C.CREATE_USERS,
+        ),
+    ]
+    for key, (value, text, condition) in zip(NEXT_STEPS, steps, strict=True):
+        template.add_output(
+            Output(key, Value=value, Description=text, Condition=condition)
+        )

@@ -11,6 +11,7 @@ from generator.template import identity_center
 from generator.template.limits import LIST_LIMITS_KEY
 from generator.template.names import (
     CUSTOMER_MANAGED,
+    EMR_MANAGED_TAG,
     LEGACY_SERVICE_DEFAULT,
     SERVICE_DEFAULT,
     P,
@@ -41,13 +42,14 @@ class Spec:
     props: dict[str, Any] = field(default_factory=dict)
 
 
-ENVIRONMENT = "Environment"
+START = "Start here"
 NETWORK = "Network"
 ACCESS = "People and access"
-EMR = "EMR Studio and interactive application"
 IDENTITY_CENTER = "IAM Identity Center (instead of IAM users)"
-REGIONS = "Several regions of one account"
-GROUPS = [ENVIRONMENT, NETWORK, ACCESS, IDENTITY_CENTER, EMR, REGIONS]
+EMR = "EMR Studio and interactive application"
+ADVANCED = "Advanced (most keep the defaults)"
+# In the order people decide; what few change comes last.
+GROUPS = [START, NETWORK, ACCESS, IDENTITY_CENTER, EMR, ADVANCED]
 # SSO Admin API Reference, InstanceArn: arn:<partition>:sso:::instance/(sso)?ins-
 # followed by 16 characters.
 IDC_INSTANCE_PATTERN = (
@@ -102,18 +104,21 @@ IDENTITY_PATTERNS = {
 
 def _identities(name: str, kind: str, policy: str) -> Spec:
     slots = identity_center.LIST_LIMITS[name]
-    label = f"{policy.capitalize()} {kind}s"
+    label = (
+        f"{policy.capitalize()} {kind}s"
+        if slots > 1
+        else f"{policy.capitalize()} {kind}"
+    )
     shown = "display name" if kind == "group" else "user name"
     many = f"at most {slots} {shown}s" if slots > 1 else f"one {shown}"
     return _spec(
         name, IDENTITY_CENTER, label,
-        f"Identity Center {kind}s that get the {policy} policy in EMR Studio: "
-        f"{many} as the Identity Center console shows "
-        + ("them" if slots > 1 else "it")
-        + (", comma-separated" if slots > 1 else "")
-        + ". emrs-env deploy refuses more; the console ignores names past the "
-        f"{'last place' if slots > 1 else 'first'}. Each name appears once across "
-        "these lists, and a name that stays must keep its place (see README).",
+        f"Identity Center {kind}{'s' if slots > 1 else ''} that get"
+        f"{'' if slots > 1 else 's'} the {policy} policy in EMR Studio: {many} as "
+        "the Identity Center console shows "
+        + ("them, comma-separated" if slots > 1 else "it")
+        + ", each in one list only. Changing it later is refused when a name that "
+        "stays would move to another place.",
         Type="CommaDelimitedList", Default="",
         AllowedPattern=IDENTITY_PATTERNS[kind],
         ConstraintDescription=f"Leave empty, or enter {many}"
@@ -126,9 +131,8 @@ def _roles(name: str, label: str, policy: str) -> Spec:
     return _spec(
         name, ACCESS, label,
         f"Names (not ARNs) of existing IAM roles of your identity provider that get "
-        f"the {policy} policy, comma-separated. For IAM Identity Center, leave "
-        "empty and add the policy named in the stack's outputs to a permission set "
-        "as a customer managed policy.",
+        f"the {policy} policy, comma-separated. For IAM Identity Center, leave it "
+        "empty and add the policy named in the outputs to a permission set.",
         Type="CommaDelimitedList", Default="",
         AllowedPattern=ROLE_NAMES_PATTERN,
         ConstraintDescription="Leave empty, or enter IAM role names separated by "
@@ -139,89 +143,23 @@ def _roles(name: str, label: str, policy: str) -> Spec:
 
 SPECS: list[Spec] = [
     _spec(
-        P.NAME_PREFIX, ENVIRONMENT, "Name prefix",
-        "Prefix for every IAM, bucket, secret and resource name, so several "
-        "environments share one account; empty keeps the guide's names. Changing "
-        "it on an existing stack replaces the EMR Studio (workspaces stay with the "
-        "old Studio, which is deleted), the application, the roles and the default "
-        "bucket (the old bucket is kept).",
+        P.NAME_PREFIX, START, "Name prefix",
+        "Prefix of every name the stack gives (IAM, bucket, secrets), such as dev-; "
+        "a second environment in this account, or an account where the guide's "
+        "resources were made by hand, needs one, and empty keeps the guide's names. "
+        "Changing it later replaces the EMR Studio (workspaces stay with the old "
+        "one), the application and the IAM users (with new passwords), and is "
+        "refused while it names the bucket.",
         Type="String", Default="", MaxLength=4,
         AllowedPattern=r"^([a-z][a-z0-9]{0,2}-)?$",
         ConstraintDescription="Leave empty, or 1-3 lowercase letters or digits "
         "starting with a letter, followed by a hyphen (for example dev-).",
     ),
     _spec(
-        P.BUCKET_NAME, ENVIRONMENT, "Notebook bucket name",
-        "Name of the S3 bucket for workspace notebooks; empty gives "
-        "<prefix>emrserverless-interactive-blog-<account>-<region>.",
-        Type="String", Default="", MaxLength=63,
-        AllowedPattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
-        ConstraintDescription="Leave empty, or 3-63 lowercase letters, digits, "
-        "dots and hyphens, starting and ending with a letter or digit.",
-    ),
-    _bool(
-        P.UNIQUE_BUCKET_NAME, ENVIRONMENT, "Bucket name per stack", "false",
-        "True names the bucket <prefix>emrs-notebooks-<account>-<region>-<8 hex "
-        "digits of the stack ID>, new for every stack, so a stack recreated after a "
-        "delete (a StackSet instance, a Service Catalog relaunch) never meets the "
-        "bucket its predecessor kept; leave BucketName empty. emrs-env stackset "
-        "deploy sets it for new sets. Changing it on an existing stack gives the "
-        "stack a new, empty bucket (the old one is kept with its notebooks).",
-    ),
-    _choice(
-        P.ENCRYPTION_KEY, ENVIRONMENT, "Encryption key", SERVICE_DEFAULT,
-        [SERVICE_DEFAULT, CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT],
-        "Encryption of the bucket, secrets and logs: service-default uses each "
-        "service's own (S3 managed keys, Secrets Manager's AWS managed key, "
-        "CloudWatch Logs' encryption); customer-managed creates one rotating KMS "
-        "key. aws-managed is service-default's earlier name, kept so that stacks "
-        "made with it update unchanged. Switching between service-default and "
-        "customer-managed on an existing stack replaces the EMR Studio: "
-        "workspaces stay with the old Studio, which is deleted; their files stay "
-        "in the bucket.",
-    ),
-    _number(
-        P.NONCURRENT_DAYS, ENVIRONMENT, "Keep old notebook versions (days)", 30,
-        (1, 3650), "Days the bucket keeps a notebook's previous versions before they "
-        "expire.",
-    ),
-    _spec(
-        P.LOG_RETENTION, ENVIRONMENT, "Log retention (days)",
-        "Days CloudWatch Logs keeps the flow logs and the custom-resource "
-        "function's logs.",
-        Type="Number", Default=365, AllowedValues=LOG_RETENTION_DAYS,
-        ConstraintDescription="Choose a retention CloudWatch Logs supports.",
-    ),
-    _choice(
-        P.NUMBER_OF_AZS, NETWORK, "Number of Availability Zones", "2", ["2", "3"],
-        "How many Availability Zones the new VPC spans, with one public and one "
-        "private subnet in each. Going from 3 to 2 fails on an existing stack: "
-        "EMR Studio's subnet list can only grow.",
-    ),
-    _spec(
-        P.VPC_CIDR, NETWORK, "VPC CIDR block",
-        "CIDR block of the new VPC; each subnet is a /20 of it.",
-        Type="String", Default="10.0.0.0/16",
-        AllowedPattern=rf"^{OCTET}\.{OCTET}\.0\.0/16$",
-        ConstraintDescription="Enter a /16 network such as 10.0.0.0/16.",
-    ),
-    _choice(
-        P.NAT_GATEWAYS, NETWORK, "NAT gateways", "one-per-az",
-        ["one-per-az", "single", "none"],
-        "NAT gateways of the new VPC: one-per-az survives an AZ outage; single "
-        "costs less; none gives no internet access, only S3 through its gateway "
-        "endpoint and Glue and STS (and KMS with a customer-managed key) through "
-        "interface endpoints, which are charged by the hour.",
-    ),
-    _bool(
-        P.FLOW_LOGS, NETWORK, "VPC flow logs", "true",
-        "Send the new VPC's flow logs to CloudWatch Logs.",
-    ),
-    _spec(
         P.EXISTING_VPC, NETWORK, "Existing VPC ID",
-        "Use this VPC instead of creating one; give its private subnets below. "
-        "Changing it on an existing stack replaces the EMR Studio (workspaces stay "
-        "with the old one).",
+        "Leave empty for a new VPC; otherwise the VPC to use instead, with its "
+        "private subnets below. Changing it later replaces the EMR Studio "
+        "(workspaces stay with the old one).",
         Type="String", Default="",
         AllowedPattern=r"^(vpc-[0-9a-f]{8}([0-9a-f]{9})?)?$",
         ConstraintDescription="Leave empty, or enter a VPC ID such as "
@@ -229,40 +167,51 @@ SPECS: list[Spec] = [
     ),
     _spec(
         P.EXISTING_SUBNETS, NETWORK, "Existing private subnet IDs",
-        f"Two to {STUDIO_MAX_SUBNETS} private subnets of the existing VPC (EMR "
-        "Studio takes at most five), in different AZs that EMR Serverless serves, "
-        "with a route to S3. On an update, subnets can only be added, not removed "
-        "(EMR Studio).",
+        f"Leave empty for a new VPC; otherwise two to {STUDIO_MAX_SUBNETS} private "
+        "subnets of the existing VPC, in different AZs EMR Serverless serves. They "
+        f"and the VPC must carry the tag {EMR_MANAGED_TAG}=true and reach S3, Glue "
+        "and STS (a NAT gateway or VPC endpoints). Changing it later: subnets can "
+        "only be added, not removed, while there is an EMR Studio.",
         Type="CommaDelimitedList", Default="",
         AllowedPattern=r"^(subnet-[0-9a-f]{8}([0-9a-f]{9})?)?$",
-        ConstraintDescription="Leave empty, or enter subnet IDs such as "
-        "subnet-0123456789abcdef0, separated by commas.",
+        ConstraintDescription="Leave empty, or enter two to five subnet IDs such "
+        "as subnet-0123456789abcdef0, separated by commas.",
+    ),
+    _choice(
+        P.NUMBER_OF_AZS, NETWORK, "Number of Availability Zones", "2", ["2", "3"],
+        "How many Availability Zones a new VPC spans, with a public and a private "
+        "subnet in each. Changing it later from 3 to 2 is refused while there is an "
+        "EMR Studio (its subnets can only grow).",
+    ),
+    _choice(
+        P.NAT_GATEWAYS, NETWORK, "NAT gateways", "one-per-az",
+        ["one-per-az", "single", "none"],
+        "NAT gateways of a new VPC: one-per-az survives an AZ outage, single costs "
+        "less, none reaches only S3, Glue and STS (and KMS with a customer-managed "
+        "key) through endpoints charged by the hour.",
+    ),
+    _spec(
+        P.VPC_CIDR, NETWORK, "VPC CIDR block",
+        "CIDR block of a new VPC; each subnet is a /20 of it. Changing it later is "
+        "refused while the stack creates the VPC.",
+        Type="String", Default="10.0.0.0/16",
+        AllowedPattern=rf"^{OCTET}\.{OCTET}\.0\.0/16$",
+        ConstraintDescription="Enter a /16 network such as 10.0.0.0/16.",
     ),
     _bool(
         P.CREATE_USERS, ACCESS, "Create IAM users", "true",
-        "Create the administrator and developer IAM users with console access; "
-        "choose false when everyone signs in through federation.",
-    ),
-    _bool(
-        P.CREATE_ACCESS_KEYS, ACCESS, "Create access keys", "false",
-        "Also create an access key for each user and store it with the password.",
-    ),
-    _spec(
-        P.ROTATION_TOKEN, ACCESS, "Credentials rotation token",
-        "Change this value to give every user a new password.",
-        Type="String", Default="1", AllowedPattern=r"^[A-Za-z0-9._-]{1,32}$",
-        ConstraintDescription="Enter 1-32 letters, digits, dots, hyphens or "
-        "underscores.",
+        "Create the administrator and developer IAM users, with console passwords "
+        "in Secrets Manager; choose false when everyone signs in through federation "
+        "or Identity Center.",
     ),
     _roles(P.ADMIN_ROLES, "Federated administrator roles", "administrator"),
     _roles(P.DEV_ROLES, "Federated developer roles", "developer"),
     _spec(
         P.IDC_INSTANCE, IDENTITY_CENTER, "Identity Center instance ARN",
         "ARN of an existing IAM Identity Center instance (Identity Center console, "
-        "Settings): EMR Studio then signs people in through it (SSO mode), the "
-        "groups and users below get the administrator or developer policy, and no "
-        "IAM user is created (set Create IAM users to false). Empty keeps the Studio "
-        "in IAM mode. Changing it on an existing stack replaces the EMR Studio.",
+        "Settings): EMR Studio then signs people in through it, and the names "
+        "below get the administrator or developer policy; set Create IAM users "
+        "(CreateIamUsers) to false. Changing it later replaces the EMR Studio.",
         Type="String", Default="", MaxLength=1224,
         AllowedPattern=IDC_INSTANCE_PATTERN,
         ConstraintDescription="Leave empty, or enter the ARN of an Identity Center "
@@ -279,16 +228,15 @@ SPECS: list[Spec] = [
     ),
     _bool(
         P.CREATE_APPLICATION, EMR, "Create interactive application", "true",
-        "Create an EMR Serverless Spark application enabled for EMR Studio. A "
-        "stack update that changes the application, or deletes it, first stops it "
-        "and ends running notebook sessions.",
+        "Create an EMR Serverless Spark application enabled for EMR Studio. "
+        "Changing it later, or anything of the application, stops it first, which "
+        "ends running notebook sessions.",
     ),
     _spec(
         P.RELEASE_LABEL, EMR, "EMR release",
-        "EMR Serverless release of the application; interactive workloads need "
-        "emr-6.14.0 or later (the emr-spark-8 line is not documented for EMR "
-        "Studio). Changing it stops the application first, which ends running "
-        "notebook sessions.",
+        "EMR Serverless release of the application: emr-6.14.0 or later, which "
+        "interactive workloads need. Changing it later stops the application first, "
+        "which ends running notebook sessions.",
         Type="String", Default=DEFAULT_RELEASE_LABEL,
         AllowedPattern=RELEASE_LABEL_PATTERN,
         ConstraintDescription="Enter emr-6.14.0 or later (emr-6.x from 6.14, or "
@@ -312,23 +260,78 @@ SPECS: list[Spec] = [
     ),
     _number(
         P.MAX_VCPU, EMR, "Maximum vCPUs", 32, (MIN_VCPU, 4000),
-        "Most vCPUs the application may use at once, a cost ceiling. A notebook "
-        "session needs the kernel worker, a driver and an executor (4 vCPU each), "
-        "so 12 is the least; the account's EMR Serverless vCPU quota must allow "
-        "this value (AWS suggests a quota of at least 24).",
+        "Most vCPUs the application may use at once, a cost ceiling: a notebook "
+        "session needs 12 (kernel worker, driver and executor, 4 each). Your "
+        "account's EMR Serverless vCPU quota (AWS suggests at least 24) limits what "
+        "it gets, whatever this says.",
     ),
     _number(
         P.MAX_MEMORY, EMR, "Maximum memory (GB)", 128, (MIN_MEMORY_GB, 30000),
-        "Most memory the application may use at once, a cost ceiling; a notebook "
-        "session needs 16 GB each for the kernel worker, a driver and an executor.",
+        "Most memory the application may use at once, a cost ceiling: a notebook "
+        "session needs 48 GB (16 each for the kernel worker, a driver and an "
+        "executor).",
+    ),
+    _spec(
+        P.BUCKET_NAME, ADVANCED, "Notebook bucket name",
+        "Name of the S3 bucket for workspace notebooks; empty gives "
+        "<prefix>emrserverless-interactive-blog-<account>-<region>, or a name per "
+        "stack with Bucket name per stack (UniqueBucketName). Changing it later is "
+        "refused while there is an EMR Studio.",
+        Type="String", Default="", MaxLength=63,
+        AllowedPattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
+        ConstraintDescription="Leave empty, or 3-63 lowercase letters, digits, "
+        "dots and hyphens, starting and ending with a letter or digit.",
     ),
     _bool(
-        P.REGIONAL_IAM, REGIONS, "Region in IAM names", "false",
-        "Put the region after the name prefix in every IAM role, policy, group "
-        "and user name (dev-eu-west-1-emr-serverless-runtime-role), so stacks in "
-        "several regions of one account, such as a StackSet's, do not collide; "
-        "IAM names are global per account. Changing it on an existing stack "
-        "replaces the roles, policies, groups and users (with new passwords).",
+        P.UNIQUE_BUCKET_NAME, ADVANCED, "Bucket name per stack", "false",
+        "True names the bucket <prefix>emrs-notebooks-<account>-<region>-<8 "
+        "characters of the stack ID>, so a stack recreated after a delete (a "
+        "StackSet instance, a Service Catalog relaunch) never meets the bucket its "
+        "predecessor kept; leave Notebook bucket name (BucketName) empty. Changing "
+        "it later is refused while there is an EMR Studio.",
+    ),
+    _choice(
+        P.ENCRYPTION_KEY, ADVANCED, "Encryption key", SERVICE_DEFAULT,
+        [SERVICE_DEFAULT, CUSTOMER_MANAGED, LEGACY_SERVICE_DEFAULT],
+        "How the bucket, secrets and logs are encrypted: service-default by each "
+        "service's own keys (S3 managed keys for the bucket), customer-managed by "
+        "one rotating KMS key of the stack (EMR Studio too); aws-managed is "
+        "service-default's earlier name. Changing it later replaces the EMR "
+        "Studio (workspaces stay with the old one), and leaving customer-managed "
+        "is refused.",
+    ),
+    _number(
+        P.NONCURRENT_DAYS, ADVANCED, "Keep old notebook versions (days)", 30,
+        (1, 3650), "Days the bucket keeps a notebook's previous versions before they "
+        "expire.",
+    ),
+    _bool(
+        P.FLOW_LOGS, ADVANCED, "VPC flow logs", "true",
+        "Send a new VPC's flow logs to CloudWatch Logs.",
+    ),
+    _spec(
+        P.LOG_RETENTION, ADVANCED, "Log retention (days)",
+        "Days CloudWatch Logs keeps the flow logs and the stack function's logs.",
+        Type="Number", Default=365, AllowedValues=LOG_RETENTION_DAYS,
+        ConstraintDescription="Choose a retention CloudWatch Logs supports.",
+    ),
+    _bool(
+        P.CREATE_ACCESS_KEYS, ADVANCED, "Create access keys", "false",
+        "Also create an access key for each IAM user, stored with the password.",
+    ),
+    _spec(
+        P.ROTATION_TOKEN, ADVANCED, "Credentials rotation token",
+        "Change this value to give every IAM user a new password.",
+        Type="String", Default="1", AllowedPattern=r"^[A-Za-z0-9._-]{1,32}$",
+        ConstraintDescription="Enter 1-32 letters, digits, dots, hyphens or "
+        "underscores.",
+    ),
+    _bool(
+        P.REGIONAL_IAM, ADVANCED, "Region in IAM names", "false",
+        "Put the region after the name prefix in every IAM name "
+        "(dev-eu-west-1-emr-serverless-runtime-role), so stacks of one account in "
+        "several regions, such as a StackSet's, do not collide. Changing it later "
+        "replaces the roles, policies, groups and IAM users (with new passwords).",
     ),
 ]  # fmt: skip
 
@@ -359,3 +362,9 @@ def add_parameters(template: Template) -> dict[str, Parameter]:
         }
     )
     return params
+
+
+def called(name: str) -> str:
+    """A parameter as people read it on the form: "Label (CodeName)"."""
+    label = next(s.label for s in SPECS if s.name == name)
+    return f"{label} ({name})"

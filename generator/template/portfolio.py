@@ -672,6 +672,24 @@ def launch_policies(environment: dict[str, Any]) -> list[PolicyDocument]:
     ]
 
 
+# What the launch page says before anyone fills in the form: the product's
+# version description and support text (AWS Service Catalog API Reference,
+# ProvisioningArtifactProperties Description and ProductViewSummary
+# SupportDescription, up to 8,191 characters).
+LAUNCH_RULES = (
+    "Two rules at launch: a second launch in the same account needs its own Name "
+    "prefix (such as dev-), and a launch after a terminate needs Bucket name per "
+    "stack set to true (the terminated product's bucket is kept with its "
+    "notebooks)."
+)
+SUPPORT = (
+    "After the launch, the Outputs say how to sign in. IAM users' passwords are in "
+    "Secrets Manager, which users with only Service Catalog rights cannot read: "
+    "ask the account's administrators for yours, or launch in IAM Identity Center "
+    "mode, where people sign in with their Identity Center accounts."
+)
+
+
 def bucket_rule() -> str:
     """Template constraint: launches keep the default bucket name."""
     rule = {
@@ -679,12 +697,9 @@ def bucket_rule() -> str:
             "Assertions": [
                 {
                     "Assert": {"Fn::Equals": [{"Ref": key}, value]},
-                    "AssertDescription": "Leave BucketName empty: Service Catalog "
-                    "launches use the default name <prefix>"
-                    f"{names.BUCKET_BASE}-<account>-<region>, or with "
-                    f"{P.UNIQUE_BUCKET_NAME} true <prefix>{names.UNIQUE_BUCKET_BASE}"
-                    "-<account>-<region>-<stack ID>, the only bucket names the "
-                    "launch role manages.",
+                    "AssertDescription": "Leave Notebook bucket name (BucketName) "
+                    "empty: this product names the bucket itself, and may only "
+                    "create buckets it names.",
                 }
                 for key, value in PINNED.items()
             ]
@@ -794,10 +809,11 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
             Name="EMR Serverless interactive environment",
             Owner=Ref("ProviderName"),
             Description=environment["Description"],
+            SupportDescription=SUPPORT,
             ProvisioningArtifactParameters=[
                 servicecatalog.ProvisioningArtifactProperties(
                     Name=__version__,
-                    Description=f"emrs-env {__version__}",
+                    Description=LAUNCH_RULES,
                     Type="CLOUD_FORMATION_TEMPLATE",
                     Info=servicecatalog.Info(LoadTemplateFromURL=Ref("TemplateUrl")),
                 )

@@ -574,7 +574,7 @@ def test_an_update_the_change_matrix_refuses_stops_before_any_change(
     cfn = boto3.client("cloudformation", region_name="us-east-1")
     before = cfn.describe_stack_set(StackSetName="emrs")["StackSet"]
     for extra, says in [
-        (["--parameter", "VpcCidr=10.1.0.0/16"], "Changing VpcCidr while the stack"),
+        (["--parameter", "VpcCidr=10.1.0.0/16"], "Changing VPC CIDR block (VpcCidr)"),
         (["--account-parameter", f"{accounts[0]}:BucketName=mine"],
          "Renaming the notebook bucket"),
         (["--tags", "team=other"], "run again with --tags-when-stopped"),

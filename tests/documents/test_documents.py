@@ -169,14 +169,14 @@ def test_reference_says_what_values_mean_and_what_updates_do() -> None:
     assert "`aws-managed` (the earlier name of `service-default`" in encryption
     assert "Replaces the EMR Studio" in encryption
     assert (
-        "Refused on every path: changing EncryptionKey from customer-managed to "
-        "another value" in encryption
+        "Refused on every path: changing Encryption key (EncryptionKey) from "
+        "customer-managed to another value" in encryption
     )
     assert "change guard fails such an update" in encryption
     roles = text.split("(`AdminRoleNames`)")[1].split("\n### ")[0]
     assert "A comma-separated list." in roles and "Names (not ARNs)" in roles
     azs = text.split("(`NumberOfAZs`)")[1].split("\n### ")[0]
-    assert "Refused on every path: lowering NumberOfAZs while the stack has" in azs
+    assert "Refused on every path: lowering Number of Availability Zones" in azs
     release = text.split("(`ReleaseLabel`)")[1].split("\n### ")[0]
     assert "The application is stopped first" in release
     retention = text.split("(`LogRetentionDays`)")[1].split("\n### ")[0]

@@ -59,6 +59,13 @@ REFUSED = [
     (SSO | {"IdentityCenterDeveloperGroups": "A,B"},
      {"IdentityCenterDeveloperGroups": "A", "IdentityCenterAdminGroups": "B"},
      "Identity Center name"),
+    # lists longer than their places: no Rule counts list items
+    (SSO | {"IdentityCenterDeveloperGroups": "A,B"},
+     {"IdentityCenterDeveloperGroups": "A,B,C,D"}, "IdentityCenterDeveloperGroups"),
+    (VPC | {"ExistingPrivateSubnetIds": TWO},
+     {"ExistingPrivateSubnetIds": TWO + ",subnet-0123456789abcdef2,"
+      "subnet-0123456789abcdef3,subnet-0123456789abcdef4,subnet-0123456789abcdef5"},
+     "ExistingPrivateSubnetIds"),
 ]  # fmt: skip
 ALLOWED = [
     ({}, {"ReleaseLabel": "emr-7.12.0"}),
@@ -68,7 +75,7 @@ ALLOWED = [
      {"ExistingPrivateSubnetIds": TWO}),
     (VPC | {"ExistingPrivateSubnetIds": TWO},
      {"ExistingVpcId": "vpc-0123456789abcdef1",
-      "ExistingPrivateSubnetIds": "subnet-0123456789abcdef2"}),
+      "ExistingPrivateSubnetIds": "subnet-0123456789abcdef2,subnet-0123456789abcdef3"}),
     ({"BucketName": "my-notebooks"}, {"NamePrefix": "dev-"}),
     ({"CreateStudio": "false"}, {"BucketName": "my-notebooks"}),
     (SSO | {"IdentityCenterDeveloperGroups": "A,B"},
@@ -85,6 +92,9 @@ def inlined() -> types.ModuleType:
     source = TEMPLATE["Resources"][R.CREDENTIALS_FUNCTION]["Properties"]["Code"]
     module = types.ModuleType("index")
     exec(compile(source["ZipFile"], "index.py", "exec"), module.__dict__)  # noqa: S102
+    # the local response server is plain HTTP on 127.0.0.1 (tests/conftest.py)
+    module.RESPONSE_SCHEMES = ("https", "http")
+    module.RESPONSE_HOSTS = (*module.RESPONSE_HOSTS, "127.0.0.1")
     return module
 
 
@@ -192,6 +202,30 @@ def test_create_and_a_stack_from_an_earlier_version_pass(
     assert send(inlined, cfn, "Update", props, earlier)["Status"] == "SUCCESS"
 
 
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        (VPC | {"ExistingPrivateSubnetIds": "subnet-0123456789abcdef0"},
+         "fewer than 2 or more than 5 subnets"),
+        (SSO | {"IdentityCenterAdminUsers": "ana,raj"}, "more than 1 name"),
+    ],
+)  # fmt: skip
+def test_a_create_with_a_list_past_its_places_fails_with_the_reason(
+    inlined, cfn, monkeypatch, values: dict, names: str
+) -> None:
+    """The console takes any number of items; a list past its places used to be
+    cut silently (Identity Center) or to fail mid-create at the Studio."""
+    stack_api(monkeypatch, "CREATE_IN_PROGRESS")
+    props = guard_properties(DEFAULTS | values)
+    answer = send(inlined, cfn, "Create", props)
+    assert answer["Status"] == "FAILED" and names in answer["Reason"]
+    assert answer["Reason"] == str(
+        changes.refusal(TEMPLATE, DEFAULTS, DEFAULTS | values)
+    )
+    fine = guard_properties(DEFAULTS | VPC | {"ExistingPrivateSubnetIds": TWO})
+    assert send(inlined, cfn, "Create", fine)["Status"] == "SUCCESS"
+
+
 def test_an_unreadable_stack_status_lets_the_update_through(
     inlined, cfn, monkeypatch
 ) -> None:
@@ -214,6 +248,7 @@ def test_an_unreadable_stack_status_lets_the_update_through(
          "must hold Test"),
         ({"A": {"Test": "grows", "Value": "x", "Refusal": "r"}}, "unknown test"),
         ({"A": {"Test": "changed", "Value": ["x"], "Refusal": "r"}}, "text values"),
+        ({"A": {"Test": "fits", "Value": "x", "Refusal": "r"}}, "needs a Limit"),
     ],
 )  # fmt: skip
 def test_malformed_checks_fail_with_a_reason(
@@ -253,7 +288,8 @@ def _refs(value: Any) -> set[str]:
 
 def test_every_rule_is_a_check_of_the_guard() -> None:
     checks = TEMPLATE["Resources"][R.CHANGE_GUARD]["Properties"]["Checks"]
-    assert set(checks) == {rule.name for rule in changes.RULES}
-    for rule in changes.RULES:
+    rules = (*changes.RULES, *changes.LIMITS)
+    assert set(checks) == {rule.name for rule in rules}
+    for rule in rules:
         assert checks[rule.name]["Refusal"] == rule.refusal()
         assert len(rule.refusal()) < 1000, "CloudFormation shows the reason whole"

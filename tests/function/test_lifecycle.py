@@ -789,7 +789,7 @@ def description(name: str) -> str:
 @pytest.mark.parametrize(
     ("parameter", "phrases"),
     [
-        ("NumberOfAZs", ["from 3 to 2 fails", "EMR Studio"]),
+        ("NumberOfAZs", ["from 3 to 2 is refused", "EMR Studio"]),
         ("EncryptionKey", ["replaces the EMR Studio", "workspaces stay"]),
         ("NamePrefix", ["replaces the EMR Studio", "application"]),
         ("ExistingPrivateSubnetIds", ["only be added"]),

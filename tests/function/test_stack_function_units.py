@@ -993,7 +993,8 @@ def run_handler(monkeypatch, event: dict, millis: int = 60_000,
 
 
 EVENT = {"RequestType": "Create", "ResourceType": "Custom::Nothing",
-         "LogicalResourceId": "Guard", "StackId": "s", "RequestId": "r"}  # fmt: skip
+         "LogicalResourceId": "Guard", "StackId": "s", "RequestId": "r",
+         "ResponseURL": "http://127.0.0.1:9/unused"}  # fmt: skip
 
 
 def test_the_handler_logs_what_it_received_and_why_it_failed(
@@ -1091,3 +1092,54 @@ def test_an_application_in_state_created_counts_as_stopped(monkeypatch) -> None:
     emrs = scripted("emr-serverless", get_application=[app("CREATED")])
     assert cc.stop_and_wait(emrs, "00app", "update") == "CREATED"
     assert emrs.script.names() == ["get_application"] and slept == []
+
+
+S3_URL = "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/r"
+
+
+@pytest.mark.parametrize(
+    ("event", "says"),
+    [
+        (["not", "an", "object"], "the event is not an object"),
+        ({**EVENT, "ResponseURL": "http://cloudformation.s3.amazonaws.com/r"},
+         "not CloudFormation's HTTPS URL"),
+        ({**EVENT, "ResponseURL": "https://attacker.example/r"},
+         "not CloudFormation's HTTPS URL"),
+        ({**EVENT, "ResponseURL": "https://s3.amazonaws.com.attacker.example/r"},
+         "not CloudFormation's HTTPS URL"),
+        ({**EVENT, "ResponseURL": "file:///etc/passwd"}, "not CloudFormation's"),
+        ({**EVENT, "ResponseURL": S3_URL, "RequestId": "r" * 3_000_000},
+         "RequestId is missing or longer"),
+        ({**EVENT, "ResponseURL": S3_URL, "LogicalResourceId": None},
+         "LogicalResourceId is missing"),
+    ],
+)  # fmt: skip
+def test_an_event_that_cannot_be_cloudformation_s_gets_no_work_and_no_answer(
+    monkeypatch, caplog, event: Any, says: str
+) -> None:
+    """Only CloudFormation's pre-signed HTTPS URL in S3 is answered ("Custom
+    resource request objects", CloudFormation User Guide), and identifiers are of
+    the sizes CloudFormation sends; nothing else is done, echoed or logged whole."""
+    monkeypatch.setattr(cc, "RESPONSE_SCHEMES", ("https",))
+    monkeypatch.setattr(cc, "RESPONSE_HOSTS", (".amazonaws.com", ".amazonaws.com.cn"))
+    sent: list[str] = []
+    monkeypatch.setattr(cc.Responder, "send", lambda *a, **k: sent.append("x"))
+    monkeypatch.setattr(cc, "dispatch", lambda *_a: pytest.fail("no work"))
+    with caplog.at_level(logging.INFO):
+        assert cc.handler(event, None) is None
+    assert sent == []
+    [line] = [json.loads(r.getMessage()) for r in caplog.records]
+    assert line["event"] == "event-refused" and says in line["reason"]
+    assert all(len(r.getMessage()) < 300 for r in caplog.records)
+
+
+def test_cloudformation_s_response_urls_pass(monkeypatch) -> None:
+    monkeypatch.setattr(cc, "RESPONSE_SCHEMES", ("https",))
+    monkeypatch.setattr(cc, "RESPONSE_HOSTS", (".amazonaws.com", ".amazonaws.com.cn"))
+    for url in (
+        "https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/"
+        "arn%3Aaws%3Acloudformation/x?X-Amz-Signature=y",
+        "https://cloudformation-custom-resource-response-cnnorth1.s3.cn-north-1."
+        "amazonaws.com.cn/x",
+    ):
+        assert cc.event_problem({**EVENT, "ResponseURL": url}) is None

@@ -78,7 +78,7 @@ def transition(**changed: str) -> tuple[dict[str, str], dict[str, str]]:
 @pytest.mark.parametrize(
     ("old", "new", "says"),
     [
-        ({}, {"VpcCidr": "10.1.0.0/16"}, "Changing VpcCidr while the stack creates"),
+        ({}, {"VpcCidr": "10.1.0.0/16"}, "Changing VPC CIDR block (VpcCidr) while"),
         ({"EncryptionKey": "customer-managed"}, {"EncryptionKey": "service-default"},
          "nobody could read them"),
         ({"NumberOfAZs": "3"}, {"NumberOfAZs": "2"}, "subnets can only grow"),
@@ -115,7 +115,8 @@ def test_transitions_aws_refuses_are_refused_with_the_way_out(
         ({"ExistingVpcId": "vpc-0123456789abcdef0",
           "ExistingPrivateSubnetIds": SUBNETS},
          {"ExistingVpcId": "vpc-0123456789abcdef1",
-          "ExistingPrivateSubnetIds": "subnet-0123456789abcdef2"}),
+          "ExistingPrivateSubnetIds":
+          "subnet-0123456789abcdef2,subnet-0123456789abcdef3"}),
         # the prefix does not name a bucket with its own name
         ({"BucketName": "my-notebooks"}, {"NamePrefix": "dev-"}),
         ({"CreateStudio": "false"}, {"BucketName": "my-notebooks"}),
@@ -161,8 +162,8 @@ def test_deploy_refuses_before_any_change_set(
     assert code == 2
     line = one_line_error(capsys)
     assert line.startswith(
-        "emrs-env deploy: error: Changing VpcCidr while the stack creates the VPC "
-        "is refused:"
+        "emrs-env deploy: error: Changing VPC CIDR block (VpcCidr) while the stack "
+        "creates the VPC is refused:"
     )
     assert "deploy a new stack" in line
     assert "create_change_set" not in cfn.script.names()

@@ -149,7 +149,11 @@ def test_credentials_outputs() -> None:
         "https://us-east-1.console.aws.amazon.com/secretsmanager/listsecrets"
         "?region=us-east-1"
     )
-    assert "named <NamePrefix>emrs/<user name> (3 secrets)" in link["Description"]
+    assert (
+        "named <NamePrefix>emrs/<user name as the build config gives it"
+        in (link["Description"])
+        and "(3 secrets)" in link["Description"]
+    )
     assert not [name for name in outputs if "Secret" in name and name != link_name]
     for name, output in outputs.items():
         assert "Password" not in str(output["Value"]), name

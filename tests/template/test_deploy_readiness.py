@@ -460,8 +460,16 @@ def failed_rules(region: str, overrides: dict[str, str]) -> list[str]:
     [
         ("us-east-1", {"NumberOfAZs": "3"}, None),
         ("us-west-1", {}, None),
-        ("us-west-1", {"NumberOfAZs": "3"}, "set NumberOfAZs to 2"),
-        ("cn-north-1", {"NumberOfAZs": "3"}, "set NumberOfAZs to 2"),
+        (
+            "us-west-1",
+            {"NumberOfAZs": "3"},
+            "set Number of Availability Zones (NumberOfAZs) to 2",
+        ),
+        (
+            "cn-north-1",
+            {"NumberOfAZs": "3"},
+            "set Number of Availability Zones (NumberOfAZs) to 2",
+        ),
         ("me-south-1", {}, "give an existing VPC"),
         ("me-south-1", EXISTING_VPC, "EMR Studio is not available"),
         ("me-south-1", {**EXISTING_VPC, "CreateStudio": "false"}, None),
@@ -471,7 +479,11 @@ def failed_rules(region: str, overrides: dict[str, str]) -> list[str]:
         ("ca-west-1", {}, None),
         ("mx-central-1", {}, None),
         ("ca-central-1", {}, None),
-        ("ca-central-1", {"NumberOfAZs": "3"}, "set NumberOfAZs to 2"),
+        (
+            "ca-central-1",
+            {"NumberOfAZs": "3"},
+            "set Number of Availability Zones (NumberOfAZs) to 2",
+        ),
         ("xx-nowhere-1", EXISTING_VPC, "EMR Serverless is not available"),
         (
             "xx-nowhere-1",

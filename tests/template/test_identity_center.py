@@ -141,8 +141,14 @@ def test_slots_fit_the_resources_developers_share() -> None:
     ("overrides", "message"),
     [
         (SSO, None),
-        ({**SSO, "CreateIamUsers": "true"}, "set CreateIamUsers to false"),
-        ({**SSO, "CreateStudio": "false"}, "CreateStudio must be true"),
+        (
+            {**SSO, "CreateIamUsers": "true"},
+            "set Create IAM users (CreateIamUsers) to false",
+        ),
+        (
+            {**SSO, "CreateStudio": "false"},
+            "Create EMR Studio (CreateStudio) must be true",
+        ),
         (
             {
                 "IdentityCenterInstanceArn": INSTANCE,

@@ -203,7 +203,10 @@ def test_unique_bucket_name_refuses_a_bucket_name() -> None:
         "Assertions"
     ]
     assert assertion["Assert"] == {"Fn::Equals": [{"Ref": "BucketName"}, ""]}
-    assert "leave BucketName empty" in assertion["AssertDescription"]
+    assert (
+        "leave Notebook bucket name (BucketName) empty"
+        in assertion["AssertDescription"]
+    )
 
 
 def test_the_yaml_uses_only_the_short_forms_aws_documents() -> None:
