@@ -455,10 +455,47 @@ def remove(iam, props):
     log("credentials-removed", user=user)
 
 
+def stack_user_path(stack_id):
+    """The IAM path of the stack's users, /emrs-env/<region>/<stack name>/, from
+    the stack's ID (arn:<partition>:cloudformation:<region>:<account>:stack/<name>/
+    <uuid>); the template gives its users this path (generator names.USER_PATH)."""
+    parts = str(stack_id).split(":")
+    resource = parts[5].split("/") if len(parts) == 6 else []
+    if len(resource) != 3 or resource[0] != "stack" or not parts[3]:
+        raise Failure("StackId is not a CloudFormation stack ARN")
+    return f"/emrs-env/{parts[3]}/{resource[1]}/"
+
+
+def users_path(iam, user):
+    """The IAM path of the user, or None when there is no such user. A user the
+    stack just made may not be visible yet (IAM is eventually consistent)."""
+    try:
+        found = call(iam.get_user, retry_codes=("NoSuchEntity",), UserName=user)
+    except ClientError as error:
+        if code_of(error) == "NoSuchEntity":
+            return None
+        raise
+    return found["User"].get("Path", "/")
+
+
+def check_stack_user(iam, user, stack_id):
+    """Refuse a user outside the stack's IAM path: the function acts only on its
+    own stack's users, whatever an event names."""
+    path = users_path(iam, user)
+    if path is None:
+        raise Failure(f"IAM user {user} does not exist")
+    if path != stack_user_path(stack_id):
+        raise Failure(
+            f"IAM user {user} is not one of this stack's users (they have the path "
+            f"{stack_user_path(stack_id)}); nothing was changed"
+        )
+
+
 def credentials_create(event, clients):
     """Create or Update; the answer carries no data (no template output reads it)."""
     props = parse(properties(event))
     iam = clients("iam")
+    check_stack_user(iam, props["user"], event["StackId"])
     url = sign_in_url(event["StackId"], iam)
     previous = None
     if event["RequestType"] == "Update":
@@ -479,7 +516,12 @@ def credentials_delete(event, clients):
     except Failure:
         return physical, {}
     if physical == physical_id(props["user"]):
-        remove(clients("iam"), props)
+        iam = clients("iam")
+        path = users_path(iam, props["user"])
+        if path is not None and path != stack_user_path(event["StackId"]):
+            log("not-this-stacks-user", user=props["user"])  # nothing to remove
+        elif path is not None:
+            remove(iam, props)
     return physical, {}
 
 

@@ -50,7 +50,10 @@ ADMIN_GROUP = "emrs-interactive-app-admins"
 DEV_GROUP = "emrs-interactive-app-developers"
 SECRET_PATH = "emrs/"
 # IAM path of the stack's users: policies scope to it instead of naming each user.
-USER_PATH = "/emrs-env/${AWS::StackName}/"
+# IAM is global per account while stack names are per region, so the path carries
+# the region: the function of a same-named stack in another region reaches none
+# of these users.
+USER_PATH = "/emrs-env/${AWS::Region}/${AWS::StackName}/"
 STUDIO_NAME = "emrs-interactive-studio"
 STUDIO_USER_ROLE = "emr-studio-user-role"
 APPLICATION_NAME = "emrs-interactive-app"

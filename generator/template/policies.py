@@ -502,6 +502,7 @@ def credentials_function_policy(secret_tag: str) -> PolicyDocument:
                 iam.CreateAccessKey,
                 iam.DeleteAccessKey,
                 iam.ListAccessKeys,
+                iam.GetUser,
             ],
             [names.user_arns()],
         ),

@@ -24,7 +24,14 @@ from moto.secretsmanager.models import SecretsManagerBackend
 
 from custom_resources import stack_function as cc
 from tests.function import test_stack_function as base
-from tests.function.test_stack_function import ACCOUNT, STACK, Context, props, refuse
+from tests.function.test_stack_function import (
+    ACCOUNT,
+    STACK,
+    USER_PATH,
+    Context,
+    props,
+    refuse,
+)
 
 cfn, aws = base.cfn, base.aws  # the response server and moto, fixtures here too
 TRIALS = 200
@@ -87,7 +94,7 @@ def event(cfn: Any, user: str, kind: str, request: str, copy: int, **prop) -> di
 
 def settled_user(iam: Any, sm: Any, user: str) -> None:
     """A user whose key and password the secret records, as a Create leaves them."""
-    iam.create_user(UserName=user)
+    iam.create_user(UserName=user, Path=USER_PATH)
     key = iam.create_access_key(UserName=user)["AccessKey"]
     iam.create_login_profile(UserName=user, Password="Old-password-1!" * 2)
     value = {"UserName": user, "Password": "Old-password-1!" * 2, "RequestId": "r0",
@@ -131,7 +138,7 @@ def test_two_runs_at_once_leave_iam_holding_what_the_secret_records(
         user, request = f"u{trial}", f"req-{trial}"
         kind, prop = SCENARIOS[trial % len(SCENARIOS)]
         if kind == "Create":
-            iam.create_user(UserName=user)
+            iam.create_user(UserName=user, Path=USER_PATH)
             sm.create_secret(Name=f"emrs/{user}", SecretString='{"Pending": "x"}')
         else:
             settled_user(iam, sm, user)

@@ -22,6 +22,9 @@ from tests.scripted import Status
 
 ACCOUNT = "123456789012"
 STACK = f"arn:aws:cloudformation:us-east-1:{ACCOUNT}:stack/emrs/0a1b2c3d"
+# The IAM path the template gives the stack's users (names.USER_PATH): the function
+# acts only on users under it.
+USER_PATH = "/emrs-env/us-east-1/emrs/"
 SYMBOLS = set(cc.SYMBOLS)
 
 
@@ -62,8 +65,11 @@ def aws(mocked_aws: None) -> tuple[Any, Any]:
     """moto with two IAM users and their (placeholder) secrets."""
     iam, sm = boto3.client("iam"), boto3.client("secretsmanager")
     for user in ("ana", "raj"):
-        iam.create_user(UserName=user)
+        iam.create_user(UserName=user, Path=USER_PATH)
         sm.create_secret(Name=f"emrs/{user}", SecretString='{"Pending": "x"}')
+    # a same-named stack's user in another region (RegionalIamNames): not ours
+    iam.create_user(UserName="elsewhere", Path="/emrs-env/eu-west-1/emrs/")
+    sm.create_secret(Name="emrs/elsewhere", SecretString='{"Pending": "x"}')
     return iam, sm
 
 
@@ -287,10 +293,9 @@ def test_delete_when_the_user_is_already_gone(aws, cfn) -> None:
         (props(UserName="bad name"), "UserName is not a valid IAM user name"),
         ({"UserName": "ana"}, "SecretId is required"),
         (props(CreateAccessKey="yes"), "CreateAccessKey must be 'true' or 'false'"),
-        (
-            props("nobody", SecretId="emrs/ana"),
-            "CreateLoginProfile failed: NoSuchEntity",
-        ),
+        (props("nobody", SecretId="emrs/ana"), "IAM user nobody does not exist"),
+        # a user outside the stack's IAM path, such as another region's stack's
+        (props("elsewhere"), "IAM user elsewhere is not one of this stack's users"),
     ],
 )
 def test_bad_properties_fail_with_a_reason(
@@ -301,6 +306,35 @@ def test_bad_properties_fail_with_a_reason(
     assert answer["Status"] == "FAILED"
     assert answer["Reason"].startswith(reason), answer["Reason"]
     assert answer["Data"] == {}
+
+
+def test_another_region_s_user_is_never_touched(aws, cfn) -> None:
+    """The same stack name in two regions: each stack's users carry their region
+    in their path, and the function refuses a user outside its own, on create,
+    update and delete (a forged event for the other region's user changes
+    nothing)."""
+    iam, _ = aws
+    iam.create_login_profile(UserName="elsewhere", Password="Kept-1-password!")
+    created = send(cfn, "Create", props("elsewhere", key="true"))
+    assert created["Status"] == "FAILED"
+    assert "not one of this stack's users" in created["Reason"]
+    gone = send(
+        cfn, "Delete", props("elsewhere"), physical="console-credentials-elsewhere"
+    )
+    assert gone["Status"] == "SUCCESS"
+    assert iam.get_login_profile(UserName="elsewhere")["LoginProfile"]
+    assert iam.list_access_keys(UserName="elsewhere")["AccessKeyMetadata"] == []
+
+
+def test_the_function_s_user_path_is_the_template_s() -> None:
+    from generator.template.names import USER_PATH as TEMPLATE_PATH
+
+    assert cc.stack_user_path(STACK) == TEMPLATE_PATH.replace(
+        "${AWS::Region}", "us-east-1"
+    ).replace("${AWS::StackName}", "emrs")
+    for bad in ("s", "arn:aws:cloudformation:us-east-1:1:stack", "a:b:c:d:e:f/g"):
+        with pytest.raises(cc.Failure, match="not a CloudFormation stack ARN"):
+            cc.stack_user_path(bad)
 
 
 def test_missing_secret_leaves_no_profile_or_key(aws, cfn) -> None:

@@ -16,6 +16,7 @@ from botocore.awsrequest import AWSResponse
 from botocore.exceptions import ClientError
 
 from custom_resources import stack_function as cc
+from tests.function.test_stack_function import USER_PATH
 from tests.scripted import error, scripted
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -640,7 +641,7 @@ def iam_sm(mocked_aws: None) -> tuple[Any, Any]:
     import boto3
 
     iam, sm = boto3.client("iam"), boto3.client("secretsmanager")
-    iam.create_user(UserName="ana")
+    iam.create_user(UserName="ana", Path=USER_PATH)
     sm.create_secret(Name="emrs/ana", SecretString='{"Pending": "x"}')
     return iam, sm
 
@@ -858,6 +859,7 @@ def test_events_without_properties_fail_with_a_reason_and_updates_without_old_on
     monkeypatch.setattr(cc, "provision",
                         lambda *args: done.append(args[-1]) or "arn:s")  # fmt: skip
     monkeypatch.setattr(cc, "sign_in_url", lambda *_a: "https://x")
+    monkeypatch.setattr(cc, "check_stack_user", lambda *_a: None)
     event = {"RequestType": "Update", "StackId": "s", "RequestId": "r",
              "ResourceProperties": {"UserName": "ana", "SecretId": "s"}}  # fmt: skip
     assert cc.credentials_create(event, lambda _n: None)[0] == (

@@ -103,10 +103,10 @@ def test_function_role_is_least_privilege() -> None:
     # any number of users.
     manage = statements["ManageConsoleCredentials"]
     assert manage["Resource"] == [
-        f"arn:aws:iam::{ACCOUNT}:user/emrs-env/my-cloud-radar-stack/*"
+        f"arn:aws:iam::{ACCOUNT}:user/emrs-env/us-east-1/my-cloud-radar-stack/*"
     ]
     for user in of_type(result, "AWS::IAM::User").values():
-        assert user["Properties"]["Path"] == "/emrs-env/my-cloud-radar-stack/"
+        assert user["Properties"]["Path"] == "/emrs-env/us-east-1/my-cloud-radar-stack/"
     assert all(a.startswith("iam:") for a in manage["Action"])
     assert not any("Delete" in a and "User" in a for a in manage["Action"])
     assert statements["StoreCredentials"]["Resource"] == [
@@ -165,7 +165,7 @@ def test_groups_let_users_change_their_own_password() -> None:
         statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
         change = statements["ChangeOwnPassword"]
         assert change["Resource"] == [
-            f"arn:aws:iam::{ACCOUNT}:user/emrs-env/my-cloud-radar-stack/"
+            f"arn:aws:iam::{ACCOUNT}:user/emrs-env/us-east-1/my-cloud-radar-stack/"
             "${aws:username}"
         ]
 
@@ -259,4 +259,4 @@ def test_function_role_sits_under_the_stacks_path() -> None:
     """So that a Service Catalog launch role can manage it (role/emrs-env/SC-*/...)
     without reaching the roles of other provisioned products."""
     role = rendered()["Resources"]["CustomResourceRole"]["Properties"]
-    assert role["Path"] == "/emrs-env/my-cloud-radar-stack/"
+    assert role["Path"] == "/emrs-env/us-east-1/my-cloud-radar-stack/"

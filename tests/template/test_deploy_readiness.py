@@ -32,6 +32,7 @@ from generator.template.parameters import (
     STUDIO_MAX_SUBNETS,
 )
 from tests.helpers import as_list, clean, of_type, render, template_dict, walk_dicts
+from tests.template.test_service_catalog import REGION as PRODUCT_REGION
 from tests.template.test_service_catalog import generated, render_product
 
 FACTS = {
@@ -275,7 +276,10 @@ def test_launch_role_holds_everything_the_environment_needs(variant: str) -> Non
                 stmt["Condition"]["StringEquals"]["iam:PassedToService"] == service
                 and any(
                     fnmatch.fnmatchcase(
-                        f"role{path}{name}", str(r["Fn::Sub"]).rsplit(":", 1)[-1]
+                        f"role{path}{name}",
+                        str(r["Fn::Sub"])
+                        .replace("${AWS::Region}", PRODUCT_REGION)
+                        .rsplit(":", 1)[-1],
                     )
                     for r in as_list(stmt["Resource"])
                 )

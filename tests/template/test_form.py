@@ -132,3 +132,22 @@ def test_the_service_catalog_launch_page_states_the_two_launch_rules() -> None:
         for assertion in rule["Assertions"]:
             text = assertion["AssertDescription"]
             assert "<" not in text and not _mentions_by_code(text), text
+
+
+def test_service_catalog_updates_keep_the_launch_s_tags() -> None:
+    """A stack-tag change makes CloudFormation call UpdateApplication, which EMR
+    Serverless refuses while a notebook keeps the application started
+    (cloudformation-coverage-roadmap issue 2370); no custom resource sees stack
+    tags, so the product's updates keep the tags given at launch."""
+    from generator.template.render import parse_template
+
+    portfolio = parse_template((ROOT / "build" / "service-catalog-portfolio.yaml")
+                               .read_text())["Resources"]  # fmt: skip
+    [constraint] = [
+        r
+        for r in portfolio.values()
+        if r["Type"] == "AWS::ServiceCatalog::ResourceUpdateConstraint"
+    ]
+    props = constraint["Properties"]
+    assert props["TagUpdateOnProvisionedProduct"] == "NOT_ALLOWED"
+    assert props["ProductId"] == {"Ref": "Product"}

@@ -154,7 +154,7 @@ def test_rendered_portfolio(principals: int) -> None:
         # CloudFormation's name for the flow-log role of a provisioned product
         "role/SC-*-FlowLogRole-*",
         # the custom-resource function's role, under the stack's own path
-        "role/emrs-env/SC-*/SC-*",
+        "role/emrs-env/eu-west-1/SC-*/SC-*",
         "role/*emr-studio-service-role",
         # the Studio's user role, passed in Identity Center mode
         "role/*emr-studio-user-role",
@@ -482,13 +482,13 @@ BEYOND = [
     ("iam:UpdateAssumeRolePolicy", "role/OrganizationAccountAccessRole", {}),
     ("iam:AttachRolePolicy", "role/emr-serverless-runtime-role",
      {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
-    ("iam:AttachUserPolicy", f"user/emrs-env/{PRODUCT_STACK}/ana",
+    ("iam:AttachUserPolicy", f"user/emrs-env/{REGION}/{PRODUCT_STACK}/ana",
      {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
     ("iam:AttachGroupPolicy", "group/emrs-interactive-app-admins",
      {"iam:PolicyARN": f"arn:aws:iam::{ACCOUNT}:policy/billing-admin"}),
     ("iam:CreateUser", "user/break-glass", {}),
     ("iam:CreateLoginProfile", "user/alice", {}),
-    ("iam:CreateAccessKey", f"user/emrs-env/{PRODUCT_STACK}/ana", {}),
+    ("iam:CreateAccessKey", f"user/emrs-env/{REGION}/{PRODUCT_STACK}/ana", {}),
     ("iam:AddUserToGroup", "group/Administrators", {}),
     ("iam:PutGroupPolicy", "group/Administrators", {}),
     ("iam:CreatePolicyVersion", "policy/billing-admin", {}),
@@ -532,9 +532,10 @@ def test_launch_role_still_reaches_its_own_counterparts() -> None:
     policy = f"{prefix}policy/qa-emrs-interactive-app-admin-policy"
     for action, arn, context in [
         ("iam:AttachRolePolicy", f"{prefix}role/idp-admins", {"iam:PolicyARN": policy}),
-        ("iam:PutRolePolicy", f"{prefix}role/emrs-env/{PRODUCT_STACK}/"
+        ("iam:PutRolePolicy", f"{prefix}role/emrs-env/{REGION}/{PRODUCT_STACK}/"
          f"{PRODUCT_STACK}-CustomResou-ABCDEFGHIJKLM", {}),
-        ("iam:CreateLoginProfile", f"{prefix}user/emrs-env/{PRODUCT_STACK}/ana", {}),
+        ("iam:CreateLoginProfile",
+         f"{prefix}user/emrs-env/{REGION}/{PRODUCT_STACK}/ana", {}),
         ("iam:PassRole", f"{prefix}role/{PRODUCT_STACK}-FlowLogRole-ABCDEFGHIJKLM",
          {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}),
         ("kms:GenerateDataKey", _full_arn("kms:", f"key/{'1' * 8}-aaaa"), VIA_SECRETS),
@@ -665,7 +666,7 @@ def test_unnamed_resources_keep_their_logical_id_only_when_it_fits() -> None:
     assert roles["FlowLogRole"] == ["/SC-*-FlowLogRole-*"]
     assert len(generated("FlowLogRole", 64)) < 64
     assert len(f"{PRODUCT_STACK}-CustomResourceRole-ABCDEFGHIJKLM") > 64
-    assert roles["CustomResourceRole"] == ["/emrs-env/SC-*/SC-*"]
+    assert roles["CustomResourceRole"] == ["/emrs-env/${AWS::Region}/SC-*/SC-*"]
     assert sc.generated_name("AWS::Lambda::Function", "CustomResourceFunction") == (
         "SC-*"
     )
