@@ -40,8 +40,10 @@ lint: install ## Run ruff, black and the template scanners
 	$(BIN)/black --check --quiet generator custom_resources tests bench e2e
 	$(BIN)/emrs-env lint build
 
+# Two workers on this two-core machine: 226 s against 440 s in one process (1,116
+# tests, measured here); one test runs faster alone: .venv/bin/python -m pytest PATH
 test: install ## Run the whole test suite (offline)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 bench: install ## Measure build speed, scale and the handler
 	$(BIN)/python bench/run.py
