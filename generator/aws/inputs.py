@@ -31,7 +31,7 @@ MAX_TAGS, MAX_TAG_KEY, MAX_TAG_VALUE = 50, 128, 256
 NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 
-# The forms --parameters-file reads, in the words its --help and README use.
+# The forms --parameters-file reads, in the words its --help and docs/cli.md use.
 PARAMETERS_FILE_FORMS = (
     "the JSON list `aws cloudformation` takes "
     '(`[{"ParameterKey": "K", "ParameterValue": "V"}]`; an entry with '

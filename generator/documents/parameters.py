@@ -74,7 +74,7 @@ def parameters_markdown(template: dict[str, Any]) -> str:
         "Generated from `emr-serverless-interactive.yaml` by `make template`; "
         "do not edit. The sections follow the groups of the CloudFormation "
         "console's **Specify stack details** page. *On an existing stack* says "
-        "what an update that changes the value does (see README, Updating).",
+        "what an update that changes the value does (see docs/updating.md).",
         "",
     ]
     for group in interface["ParameterGroups"]:

@@ -31,7 +31,7 @@ GUARD_EXCLUDED = {
     "service to reach them: cost without protection",
     "ct-s3-pr-2.guard": "server access logs would need a second bucket, itself "
     "unlogged; the stack creates no audit trail of object reads and writes, and "
-    "the README (Security gates) says to turn on CloudTrail S3 data events for "
+    "docs/template.md (Security gates) says to turn on CloudTrail S3 data events for "
     "one",
     "ct-s3-pr-4.guard": "nothing consumes bucket events; notebooks need no "
     "notification",

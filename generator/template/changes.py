@@ -12,7 +12,7 @@ application stops it first (the stop-before-update resource, template/lifecycle.
 On top of what the schemas say, the transitions AWS refuses, or that lose access,
 are refused before any change set, each with the page or bug report it comes from
 and the way out. `plan` and `deploy` read `refusal()` and `effects()`; PARAMETERS.md
-and README's update table are written from `matrix()`.
+and docs/updating.md's update table are written from `matrix()`.
 """
 
 from __future__ import annotations
@@ -540,7 +540,7 @@ def effects(
 
 
 def markdown_table(template: dict[str, Any]) -> str:
-    """README's update table: each parameter and what changing it does."""
+    """docs/updating.md's update table: each parameter and what a change does."""
     table = matrix(template)
     lines = ["| parameter | what a change does |", "|---|---|"]
     for name, change in table.items():

@@ -122,7 +122,7 @@ LONGEST_REGION = max(EMR_SERVERLESS_REGIONS, key=len)
 
 
 def markdown_table() -> str:
-    """README's table of the regions where something is missing, from the data
+    """docs/template.md's table of the regions where something is missing, from the data
     above: every other region EMR Serverless serves takes everything."""
     lines = [
         "| region | environment template | Service Catalog portfolio |",

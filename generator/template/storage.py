@@ -102,8 +102,8 @@ def add_storage(template: Template, key_arn: AWSHelperFn) -> ts3.Bucket:
                             "comment": "Server access logs would need a second "
                             "bucket, itself unlogged. The stack creates no audit "
                             "trail of object reads and writes: turn on CloudTrail "
-                            "S3 data events for the bucket if you need one (README, "
-                            "Security gates).",
+                            "S3 data events for the bucket if you need one "
+                            "(docs/template.md, Security gates).",
                         }
                     ]
                 }

@@ -291,10 +291,10 @@ def test_every_documented_parameters_file_form_is_read(
     assert inputs.read_parameters_file(path) == expected
 
 
-def test_readme_and_help_describe_the_same_parameters_file_forms(capsys) -> None:
+def test_guide_and_help_describe_the_same_parameters_file_forms(capsys) -> None:
     from generator.aws.inputs import PARAMETERS_FILE_FORMS
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text()
     row = next(line for line in readme.splitlines() if "`--parameters-file" in line)
     assert PARAMETERS_FILE_FORMS in row
     with pytest.raises(SystemExit):

@@ -402,10 +402,10 @@ def test_a_policy_past_its_quota_is_reported() -> None:
     assert any(p.startswith("managed policy AdminPolicy") for p in problems)
 
 
-def test_readme_states_the_true_maximum() -> None:
+def test_the_guide_states_the_true_maximum() -> None:
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "template.md").read_text()
     assert f"at most {max_developers()} developers" in readme
 
 

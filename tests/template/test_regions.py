@@ -67,8 +67,8 @@ def test_a_region_without_a_named_type_is_refused_before_any_aws_call(
     assert "AWS::EMR::Studio" in err or "AWS::ServiceCatalog::Portfolio" in err
 
 
-def test_readme_region_table_is_the_data() -> None:
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+def test_the_guide_s_region_table_is_the_data() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "template.md").read_text()
     begin, end = "<!-- regions: begin -->\n", "<!-- regions: end -->"
     shown = readme.split(begin, 1)[1].split(end, 1)[0]
     assert shown == regions.markdown_table()

@@ -617,7 +617,9 @@ def test_launch_role_trust_names_only_service_catalog() -> None:
     # No aws:SourceAccount/SourceArn: undocumented for Service Catalog, and a key
     # the service does not set would fail every launch (README, launch role).
     assert "Condition" not in trust
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (
+        Path(__file__).resolve().parents[2] / "docs" / "service-catalog.md"
+    ).read_text()
     assert "aws:SourceAccount" in readme.split("## Publishing through AWS")[1]
 
 
