@@ -273,3 +273,37 @@ def test_effects_resolve_create_only_properties_under_both_values() -> None:
     other = old | {"ExistingVpcId": "vpc-0123456789abcdef1"}
     [said] = changes.effects(TEMPLATE, old, other)
     assert "Replaces" in said and "the EMR Studio" in said, said
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"NamePrefix": "dev-"},
+        {"RegionalIamNames": "true"},
+        {"EncryptionKey": "customer-managed"},
+        {"ExistingVpcId": "vpc-0123456789abcdef0", "ExistingPrivateSubnetIds": SUBNETS},
+        {"ReleaseLabel": "emr-7.12.0"},
+        {"NumberOfAZs": "3"},
+        {"NatGateways": "single"},
+        {"MaximumVcpu": "64"},
+    ],
+)
+def test_the_guard_s_studio_scope_changes_exactly_when_the_studio_is_replaced(
+    change: dict[str, str],
+) -> None:
+    """A check scoped to the Studio judges only updates that keep it: the scope
+    the template computes must change exactly when the change matrix, resolving
+    the Studio's create-only properties, says the Studio is replaced."""
+    from generator.template.intrinsics import Conditions, parameter_values
+
+    before, after = DEFAULTS, DEFAULTS | change
+    checks = TEMPLATE["Resources"]["ChangeGuard"]["Properties"]["Checks"]
+    scope = checks["NumberOfAZs"]["Scope"]
+    old = Conditions(TEMPLATE, parameter_values(TEMPLATE, **before)).resolve(scope)
+    new = Conditions(TEMPLATE, parameter_values(TEMPLATE, **after)).resolve(scope)
+    replaced = any(
+        "Studio"
+        in changes.transition(TEMPLATE, name, before, before | {name: value}).replaced
+        for name, value in change.items()
+    )
+    assert (old != new) == replaced, (old, new)
