@@ -1,12 +1,106 @@
-"""`emrs-env status`: the stack's state, parameters, outputs and last failure."""
+"""`emrs-env status`: the stack's state, parameters, outputs, last failure, the
+application's state and running jobs, and (with --drift) what was changed by hand.
+
+Modelled on the CloudFormation API Reference, not observed: DetectStackDrift
+starts a detection and answers its ID; DescribeStackDriftDetectionStatus says
+DETECTION_IN_PROGRESS until it ends (botocore has no waiter for it), then the
+stack's drift status (IN_SYNC, DRIFTED, UNKNOWN); DescribeStackResourceDrifts
+lists each resource's drift with the differing property paths (NextToken; botocore
+has no paginator for it). DETECTION_FAILED still reports the resources it could
+check. EMR Serverless API Reference: GetApplication's state, ListJobRuns' states.
+"""
 
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from typing import Any
 
 from generator.aws.session import Aws, utc_stamp
-from generator.aws.stack import existing_stack
+from generator.aws.stack import existing_stack, stack_resources
+
+APPLICATION = "AWS::EMRServerless::Application"
+# Job runs that keep the application started (ListJobRuns states).
+ACTIVE_RUNS = ["SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED"]
+DRIFTED = ["MODIFIED", "DELETED"]
+
+
+def application_report(aws: Aws, cfn: Any, name: str) -> dict[str, Any] | None:
+    """The stack's application: its ID, state and active job runs; None when the
+    stack has none."""
+    found = [
+        r.physical_id
+        for r in stack_resources(cfn, name)
+        if r.type == APPLICATION and r.physical_id
+    ]
+    if not found:
+        return None
+    emrs = aws.client("emr-serverless")
+    app_id = found[0]
+    state = emrs.get_application(applicationId=app_id)["application"]["state"]
+    pages = emrs.get_paginator("list_job_runs").paginate(
+        applicationId=app_id, states=ACTIVE_RUNS
+    )
+    runs = [run["id"] for page in pages for run in page.get("jobRuns", [])]
+    return {"ApplicationId": app_id, "State": state, "ActiveJobRuns": runs}
+
+
+def drift_report(
+    cfn: Any,
+    name: str,
+    timeout_seconds: float = 300.0,
+    poll_seconds: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> dict[str, Any]:
+    """Start drift detection, wait for it at most timeout_seconds, and say which
+    resources and properties differ from the template."""
+    detection = cfn.detect_stack_drift(StackName=name)["StackDriftDetectionId"]
+    until = clock() + timeout_seconds
+    while True:
+        found = cfn.describe_stack_drift_detection_status(
+            StackDriftDetectionId=detection
+        )
+        if found["DetectionStatus"] != "DETECTION_IN_PROGRESS":
+            break
+        if clock() + poll_seconds > until:
+            return {
+                "Status": "UNKNOWN",
+                "Reason": f"drift detection still running after "
+                f"{int(timeout_seconds)} s; see the stack's Drifts page in the "
+                "CloudFormation console, or run status --drift again later",
+                "Resources": [],
+            }
+        sleep(poll_seconds)
+    resources: list[dict[str, Any]] = []
+    token: str | None = None
+    while True:
+        page = cfn.describe_stack_resource_drifts(
+            StackName=name,
+            StackResourceDriftStatusFilters=DRIFTED,
+            **({"NextToken": token} if token else {}),
+        )
+        for drift in page.get("StackResourceDrifts", []):
+            resources.append(
+                {
+                    "LogicalResourceId": drift["LogicalResourceId"],
+                    "ResourceType": drift["ResourceType"],
+                    "Drift": drift["StackResourceDriftStatus"],
+                    "Properties": [
+                        f"{d['PropertyPath']} {d['DifferenceType'].lower()}"
+                        for d in drift.get("PropertyDifferences", [])
+                    ],
+                }
+            )
+        token = page.get("NextToken")
+        if not token:
+            break
+    return {
+        "Status": found.get("StackDriftStatus", "UNKNOWN"),
+        "Reason": found.get("DetectionStatusReason", ""),
+        "Resources": resources,
+    }
 
 
 def last_failure(cfn: Any, name: str) -> dict[str, str] | None:
@@ -24,12 +118,14 @@ def last_failure(cfn: Any, name: str) -> dict[str, str] | None:
     return None
 
 
-def stack_report(aws: Aws) -> dict[str, Any]:
+def stack_report(
+    aws: Aws, drift: bool = False, drift_timeout_seconds: float = 300.0
+) -> dict[str, Any]:
     """What status prints, as data (no stack ID: it holds the account ID)."""
     assert aws.stack
     cfn = aws.client("cloudformation")
     stack = existing_stack(aws)
-    return {
+    report = {
         "StackName": stack["StackName"],
         "Status": stack["StackStatus"],
         "StatusReason": stack.get("StackStatusReason", ""),
@@ -41,7 +137,13 @@ def stack_report(aws: Aws) -> dict[str, Any]:
         },
         "Outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
         "LastFailure": last_failure(cfn, aws.stack),
+        "Application": application_report(aws, cfn, aws.stack),
     }
+    if drift:
+        report["Drift"] = drift_report(
+            cfn, aws.stack, timeout_seconds=drift_timeout_seconds
+        )
+    return report
 
 
 def render(report: dict[str, Any], as_json: bool) -> str:
@@ -66,4 +168,26 @@ def render(report: dict[str, Any], as_json: bool) -> str:
             f"{failure['ResourceStatus']} at {failure['Timestamp']}: "
             f"{failure['Reason']}"
         )
+    application = report.get("Application")
+    if application:
+        runs = application["ActiveJobRuns"]
+        lines.append(
+            f"Application {application['ApplicationId']}: {application['State']}, "
+            + (
+                f"{len(runs)} active job run(s): {', '.join(runs)}"
+                if runs
+                else "no active job run"
+            )
+        )
+    drift = report.get("Drift")
+    if drift:
+        said = f"Drift: {drift['Status']}"
+        if drift["Reason"]:
+            said += f" ({drift['Reason']})"
+        lines.append(said)
+        for found in drift["Resources"]:
+            what = "; ".join(found["Properties"]) or found["Drift"].lower()
+            lines.append(
+                f"  {found['LogicalResourceId']} ({found['ResourceType']}): {what}"
+            )
     return "\n".join(lines)
