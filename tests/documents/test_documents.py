@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -406,3 +407,29 @@ def test_edges_of_many_list_places_carry_one_short_label() -> None:
     picture = (ROOT / "build" / "ARCHITECTURE.md").read_text()
     labels = re.findall(r'-\.->\|"([^"]*)"\|', picture)
     assert labels and max(map(len, labels)) <= 80, max(labels, key=len)
+
+
+def test_the_guide_says_what_reaches_beyond_the_stack() -> None:
+    """Every statement of the people's and the runtime role's policies that names
+    no resource of this stack is listed, with why; a new one cannot go unsaid."""
+    from generator.documents.reach import beyond, markdown_table
+
+    guide = (ROOT / "docs" / "template.md").read_text()
+    begin, end = "<!-- reach: begin -->\n", "<!-- reach: end -->"
+    assert guide.split(begin, 1)[1].split(end, 1)[0] == markdown_table(TEMPLATE)
+    rows = {(who, sid) for who, sid, *_ in beyond(TEMPLATE)}
+    assert ("administrator", "AllowServerlessActions") in rows
+    assert ("runtime role", "GlueCreateAndReadDataCatalog") in rows
+    # the stack's own bucket is named, so its statement is not listed
+    assert ("runtime role", "FullAccessToS3Bucket") not in rows
+    widened = json.loads(json.dumps(TEMPLATE))
+    statements = widened["Resources"]["RuntimePolicy"]["Properties"]["PolicyDocument"]
+    statements["Statement"].append(
+        {
+            "Sid": "Sneaky",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": "*",
+        }
+    )
+    assert ("runtime role", "Sneaky") in {(w, s) for w, s, *_ in beyond(widened)}
