@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from generator.template.function import (
     HANDLER_SOURCE,
     RUNTIME,
@@ -260,3 +262,35 @@ def test_function_role_sits_under_the_stacks_path() -> None:
     without reaching the roles of other provisioned products."""
     role = rendered()["Resources"]["CustomResourceRole"]["Properties"]
     assert role["Path"] == "/emrs-env/us-east-1/my-cloud-radar-stack/"
+
+
+@pytest.mark.parametrize(
+    ("action", "user", "allowed"),
+    [
+        ("iam:CreateAccessKey", "user/emrs-env/us-east-1/my-cloud-radar-stack/ana",
+         True),
+        ("iam:GetUser", "user/emrs-env/us-east-1/my-cloud-radar-stack/ana", True),
+        # the same stack name in another region: its users are not this stack's
+        ("iam:CreateAccessKey", "user/emrs-env/eu-west-1/my-cloud-radar-stack/ana",
+         False),
+        ("iam:UpdateLoginProfile",
+         "user/emrs-env/eu-west-1/my-cloud-radar-stack/ana", False),
+        # a stack of an earlier version's path, and any other user
+        ("iam:CreateLoginProfile", "user/emrs-env/my-cloud-radar-stack/ana", False),
+        ("iam:CreateAccessKey", "user/break-glass", False),
+        ("iam:GetUser", "user/emrs-env/us-east-1/other-stack/ana", False),
+    ],
+)  # fmt: skip
+def test_the_function_role_is_probed_outside_its_stack(
+    action: str, user: str, allowed: bool
+) -> None:
+    """Concrete requests, evaluated by the project's IAM evaluator against the
+    function role's rendered policy: only this stack's users, in this region."""
+    from tests.iam_eval import ALLOWED, Principal, decide
+
+    result = rendered()
+    role = result["Resources"]["CustomResourceRole"]["Properties"]
+    policy = resolve_arns(result, clean(role["Policies"][0]["PolicyDocument"]))
+    function = Principal(f"arn:aws:iam::{ACCOUNT}:role/emrs-env/fn", (policy,))
+    said = decide(function, action, f"arn:aws:iam::{ACCOUNT}:{user}")
+    assert (said.result == ALLOWED) is allowed, said
