@@ -23,6 +23,7 @@ Guarantees, for every event of every type:
   stored, so none deletes a key the secret records.
 """
 
+import hashlib
 import json
 import logging
 import random
@@ -1042,6 +1043,102 @@ def guard_delete(event, clients):
     return event.get("PhysicalResourceId", GUARD_ID), {}
 
 
+# --- Custom::CostBudget ------------------------------------------------------------
+# A monthly AWS Budgets cost budget of the stack's resources, made through the
+# Budgets API because AWS::Budgets::Budget is unknown to CloudFormation's registry
+# in many regions EMR Serverless serves (cfn-lint's provider lists). Modelled on the
+# AWS Budgets API Reference: CreateBudget with NotificationsWithSubscribers (an
+# existing name answers DuplicateRecordException), DeleteBudget (NotFoundException
+# when gone), CostFilters TagKeyValue "<key>$<value>". The budget's name carries a
+# digest of its settings, so a change is a new budget (a new physical ID) and
+# CloudFormation deletes the old one after the update, or the new one on rollback;
+# Budgets recomputes the month's spend from billing data either way.
+
+BUDGET_PREFIX = "emrs-env-"
+BUDGET_ALERTS = (("ACTUAL", 80.0), ("ACTUAL", 100.0), ("FORECASTED", 100.0))
+EMAIL_RE = re.compile(r"[^@\s,]{1,40}@[^@\s,]+\.[^@\s,]+")
+STACK_ARN_RE = re.compile(
+    r"arn:[\w-]+:cloudformation:[\w-]+:([0-9]{12}):stack/([\w-]{1,128})/([0-9a-f]{8})"
+)
+
+
+def budget_of(event):
+    """(name, account, amount, e-mail, stack name) of the budget the event asks for."""
+    props = properties(event)
+    try:
+        amount = float(str(props.get("MonthlyUsd", "")))
+    except ValueError:
+        raise Failure("MonthlyUsd must be a number of US dollars") from None
+    if not 0 < amount <= 1_000_000:
+        raise Failure("MonthlyUsd must be above 0 and at most 1,000,000")
+    email = str(props.get("Email", ""))
+    if len(email) > 50 or not EMAIL_RE.fullmatch(email):
+        raise Failure("Email must be one e-mail address of at most 50 characters")
+    found = STACK_ARN_RE.match(str(event.get("StackId", "")))
+    if not found:
+        raise Failure("StackId is not a CloudFormation stack ARN")
+    account, stack, head = found.groups()
+    digest = hashlib.sha256(f"{amount:.2f}|{email}".encode()).hexdigest()[:8]
+    name = f"{BUDGET_PREFIX}{head}-{digest}-{stack}"[:100]
+    return name, account, amount, email, stack
+
+
+def budget_create(event, clients):
+    """Create (or, after a change, create anew) the budget; its name is the ID."""
+    name, account, amount, email, stack = budget_of(event)
+    subscriber = {"SubscriptionType": "EMAIL", "Address": email}
+    try:
+        call(
+            clients("budgets").create_budget,
+            AccountId=account,
+            Budget={
+                "BudgetName": name,
+                "BudgetLimit": {"Amount": f"{amount:.2f}", "Unit": "USD"},
+                "CostFilters": {
+                    "TagKeyValue": [f"aws:cloudformation:stack-name${stack}"]
+                },
+                "TimeUnit": "MONTHLY",
+                "BudgetType": "COST",
+            },
+            NotificationsWithSubscribers=[
+                {
+                    "Notification": {
+                        "NotificationType": kind,
+                        "ComparisonOperator": "GREATER_THAN",
+                        "Threshold": percent,
+                        "ThresholdType": "PERCENTAGE",
+                    },
+                    "Subscribers": [subscriber],
+                }
+                for kind, percent in BUDGET_ALERTS
+            ],
+        )
+        log("budget-created")
+    except ClientError as error:
+        if code_of(error) != "DuplicateRecordException":
+            raise  # a run again after it finished finds its budget made
+    return name, {}
+
+
+def budget_delete(event, clients):
+    """Delete the budget the physical ID names; one already gone is done."""
+    physical = event.get("PhysicalResourceId", "none")
+    found = STACK_ARN_RE.match(str(event.get("StackId", "")))
+    if not physical.startswith(BUDGET_PREFIX) or not found:
+        return physical, {}  # a failed Create: nothing was made
+    try:
+        call(
+            clients("budgets").delete_budget,
+            AccountId=found.group(1),
+            BudgetName=physical,
+        )
+        log("budget-deleted")
+    except ClientError as error:
+        if code_of(error) != "NotFoundException":
+            raise
+    return physical, {}
+
+
 # --- the registry: resource type -> its operations ---------------------------------
 
 HANDLERS = {
@@ -1065,6 +1162,11 @@ HANDLERS = {
         "Create": watch_application,
         "Update": watch_application,
         "Delete": stop_before_delete,
+    },
+    "Custom::CostBudget": {
+        "Create": budget_create,
+        "Update": budget_create,
+        "Delete": budget_delete,
     },
     "Custom::ChangeGuard": {
         "Create": guard_change,

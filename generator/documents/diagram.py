@@ -144,6 +144,7 @@ RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
       "InterfaceEndpointSecurityGroup")),
     ("kmsendpoint", "network", "KMS interface endpoint", ("KmsInterfaceEndpoint",)),
     ("flowlogs", "network", "VPC flow logs", ("FlowLog", "FlowLogGroup")),
+    ("budget", "storage", "Monthly cost budget<br/>(e-mail alerts)", ("CostBudget",)),
     ("bucket", "storage", "Notebook bucket<br/>(kept on delete)",
      ("NotebookBucket", "NotebookBucketPolicy")),
     ("studio", "emr", "EMR Studio<br/>workspace and engine security groups",

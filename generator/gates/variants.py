@@ -31,6 +31,7 @@ NAMED = {
         "DeveloperRoleNames": "data-developers,analysts",
     },
     "3 AZs": {"NumberOfAZs": "3"},
+    "cost guard": {"MonthlyBudgetUsd": "500", "BudgetAlertEmail": "ops@example.com"},
     "IAM Identity Center": {
         "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
         "CreateIamUsers": "false",

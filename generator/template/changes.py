@@ -56,6 +56,9 @@ REPLACED_WORDS = {
 # What the custom-resource function does with a change the schemas cannot tell.
 NOTES = {
     P.ROTATION_TOKEN: "Gives every user a new console password.",
+    P.MONTHLY_BUDGET: "Creates, replaces or deletes the stack's cost budget (the "
+    "month's spend is counted anew from billing data).",
+    P.BUDGET_EMAIL: "Replaces the cost budget, with its alerts to the new address.",
     P.CREATE_ACCESS_KEYS: "Creates, or deletes, each user's access key (kept in "
     "their credentials secret).",
 }

@@ -12,6 +12,7 @@ from generator.template import limits, names
 from generator.template.application import add_application, add_application_group
 from generator.template.conditions import add_conditions, add_rules
 from generator.template.config import USER_NAME_MAX, ConfigError, Options
+from generator.template.cost import add_budget
 from generator.template.encryption import add_key, allow_studio
 from generator.template.function import (
     SERVICE_TIMEOUT_SECONDS,
@@ -92,6 +93,7 @@ def build_template(options: Options | None = None) -> Template:
         template, function.get_att("Arn"), network, bucket, studio, application
     )
     add_private_endpoints(template, Ref(application_group))
+    add_budget(template, function.get_att("Arn"))
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, secrets)
     add_emr_outputs(template, studio, application, user_role)

@@ -48,7 +48,9 @@ def add_conditions(template: Template) -> None:
             {"Condition": C.CREATE_USERS},
             {"Condition": C.CREATE_VPC},
             {"Condition": C.STUDIO_OR_APPLICATION},
+            {"Condition": C.HAS_BUDGET},
         ),
+        C.HAS_BUDGET: Not(Equals(Ref(P.MONTHLY_BUDGET), "0")),
         C.HAS_ADMIN_ROLES: list_is_set(P.ADMIN_ROLES),
         C.HAS_DEV_ROLES: list_is_set(P.DEV_ROLES),
         C.CREATE_STUDIO: is_true(P.CREATE_STUDIO),
@@ -124,6 +126,21 @@ def add_rules(template: Template) -> None:
         },
     )
 
+    template.add_rule(
+        "BudgetNeedsAnEmail",
+        {
+            "RuleCondition": {
+                "Fn::Not": [{"Fn::Equals": [Ref(P.MONTHLY_BUDGET), "0"]}]
+            },
+            "Assertions": [
+                _assert(
+                    {"Fn::Not": [{"Fn::Equals": [Ref(P.BUDGET_EMAIL), ""]}]},
+                    f"{called(P.MONTHLY_BUDGET)} is set, so give "
+                    f"{called(P.BUDGET_EMAIL)} for its alerts.",
+                )
+            ],
+        },
+    )
     template.add_rule(
         "UniqueBucketNameNeedsNoBucketName",
         {

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from awacs import kms
+from awacs import budgets, kms
 from awacs import logs as aws_logs
 from troposphere import (
     AWSHelperFn,
@@ -19,6 +19,7 @@ from troposphere import (
     Join,
     NoValue,
     Ref,
+    Select,
     Split,
     Sub,
     Tags,
@@ -227,6 +228,28 @@ def _function_policy(
         If(C.CREATE_APPLICATION, s, NoValue)
         for s in policies.application_guard_policy().properties["Statement"]
     ]
+    # The stack's cost budget: budgets:ModifyBudget covers CreateBudget (with its
+    # notifications) and DeleteBudget, on budgets named for this stack (the first
+    # block of its ID's UUID: Service Authorization Reference, AWS Budgets).
+    statements.append(
+        If(
+            C.HAS_BUDGET,
+            policies.statement(
+                "ManageCostBudget",
+                [budgets.ModifyBudget],
+                [
+                    Sub(
+                        "arn:${AWS::Partition}:budgets::${AWS::AccountId}:budget/"
+                        "emrs-env-${Head}-*",
+                        Head=Select(
+                            0, Split("-", Select(2, Split("/", Ref("AWS::StackId"))))
+                        ),
+                    )
+                ],
+            ),
+            NoValue,
+        )
+    )
     statements += [
         If(C.STUDIO_OR_APPLICATION, s, NoValue)
         for s in policies.network_cleanup_policy(

@@ -113,6 +113,8 @@ class P:
     IDC_DEV_GROUPS = "IdentityCenterDeveloperGroups"
     IDC_ADMIN_USERS = "IdentityCenterAdminUsers"
     IDC_DEV_USERS = "IdentityCenterDeveloperUsers"
+    MONTHLY_BUDGET = "MonthlyBudgetUsd"
+    BUDGET_EMAIL = "BudgetAlertEmail"
 
 
 class C:
@@ -142,6 +144,7 @@ class C:
     PRIVATE_KMS_ENDPOINT = "CreatePrivateKmsEndpoint"
     REGIONAL_IAM = "AddRegionToIamNames"
     IDENTITY_CENTER = "UseIdentityCenter"
+    HAS_BUDGET = "CreateCostBudget"
 
 
 class R:
@@ -187,6 +190,7 @@ class R:
     STOP_BEFORE_DELETE = "ApplicationStopBeforeDelete"
     NETWORK_CLEANUP = "NetworkInterfaceCleanup"
     CHANGE_GUARD = "ChangeGuard"
+    BUDGET = "CostBudget"
     STUDIO_USER_ROLE = "StudioUserRole"
 
 

@@ -47,9 +47,13 @@ NETWORK = "Network"
 ACCESS = "People and access"
 IDENTITY_CENTER = "IAM Identity Center (instead of IAM users)"
 EMR = "EMR Studio and interactive application"
+COST = "Cost guard"
 ADVANCED = "Advanced (most keep the defaults)"
 # In the order people decide; what few change comes last.
-GROUPS = [START, NETWORK, ACCESS, IDENTITY_CENTER, EMR, ADVANCED]
+GROUPS = [START, NETWORK, ACCESS, IDENTITY_CENTER, EMR, COST, ADVANCED]
+# One e-mail address as AWS Budgets takes a subscriber's (at most 50 characters:
+# AWS Budgets API Reference, Subscriber); the function checks the same.
+EMAIL_PATTERN = r"^([^@\s,]{1,40}@[^@\s,]+\.[^@\s,]+)?$"
 # SSO Admin API Reference, InstanceArn: arn:<partition>:sso:::instance/(sso)?ins-
 # followed by 16 characters.
 IDC_INSTANCE_PATTERN = (
@@ -270,6 +274,26 @@ SPECS: list[Spec] = [
         "Most memory the application may use at once, a cost ceiling: a notebook "
         "session needs 48 GB (16 each for the kernel worker, a driver and an "
         "executor).",
+    ),
+    _spec(
+        P.MONTHLY_BUDGET, COST, "Monthly budget (USD)",
+        "A monthly AWS Budgets cost budget of this stack's resources, with e-mail "
+        "alerts at 80% and 100% of actual and 100% of forecast spend, and 0 creates "
+        "none. It counts only once the aws:cloudformation:stack-name cost "
+        "allocation tag is activated (Billing console, Cost allocation tags).",
+        # the default as CloudFormation passes every value: text ("0" is what the
+        # CreateCostBudget condition compares)
+        Type="Number", Default="0", MinValue=0, MaxValue=1_000_000,
+        ConstraintDescription="Enter a whole number of US dollars from 0 to "
+        "1000000.",
+    ),
+    _spec(
+        P.BUDGET_EMAIL, COST, "Budget alert e-mail",
+        "The one address the budget's alerts go to (a team list is best); needed "
+        "with a budget.",
+        Type="String", Default="", MaxLength=50, AllowedPattern=EMAIL_PATTERN,
+        ConstraintDescription="Leave empty, or enter one e-mail address of at most "
+        "50 characters.",
     ),
     _spec(
         P.BUCKET_NAME, ADVANCED, "Notebook bucket name",

@@ -141,7 +141,7 @@ def test_largest_stack_builds_and_one_more_developer_is_refused(
     from generator.template.composer import max_developers
 
     ceiling = max_developers()
-    assert 140 < ceiling < 200
+    assert 130 < ceiling < 200
     names = ", ".join(f'"dev{i}"' for i in range(ceiling))
     code, err = run_build(tmp_path, f"developers = [{names}]\n", capsys)
     assert code == 0, err

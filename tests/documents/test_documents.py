@@ -74,7 +74,7 @@ def test_conditional_boxes_are_dashed_and_say_when() -> None:
     assert "when (CreateStudio = true or CreateApplication = true)" in cleanup
     (function,) = [line for line in lines if line.strip().startswith("function[")]
     assert (
-        "or CreateStudio = true or CreateApplication = true)" in function
+        "or CreateStudio = true or CreateApplication = true or" in function
     ), "an Or inside an Or reads as one list"
     (igw,) = [line for line in lines if line.strip().startswith("igw[")]
     assert "when NatGateways ≠ none" in igw
