@@ -46,6 +46,29 @@ def application_report(aws: Aws, cfn: Any, name: str) -> dict[str, Any] | None:
     return {"ApplicationId": app_id, "State": state, "ActiveJobRuns": runs}
 
 
+def budget_report(aws: Aws, cfn: Any, name: str) -> dict[str, Any] | None:
+    """This month's figures of the stack's cost budget (AWS Budgets API Reference,
+    DescribeBudget: BudgetLimit and CalculatedSpend); None without one."""
+    found = [
+        r.physical_id
+        for r in stack_resources(cfn, name)
+        if r.type == "Custom::CostBudget" and r.physical_id.startswith("emrs-env-")
+    ]
+    if not found:
+        return None
+    account = aws.client("sts").get_caller_identity()["Account"]  # never printed
+    budget = aws.client("budgets").describe_budget(
+        AccountId=account, BudgetName=found[0]
+    )["Budget"]
+    spend = budget.get("CalculatedSpend", {})
+    return {
+        "BudgetName": found[0],
+        "LimitUsd": budget["BudgetLimit"]["Amount"],
+        "ActualUsd": spend.get("ActualSpend", {}).get("Amount", "0"),
+        "ForecastUsd": spend.get("ForecastedSpend", {}).get("Amount", ""),
+    }
+
+
 def drift_report(
     cfn: Any,
     name: str,
@@ -138,6 +161,7 @@ def stack_report(
         "Outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
         "LastFailure": last_failure(cfn, aws.stack),
         "Application": application_report(aws, cfn, aws.stack),
+        "Budget": budget_report(aws, cfn, aws.stack),
     }
     if drift:
         report["Drift"] = drift_report(
@@ -178,6 +202,15 @@ def render(report: dict[str, Any], as_json: bool) -> str:
                 if runs
                 else "no active job run"
             )
+        )
+    budget = report.get("Budget")
+    if budget:
+        forecast = (
+            f", forecast {budget['ForecastUsd']}" if budget["ForecastUsd"] else ""
+        )
+        lines.append(
+            f"Budget {budget['BudgetName']}: {budget['ActualUsd']} of "
+            f"{budget['LimitUsd']} USD spent this month{forecast}"
         )
     drift = report.get("Drift")
     if drift:

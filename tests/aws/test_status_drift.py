@@ -128,3 +128,29 @@ def test_without_drift_status_asks_for_none(mocked_aws, monkeypatch, capsys) -> 
     assert not cfn.script.called("detect_stack_drift")
     assert run("status", "--stack-name", "emrs", "--drift-timeout", "0") == 2
     assert "--drift-timeout takes a number of minutes" in one_line_error(capsys)
+
+
+def test_status_shows_this_month_s_budget_figures(mocked_aws, monkeypatch, capsys):
+    """DescribeBudget through moto; the account ID read to name it is never shown."""
+    from tests.function.test_stack_function import ACCOUNT
+
+    name = "emrs-env-0a1b2c3d-1234abcd-emrs"
+    boto3.client("budgets").create_budget(
+        AccountId=ACCOUNT,
+        Budget={"BudgetName": name, "BudgetLimit": {"Amount": "500", "Unit": "USD"},
+                "TimeUnit": "MONTHLY", "BudgetType": "COST"},
+    )  # fmt: skip
+    cfn = stack_api(None, [detection("DETECTION_COMPLETE")])
+    summaries = cfn.script.scripts["list_stack_resources"][0]["StackResourceSummaries"]
+    summaries.append({"LogicalResourceId": "CostBudget", "PhysicalResourceId": name,
+                      "ResourceType": "Custom::CostBudget",
+                      "LastUpdatedTimestamp": NOW,
+                      "ResourceStatus": "CREATE_COMPLETE"})  # fmt: skip
+    use(monkeypatch, cfn)
+    assert run("status", "--stack-name", "emrs", "--json") == 0
+    out = capsys.readouterr().out
+    budget = json.loads(out)["Budget"]
+    assert budget["BudgetName"] == name and float(budget["LimitUsd"]) == 500
+    assert ACCOUNT not in out
+    assert run("status", "--stack-name", "emrs") == 0
+    assert f"Budget {name}: " in capsys.readouterr().out
