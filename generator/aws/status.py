@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from generator.aws.session import Aws, utc_stamp
-from generator.aws.stack import existing_stack, stack_resources
+from generator.aws.stack import Resource, existing_stack, stack_resources
 
 APPLICATION = "AWS::EMRServerless::Application"
 # Job runs that keep the application started (ListJobRuns states).
@@ -26,13 +26,11 @@ ACTIVE_RUNS = ["SUBMITTED", "PENDING", "SCHEDULED", "RUNNING", "QUEUED"]
 DRIFTED = ["MODIFIED", "DELETED"]
 
 
-def application_report(aws: Aws, cfn: Any, name: str) -> dict[str, Any] | None:
+def application_report(aws: Aws, resources: list[Resource]) -> dict[str, Any] | None:
     """The stack's application: its ID, state and active job runs; None when the
     stack has none."""
     found = [
-        r.physical_id
-        for r in stack_resources(cfn, name)
-        if r.type == APPLICATION and r.physical_id
+        r.physical_id for r in resources if r.type == APPLICATION and r.physical_id
     ]
     if not found:
         return None
@@ -46,12 +44,12 @@ def application_report(aws: Aws, cfn: Any, name: str) -> dict[str, Any] | None:
     return {"ApplicationId": app_id, "State": state, "ActiveJobRuns": runs}
 
 
-def budget_report(aws: Aws, cfn: Any, name: str) -> dict[str, Any] | None:
+def budget_report(aws: Aws, resources: list[Resource]) -> dict[str, Any] | None:
     """This month's figures of the stack's cost budget (AWS Budgets API Reference,
     DescribeBudget: BudgetLimit and CalculatedSpend); None without one."""
     found = [
         r.physical_id
-        for r in stack_resources(cfn, name)
+        for r in resources
         if r.type == "Custom::CostBudget" and r.physical_id.startswith("emrs-env-")
     ]
     if not found:
@@ -148,6 +146,7 @@ def stack_report(
     assert aws.stack
     cfn = aws.client("cloudformation")
     stack = existing_stack(aws)
+    resources = stack_resources(cfn, aws.stack)  # read once, for both reports
     report = {
         "StackName": stack["StackName"],
         "Status": stack["StackStatus"],
@@ -160,8 +159,8 @@ def stack_report(
         },
         "Outputs": {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
         "LastFailure": last_failure(cfn, aws.stack),
-        "Application": application_report(aws, cfn, aws.stack),
-        "Budget": budget_report(aws, cfn, aws.stack),
+        "Application": application_report(aws, resources),
+        "Budget": budget_report(aws, resources),
     }
     if drift:
         report["Drift"] = drift_report(

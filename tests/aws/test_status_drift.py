@@ -154,3 +154,18 @@ def test_status_shows_this_month_s_budget_figures(mocked_aws, monkeypatch, capsy
     assert ACCOUNT not in out
     assert run("status", "--stack-name", "emrs") == 0
     assert f"Budget {name}: " in capsys.readouterr().out
+
+
+def test_an_aws_error_during_drift_detection_is_one_line(
+    mocked_aws, monkeypatch, capsys
+) -> None:
+    from tests.scripted import error
+
+    cfn = stack_api(None, [detection("DETECTION_COMPLETE")])
+    cfn.script.scripts["detect_stack_drift"] = [
+        error("AccessDenied", "not allowed to detect drift", "DetectStackDrift")
+    ]
+    use(monkeypatch, cfn)
+    assert run("status", "--stack-name", "emrs", "--drift") == 1
+    line = one_line_error(capsys)
+    assert "DetectStackDrift" in line and "AccessDenied" in line, line
