@@ -61,10 +61,22 @@ OPERATORS = {
 }
 
 
+NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
+}
+
+
 def condition_holds(block: dict[str, Any], context: dict[str, Any]) -> bool:
-    """Every operator and key of a Condition block holds for the context."""
+    """Every operator and key of a Condition block holds for the context. A
+    negated operator holds when the key is missing or matches none of the values
+    ('Condition operators': "...Not..." operators with a missing key are true)."""
     for operator, keys in block.items():
         base = operator.removesuffix("IfExists")
+        negated = base in NEGATED
+        base = NEGATED.get(base, base)
         if base not in OPERATORS:
             raise NotImplementedError(f"condition operator {operator}")
         compare = OPERATORS[base]
@@ -72,13 +84,14 @@ def condition_holds(block: dict[str, Any], context: dict[str, Any]) -> bool:
             # Condition keys are case-insensitive; values are not.
             found = {k.lower(): v for k, v in context.items()}.get(key.lower())
             if found is None:
-                if operator.endswith("IfExists"):
+                if operator.endswith("IfExists") or negated:
                     continue
                 return False
             haves = _as_list(found)
-            if not any(
+            matched = any(
                 compare(str(w), str(h)) for w in _as_list(wanted) for h in haves
-            ):
+            )
+            if matched == negated:
                 return False
     return True
 
@@ -116,6 +129,9 @@ class Principal:
     # Session policies of an assumed-role session: what the identity policies allow
     # only where these allow it too ('Policy evaluation logic', session policies).
     session: tuple[dict[str, Any], ...] = ()
+    # The permissions boundary: identity policies allow only what it allows too
+    # ('Policy evaluation logic', permissions boundaries).
+    boundary: tuple[dict[str, Any], ...] = ()
 
     @property
     def root(self) -> str:
@@ -165,9 +181,17 @@ def decide(
     session = [
         s for doc in principal.session for s in _as_list(doc.get("Statement", []))
     ]
-    for stmt in identity + session + [s for s, _ in on_resource]:
+    boundary = [
+        s for doc in principal.boundary for s in _as_list(doc.get("Statement", []))
+    ]
+    for stmt in identity + session + boundary + [s for s, _ in on_resource]:
         if stmt["Effect"] == "Deny" and _applies(stmt, action, resource, context):
             return Decision(EXPLICIT_DENY, stmt.get("Sid", ""))
+    if principal.boundary and not any(
+        s["Effect"] == "Allow" and _applies(s, action, resource, context)
+        for s in boundary
+    ):
+        return Decision(IMPLICIT_DENY)  # outside the permissions boundary
     if principal.session and not any(
         s["Effect"] == "Allow" and _applies(s, action, resource, context)
         for s in session

@@ -132,6 +132,8 @@ def read_stack(aws: Aws) -> Stack:
         account=account,
         bucket=physical(R.BUCKET),
         prefix=params.get(P.NAME_PREFIX, ""),
+        stack=str(stack["StackName"]),
+        stack_id=str(stack["StackId"]),
         runtime_role=principals[journeys.RUNTIME][R.RUNTIME_ROLE],
         studio_role=principals[journeys.STUDIO][R.STUDIO_ROLE],
         admin_secret=admin_secret,

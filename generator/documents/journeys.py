@@ -70,6 +70,9 @@ DOCS = {
     "(emr-serverless:AccessLivyEndpoints)",
     "called-via": "IAM User Guide, 'AWS global condition context keys' "
     "(aws:CalledViaLast)",
+    "stack-tags": "Service Authorization Reference, EMR Serverless and Secrets "
+    "Manager (applications and secrets take aws:ResourceTag; CreateApplication "
+    "takes aws:RequestTag)",
     "evaluation": "IAM User Guide, 'Policy evaluation logic' (an action no "
     "statement allows is implicitly denied)",
 }
@@ -109,6 +112,8 @@ class Facts:
     studio_role: str
     admin_secret: str = ""
     developer_secret: str = ""
+    stack: str = ""
+    stack_id: str = ""
     application_id: str = "00emrsenvverify"
     studio_id: str = "es-EMRSENVVERIFY"
     key_arn: str = ""
@@ -138,6 +143,10 @@ class Facts:
             "admin_secret": self.admin_secret,
             "developer_secret": self.developer_secret,
             "key": self.key_arn,
+            "stack_id": self.stack_id,
+            "other_stack_id": self.stack_id.rsplit("/", 1)[0] + "/other",
+            "application_tag": f"{self.stack}-{names.APPLICATION_TAG}",
+            "glue_database": self.prefix.replace("-", "_") + names.GLUE_DATABASE,
         }
 
 
@@ -154,6 +163,10 @@ VIA_S3 = {
 TO_SERVERLESS = {"iam:PassedToService": names.EMR_SERVERLESS_SERVICE}
 TO_EMR = {"iam:PassedToService": names.EMR_SERVICE}
 EMR_TAGGED = {f"aws:ResourceTag/{names.EMR_MANAGED_TAG}": "true"}
+STACK_APPLICATION = {"aws:ResourceTag/Name": "{application_tag}"}
+OTHER_APPLICATION = {"aws:ResourceTag/Name": "other-stack-application"}
+STACK_SECRET = {f"aws:ResourceTag/{names.STACK_ID_TAG}": "{stack_id}"}
+OTHER_SECRET = {f"aws:ResourceTag/{names.STACK_ID_TAG}": "{other_stack_id}"}
 S3_READ = a(s3.ListBucket, s3.GetBucketLocation)
 
 
@@ -179,9 +192,16 @@ def _steps() -> Iterator[Step]:
         yield Step(
             persona,
             "start, stop and update the application",
-            (Request(manage_app, "{application}"),),
+            (Request(manage_app, "{application}", STACK_APPLICATION),),
             ALLOWED,
             src,
+        )
+        yield Step(
+            persona,
+            "start another stack's application",
+            (Request(manage_app, "{application}", OTHER_APPLICATION),),
+            DENIED,
+            "stack-tags",
         )
         yield Step(
             persona,
@@ -198,7 +218,11 @@ def _steps() -> Iterator[Step]:
             "attach the workspace to the application",
             (
                 Request(a(emr.AttachEditor, emr.StartEditor), "{editor}"),
-                Request(a(emrs.AccessInteractiveEndpoints), "{application}"),
+                Request(
+                    a(emrs.AccessInteractiveEndpoints),
+                    "{application}",
+                    STACK_APPLICATION,
+                ),
             ),
             ALLOWED,
             "serverless-interactive",
@@ -220,7 +244,7 @@ def _steps() -> Iterator[Step]:
         yield Step(
             persona,
             "connect through the Livy endpoint",
-            (Request(a(emrs.AccessLivyEndpoints), "{application}"),),
+            (Request(a(emrs.AccessLivyEndpoints), "{application}", STACK_APPLICATION),),
             ALLOWED,
             "livy",
             frozenset({LIVY}),
@@ -308,9 +332,25 @@ def _steps() -> Iterator[Step]:
     yield Step(
         ADMIN,
         "read a developer's credentials",
-        (Request(a(secretsmanager.GetSecretValue), "{developer_secret}"),),
+        (
+            Request(
+                a(secretsmanager.GetSecretValue), "{developer_secret}", STACK_SECRET
+            ),
+        ),
         ALLOWED,
         "secrets",
+        frozenset({USERS}),
+    )
+    yield Step(
+        ADMIN,
+        "read another stack's credentials of the same name",
+        (
+            Request(
+                a(secretsmanager.GetSecretValue), "{developer_secret}", OTHER_SECRET
+            ),
+        ),
+        DENIED,
+        "stack-tags",
         frozenset({USERS}),
     )
     yield Step(
@@ -348,10 +388,24 @@ def _steps() -> Iterator[Step]:
         "query the Glue catalog",
         (
             Request(a(glue.GetDatabases), "{glue}:catalog"),
-            Request(a(glue.GetDatabase, glue.GetTables), "{glue}:database/default"),
-            Request(a(glue.GetTable), "{glue}:table/default/verify"),
+            Request(a(glue.GetDatabase), "{glue}:database/default"),
+            Request(
+                a(glue.GetDatabase, glue.GetTables, glue.CreateTable),
+                "{glue}:database/{glue_database}",
+            ),
+            Request(a(glue.GetTable), "{glue}:table/{glue_database}/verify"),
         ),
         ALLOWED,
+        "glue-catalog",
+    )
+    yield Step(
+        RUNTIME,
+        "read a table of a database the stack does not name",
+        (
+            Request(a(glue.GetDatabase), "{glue}:database/finance"),
+            Request(a(glue.GetTable), "{glue}:table/finance/ledger"),
+        ),
+        DENIED,
         "glue-catalog",
     )
     yield Step(

@@ -18,7 +18,7 @@ POLICIES = {
 }
 # A pattern over every resource of a type: an ARN whose resource part is a type
 # followed only by a wildcard (studio/*, /applications/*, secret:emrs/*, ...).
-EVERY = re.compile(r":(?:[\w:/${}.-]*?/)?\*$|^\*$|:\*\.[\w.]+(/\*)?$")
+EVERY = re.compile(r":(?:[\w:/${}.*-]*?/)?\*$|^\*$|:\*\.[\w.]+(/\*)?$")
 WHY = {
     "*": "IAM takes no resource for these actions (List*, Describe*, Get* of "
     "account settings), or the guide grants them account-wide",
@@ -27,15 +27,24 @@ WHY = {
     "samples": "AWS's public sample data, read only",
     "pattern": "every resource of the type in the account and region, as the "
     "guide grants it; no tag condition narrows it yet",
+    "job runs": "a job run carries its own tags, not its application's (EMR "
+    "Serverless User Guide, 'Tagging your resources'), so no tag of the stack "
+    "can narrow it",
+    "workspaces": "EMR Studio creates workspaces without the stack's tags, and "
+    "these statements mix Studio and workspace actions as the guide does",
 }
 SAMPLE_BUCKETS = ("elasticmapreduce", "athena-examples")
 
 
 def _why(statement: dict[str, Any], wide: list[str]) -> str:
-    if wide == ["*"]:
+    if wide == ["*"] and not statement.get("Condition"):
         return WHY["*"]
-    if all(any(b in w for b in SAMPLE_BUCKETS) for w in wide):
+    if all(":s3:::" in w and any(b in w for b in SAMPLE_BUCKETS) for w in wide):
         return WHY["samples"]
+    if all("/jobruns/" in w for w in wide):
+        return WHY["job runs"]
+    if any(":elasticmapreduce:" in w and "editor/" in w for w in wide):
+        return WHY["workspaces"]
     condition = statement.get("Condition")
     if condition:
         keys = sorted({k for test in condition.values() for k in test})

@@ -29,6 +29,8 @@ NAMED = {
         "CreateIamUsers": "false",
         "AdminRoleNames": "platform-admins",
         "DeveloperRoleNames": "data-developers,analysts",
+        "GlueDatabases": "sales,raw_events,ml,finance",
+        "PermissionsBoundary": "arn:aws:iam::111122223333:policy/emrs-boundary",
     },
     "3 AZs": {"NumberOfAZs": "3"},
     "cost guard": {"MonthlyBudgetUsd": "500", "BudgetAlertEmail": "ops@example.com"},
@@ -51,6 +53,11 @@ SAMPLES = {
     "AdminRoleNames": {"AdminRoleNames": "platform-admins"},
     "DeveloperRoleNames": {"DeveloperRoleNames": "data-developers,analysts"},
     "BucketName": {"BucketName": "example-notebooks"},
+    "GlueDatabases": {"GlueDatabases": "sales,raw_events,ml,finance"},
+    "PermissionsBoundary": {
+        "PermissionsBoundary": "arn:aws:iam::111122223333:policy/emrs-boundary"
+    },
+    "FederatedRoleNamePattern": {"FederatedRoleNamePattern": "data-*"},
 } | {
     name: NAMED["IAM Identity Center"]
     for name in NAMED["IAM Identity Center"]

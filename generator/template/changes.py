@@ -29,7 +29,7 @@ from troposphere import If, Join, Ref, Sub
 from generator.template import names
 from generator.template.identity_center import MAPPED, repeated
 from generator.template.intrinsics import Conditions, mentions
-from generator.template.names import CUSTOMER_MANAGED, C, P
+from generator.template.names import CUSTOMER_MANAGED, GLUE_SLOTS, C, P
 from generator.template.parameters import STUDIO_MAX_SUBNETS, called
 
 TABLE = Path(__file__).with_name("create_only_properties.json")
@@ -425,6 +425,11 @@ LIMITS = (
         "EMR Studio takes at most five subnets (EMR API Reference, a Studio's "
         "SubnetIds), "
         "and one subnet leaves no second AZ",
+    ),
+    _fits(
+        P.GLUE_DATABASES, 1, GLUE_SLOTS, "database",
+        "the runtime role's policy has a place for each, since IAM takes one ARN "
+        "per database",
     ),
     *(
         _fits(

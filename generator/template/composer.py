@@ -21,7 +21,7 @@ from generator.template.function import (
     add_secrets,
     admin_reads_developer_secrets,
 )
-from generator.template.identity import add_identity
+from generator.template.identity import add_identity, add_permissions_boundary
 from generator.template.identity_center import add_identity_center, add_user_role
 from generator.template.lifecycle import add_lifecycle
 from generator.template.network import (
@@ -98,6 +98,7 @@ def build_template(options: Options | None = None) -> Template:
     add_credentials_outputs(template, secrets)
     add_emr_outputs(template, studio, application, user_role)
     add_next_steps(template, secrets, studio, identity)
+    add_permissions_boundary(template)
     return template
 
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 from troposphere import And, Equals, Join, Not, Or, Ref, Template
 
 from generator.template.identity_center import MAPPED, slot_conditions
-from generator.template.names import CUSTOMER_MANAGED, C, P
+from generator.template.names import (
+    CUSTOMER_MANAGED,
+    GLUE_SLOTS,
+    C,
+    P,
+    glue_slot_condition,
+    list_slot,
+)
 from generator.template.parameters import called
 from generator.template.regions import (
     EMR_SERVERLESS_AZ_IDS,
@@ -52,6 +59,8 @@ def add_conditions(template: Template) -> None:
         ),
         C.HAS_BUDGET: Not(Equals(Ref(P.MONTHLY_BUDGET), "0")),
         C.HAS_ADMIN_ROLES: list_is_set(P.ADMIN_ROLES),
+        C.HAS_GLUE_DATABASES: list_is_set(P.GLUE_DATABASES),
+        C.HAS_BOUNDARY: Not(Equals(Ref(P.PERMISSIONS_BOUNDARY), "")),
         C.HAS_DEV_ROLES: list_is_set(P.DEV_ROLES),
         C.CREATE_STUDIO: is_true(P.CREATE_STUDIO),
         C.CREATE_APPLICATION: is_true(P.CREATE_APPLICATION),
@@ -69,6 +78,12 @@ def add_conditions(template: Template) -> None:
             Not(Equals(Ref(P.IDC_INSTANCE), "")), {"Condition": C.CREATE_STUDIO}
         ),
         **slot_conditions(),
+        **{
+            glue_slot_condition(i): Not(
+                Equals(list_slot(P.GLUE_DATABASES, GLUE_SLOTS, i), "")
+            )
+            for i in range(GLUE_SLOTS)
+        },
         C.CMK: Equals(Ref(P.ENCRYPTION_KEY), CUSTOMER_MANAGED),
         C.PRIVATE_ENDPOINTS: And(
             {"Condition": C.CREATE_VPC},

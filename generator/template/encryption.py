@@ -13,10 +13,10 @@ from awacs.aws import (
     Statement,
     StringEquals,
 )
-from troposphere import AWSHelperFn, Sub, Template
+from troposphere import AWSHelperFn, Ref, Sub, Tags, Template
 from troposphere import kms as tkms
 
-from generator.template.names import C, R
+from generator.template.names import STACK_TAG, C, R
 from generator.template.policies import document, statement
 
 KEY_ADMIN = [
@@ -134,6 +134,8 @@ def add_key(template: Template) -> tkms.Key:
             Description=Sub("emrs-env ${AWS::StackName}: bucket, secrets and logs"),
             EnableKeyRotation=True,
             KeyPolicy=key_policy(),
+            # A Service Catalog launch role manages only keys with this tag.
+            Tags=Tags(**{STACK_TAG: Ref("AWS::StackName")}),
             DeletionPolicy="Retain",
             UpdateReplacePolicy="Retain",
         )

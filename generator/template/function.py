@@ -68,7 +68,7 @@ CONSOLE_DOMAINS = {
 PLACEHOLDER = '{"Pending": "the ConsoleCredentials resource writes this secret"}'
 # Tag of every credentials secret, with the stack's ID: the function may read and
 # write a secret only when it carries its own stack's ID (policies.py).
-STACK_ID_TAG = "emrs-env:stack-id"
+STACK_ID_TAG = names.STACK_ID_TAG
 # Any partition, region and account: a subnet ID names one subnet, and the subnets
 # of a shared VPC belong to the account that shares them.
 ANY_SUBNET_ARN = "arn:*:ec2:*:*:subnet/"

@@ -198,3 +198,15 @@ def add_identity(
             )
         )
     return identity
+
+
+def add_permissions_boundary(template: Template) -> None:
+    """Every role and IAM user of the stack carries the boundary that Permissions
+    boundary (PermissionsBoundary) names, when it names one: a Service Catalog
+    launch role may create principals only with its portfolio's boundary (IAM
+    User Guide, "Permissions boundaries for IAM entities")."""
+    for resource in template.resources.values():
+        if isinstance(resource, iam.Role | iam.User):
+            resource.PermissionsBoundary = If(
+                C.HAS_BOUNDARY, Ref(P.PERMISSIONS_BOUNDARY), NoValue
+            )

@@ -24,18 +24,16 @@ from troposphere import (
     And,
     Equals,
     GetAtt,
-    Join,
     Not,
     Ref,
     Select,
-    Split,
     Template,
     emr,
     iam,
 )
 
 from generator.template import names, policies
-from generator.template.names import C, P, R
+from generator.template.names import C, P, R, list_slot
 
 
 @dataclass(frozen=True)
@@ -113,10 +111,8 @@ def moved(old: dict[str, str], new: dict[str, str]) -> str | None:
 
 
 def slot(mapped: Mapped, index: int) -> Select:
-    """The index-th name of the list, or "" past its end: the list is joined,
-    padded with one comma per slot and split again, so Fn::Select stays in range."""
-    padded = Join("", [Join(",", Ref(mapped.parameter)), "," * mapped.slots])
-    return Select(index, Split(",", padded))
+    """The index-th name of the list, or "" past its end."""
+    return list_slot(mapped.parameter, mapped.slots, index)
 
 
 def slot_conditions() -> dict[str, And]:

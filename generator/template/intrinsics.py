@@ -60,7 +60,10 @@ class Conditions:
         self.template, self.values = template, values
 
     def value(self, expr: Any) -> Any:
-        """A Ref, Fn::Join or literal used inside a condition."""
+        """A Ref, Fn::Join, Fn::Split, Fn::Select or literal used inside a
+        condition (a list's items each worked out)."""
+        if isinstance(expr, list):
+            return [self.value(e) for e in expr]
         if isinstance(expr, dict) and "Ref" in expr:
             value = self.values[expr["Ref"]]
             spec = self.template["Parameters"][expr["Ref"]]
@@ -69,8 +72,13 @@ class Conditions:
             return value
         if isinstance(expr, dict) and "Fn::Join" in expr:
             glue, parts = expr["Fn::Join"]
-            parts = self.value(parts)
-            return glue.join(str(p) for p in parts)
+            return glue.join(str(p) for p in self.value(parts))
+        if isinstance(expr, dict) and "Fn::Split" in expr:
+            glue, text = expr["Fn::Split"]
+            return str(self.value(text)).split(glue)
+        if isinstance(expr, dict) and "Fn::Select" in expr:
+            index, items = expr["Fn::Select"]
+            return self.value(items)[int(index)]
         return expr
 
     def holds(self, condition: Any) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from troposphere import If, Sub, Tags
+from troposphere import If, Join, Ref, Select, Split, Sub, Tags
 
 TEMPLATE_DESCRIPTION = (
     "EMR Serverless interactive environment with EMR Studio: notebook bucket, VPC, "
@@ -60,6 +60,18 @@ APPLICATION_NAME = "emrs-interactive-app"
 # Suffix of the application's Name tag (<stack name>-application): unique per stack,
 # so IAM can scope the custom-resource function to this stack's application.
 APPLICATION_TAG = "application"
+# Tag with the stack's ID on what only this stack may reach (its secrets).
+STACK_ID_TAG = "emrs-env:stack-id"
+# Tag with the stack's name on what a Service Catalog launch role may manage only
+# when a product made it (the key): its value is SC-<account>-pp-<id> there.
+STACK_TAG = "emrs-env:stack"
+# The Glue database the runtime role gets when Glue databases (GlueDatabases) is
+# empty: the name prefix with underscores, then this (Athena's names take no
+# hyphen).
+GLUE_DATABASE = "emrs_notebooks"
+# Places of Glue databases (GlueDatabases): IAM needs one ARN per database, and a
+# template can only pick list items one by one.
+GLUE_SLOTS = 4
 
 # Service principals.
 EMR_SERVERLESS_SERVICE = "emr-serverless.amazonaws.com"
@@ -115,6 +127,8 @@ class P:
     IDC_DEV_USERS = "IdentityCenterDeveloperUsers"
     MONTHLY_BUDGET = "MonthlyBudgetUsd"
     BUDGET_EMAIL = "BudgetAlertEmail"
+    GLUE_DATABASES = "GlueDatabases"
+    PERMISSIONS_BOUNDARY = "PermissionsBoundary"
 
 
 class C:
@@ -145,6 +159,8 @@ class C:
     REGIONAL_IAM = "AddRegionToIamNames"
     IDENTITY_CENTER = "UseIdentityCenter"
     HAS_BUDGET = "CreateCostBudget"
+    HAS_GLUE_DATABASES = "HasGlueDatabases"
+    HAS_BOUNDARY = "HasPermissionsBoundary"
 
 
 class R:
@@ -286,3 +302,16 @@ def tags(name: str, emr_managed: bool = False) -> Tags:
     if emr_managed:
         values[EMR_MANAGED_TAG] = "true"
     return Tags(**values)
+
+
+def list_slot(parameter: str, slots: int, index: int) -> Select:
+    """The index-th item of a comma-list parameter, or "" past its end: the list is
+    joined, padded with one comma per slot and split again, so Fn::Select stays in
+    range."""
+    padded = Join("", [Join(",", Ref(parameter)), "," * slots])
+    return Select(index, Split(",", padded))
+
+
+def glue_slot_condition(index: int) -> str:
+    """The condition of one place of Glue databases (GlueDatabases)."""
+    return f"GlueDatabase{index + 1}"

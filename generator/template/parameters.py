@@ -7,7 +7,7 @@ from typing import Any
 
 from troposphere import Parameter, Template
 
-from generator.template import identity_center
+from generator.template import identity_center, names
 from generator.template.limits import LIST_LIMITS_KEY
 from generator.template.names import (
     CUSTOMER_MANAGED,
@@ -276,6 +276,17 @@ SPECS: list[Spec] = [
         "executor).",
     ),
     _spec(
+        P.GLUE_DATABASES, EMR, "Glue databases",
+        "Glue Data Catalog databases the notebooks' jobs may use, comma-separated, "
+        "besides default (which Spark opens at start); empty gives the stack's own, "
+        "<prefix>emrs_notebooks with underscores for hyphens. Changing it later "
+        "changes what running sessions may reach at once.",
+        Type="CommaDelimitedList", Default="",
+        AllowedPattern=r"^([a-z0-9_]{1,64})?$",
+        ConstraintDescription="Leave empty, or enter up to four Glue database names "
+        "(1-64 lowercase letters, digits and underscores) separated by commas.",
+    ),
+    _spec(
         P.MONTHLY_BUDGET, COST, "Monthly budget (USD)",
         "A monthly AWS Budgets cost budget of this stack's resources, with e-mail "
         "alerts at 80% and 100% of actual and 100% of forecast spend, and 0 creates "
@@ -350,6 +361,16 @@ SPECS: list[Spec] = [
         ConstraintDescription="Enter 1-32 letters, digits, dots, hyphens or "
         "underscores.",
     ),
+    _spec(
+        P.PERMISSIONS_BOUNDARY, ADVANCED, "Permissions boundary",
+        "ARN of a managed policy that every role and IAM user of the stack carries "
+        "as its permissions boundary; empty sets none, and a Service Catalog launch "
+        "gets its portfolio's. Changing it later updates the roles and users in "
+        "place.",
+        Type="String", Default="", MaxLength=2048,
+        AllowedPattern=r"^(arn:aws[a-z-]*:iam::[0-9]{12}:policy/[\w+=,.@/-]+)?$",
+        ConstraintDescription="Leave empty, or enter an IAM managed policy ARN.",
+    ),
     _bool(
         P.REGIONAL_IAM, ADVANCED, "Region in IAM names", "false",
         "Put the region after the name prefix in every IAM name "
@@ -371,6 +392,7 @@ def add_parameters(template: Template) -> dict[str, Parameter]:
             # checks them before any AWS call.
             LIST_LIMITS_KEY: {
                 P.EXISTING_SUBNETS: STUDIO_MAX_SUBNETS,
+                P.GLUE_DATABASES: names.GLUE_SLOTS,
                 **identity_center.LIST_LIMITS,
             },
             "AWS::CloudFormation::Interface": {

@@ -31,11 +31,12 @@ from awacs.aws import (
     StringEquals,
     StringLike,
 )
-from troposphere import AWSHelperFn, Ref, Sub
+from troposphere import AWSHelperFn, If, Join, NoValue, Ref, Split, Sub
 
 from generator.template import names
 
 VERSION = "2012-10-17"
+GLUE_PREFIX = "arn:${AWS::Partition}:glue:${AWS::Region}:${AWS::AccountId}:"
 ACCOUNT_WIDE = "AccountWide"
 Resource = str | AWSHelperFn
 
@@ -153,13 +154,19 @@ def studio_user_trust() -> PolicyDocument:
 # --- the seed's four policies ---------------------------------------------------
 
 APPLICATIONS = "/applications/*"
+JOB_RUNS = "/applications/*/jobruns/*"
+# Actions on an application (Service Authorization Reference, "Actions defined by
+# Amazon EMR Serverless": resource type application, which takes aws:ResourceTag).
 SERVERLESS_SCOPED = [
     emrs.UpdateApplication, emrs.DeleteApplication, emrs.GetApplication,
     emrs.StartApplication, emrs.StopApplication, emrs.StartJobRun,
-    emrs.CancelJobRun, emrs.ListJobRuns, emrs.GetJobRun,
-    emrs.GetDashboardForJobRun, emrs.AccessInteractiveEndpoints,
+    emrs.ListJobRuns, emrs.AccessInteractiveEndpoints,
 ]  # fmt: skip
-SERVERLESS_ACCOUNT_WIDE = [emrs.CreateApplication, emrs.ListApplications]
+# Actions on a job run (resource type jobRun): its tags are its own, not its
+# application's (EMR Serverless User Guide, "Tagging your resources"), so they are
+# scoped by ARN to job runs.
+SERVERLESS_JOB_RUNS = [emrs.CancelJobRun, emrs.GetJobRun, emrs.GetDashboardForJobRun]
+SERVERLESS_ACCOUNT_WIDE = [emrs.ListApplications]
 GLUE_CATALOG = [
     glue.GetDatabase, glue.CreateDatabase, glue.GetDatabases, glue.CreateTable,
     glue.GetTable, glue.UpdateTable, glue.DeleteTable, glue.GetTables,
@@ -195,17 +202,44 @@ def runtime_policy(arns: Arns) -> PolicyDocument:
             [s3.GetObject, s3.ListBucket],
             [global_arn("s3", athena), global_arn("s3", f"{athena}/*")],
         ),
-        statement(
-            "GlueCreateAndReadDataCatalog",
-            GLUE_CATALOG,
-            [
-                arn("glue", "catalog"),
-                arn("glue", "database/*"),
-                arn("glue", "table/*/*"),
-                arn("glue", "userDefinedFunction/*/*"),
-            ],
-        ),
+        statement("GlueCreateAndReadDataCatalog", GLUE_CATALOG, glue_resources()),
     )
+
+
+def _glue_arns(database: Any) -> list[Sub]:
+    """A database's ARN and those of its tables and functions (Glue Developer
+    Guide, "Specifying AWS Glue resource ARNs": an action needs its resource and
+    every parent, the catalog included)."""
+    return [
+        Sub(f"{GLUE_PREFIX}{kind}/${{Database}}{tail}", Database=database)
+        for kind, tail in (
+            ("database", ""),
+            ("table", "/*"),
+            ("userDefinedFunction", "/*"),
+        )
+    ]
+
+
+def glue_resources() -> list[Any]:
+    """The catalog, the default database (Spark opens it at start, so only the
+    database, not its tables), and the databases Glue databases (GlueDatabases)
+    names, or the stack's own when it names none."""
+    own = Join(
+        "", [Join("_", Split("-", Ref(names.P.NAME_PREFIX))), names.GLUE_DATABASE]
+    )
+    named = [
+        If(names.glue_slot_condition(i), found, NoValue)
+        for i in range(names.GLUE_SLOTS)
+        for found in _glue_arns(
+            names.list_slot(names.P.GLUE_DATABASES, names.GLUE_SLOTS, i)
+        )
+    ]
+    return [
+        arn("glue", "catalog"),
+        arn("glue", "database/default"),
+        *(If(names.C.HAS_GLUE_DATABASES, NoValue, found) for found in _glue_arns(own)),
+        *named,
+    ]
 
 
 def studio_service_policy(arns: Arns) -> PolicyDocument:
@@ -224,9 +258,32 @@ def studio_service_policy(arns: Arns) -> PolicyDocument:
     )
 
 
+def stack_application() -> StringEquals:
+    """Condition: the application carries this stack's Name tag (<stack>-application,
+    unique per stack and region), as the stack's own application does."""
+    return StringEquals("aws:ResourceTag/Name", names.name_tag(names.APPLICATION_TAG))
+
+
 def _serverless(sid: str) -> list[Statement]:
+    """The seed's serverless statement, inside the stack: applications by the
+    stack's Name tag, and a new one only with that tag (CreateApplication takes
+    aws:RequestTag and no resource)."""
     return [
-        statement(sid, SERVERLESS_SCOPED, [arn("emr-serverless", APPLICATIONS)]),
+        statement(
+            sid,
+            SERVERLESS_SCOPED,
+            [arn("emr-serverless", APPLICATIONS)],
+            stack_application(),
+        ),
+        statement(
+            sid + "JobRuns", SERVERLESS_JOB_RUNS, [arn("emr-serverless", JOB_RUNS)]
+        ),
+        statement(
+            sid + "Create",
+            [emrs.CreateApplication],
+            ["*"],
+            StringEquals("aws:RequestTag/Name", names.name_tag(names.APPLICATION_TAG)),
+        ),
         statement(sid + ACCOUNT_WIDE, SERVERLESS_ACCOUNT_WIDE, ["*"]),
     ]
 
@@ -421,6 +478,7 @@ def livy_statement() -> Statement:
         "AllowLivyEndpoints",
         [emrs.AccessLivyEndpoints],
         [arn("emr-serverless", APPLICATIONS)],
+        stack_application(),
     )
 
 
@@ -439,12 +497,15 @@ def tag_studio_git_secrets_statement() -> Statement:
 def read_secrets_statement() -> Statement:
     """The administrator reads the users' credentials to hand them over.
 
-    Scoped by the secrets' name prefix, so the policy does not grow per user.
+    Scoped by the secrets' name prefix, so the policy does not grow per user, and
+    by the stack's ID tag, which no other stack's secret carries (Secrets Manager
+    authorizes both actions on aws:ResourceTag).
     """
     return statement(
         "ReadDeveloperCredentials",
         [sm.GetSecretValue, sm.DescribeSecret],
         [names.secret_arns()],
+        StringEquals(f"aws:ResourceTag/{names.STACK_ID_TAG}", Ref("AWS::StackId")),
     )
 
 

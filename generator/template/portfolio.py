@@ -27,16 +27,22 @@ from awacs import cloudformation as cfn
 from awacs import iam as iam_actions
 from awacs.aws import (
     Action,
+    ArnEquals,
     ArnLike,
+    ArnNotEquals,
+    Condition,
     ConditionElement,
+    Deny,
     PolicyDocument,
     Statement,
     StringEquals,
+    StringLike,
 )
 from troposphere import (
     Equals,
     Export,
     GetAtt,
+    If,
     Not,
     Output,
     Parameter,
@@ -50,6 +56,8 @@ from troposphere import (
 
 from generator import __version__
 from generator.template import names
+from generator.template.boundary import boundary_document
+from generator.template.identity import with_conditional
 from generator.template.names import P
 from generator.template.policies import (
     arn,
@@ -109,7 +117,43 @@ HANDLED_SEPARATELY = {"iam:passrole"}
 # existing one, and the EMR Management Guide ("Administrator permissions to create
 # and manage an EMR Studio") assigns users and groups with Search*/Describe* only.
 # Creating identities would let whoever launches the product mint new ones.
-NOT_GRANTED = {"sso-directory:createuser", "sso-directory:creategroup"}
+#
+# A role's or user's boundary is never removed: the template constraint pins
+# Permissions boundary (PermissionsBoundary) to the portfolio's, so the schemas'
+# Delete*PermissionsBoundary (called only when the property goes) is never needed,
+# and granting it would let a launch free a principal from its cap.
+NOT_GRANTED = {
+    "sso-directory:createuser",
+    "sso-directory:creategroup",
+    "iam:deleterolepermissionsboundary",
+    "iam:deleteuserpermissionsboundary",
+}
+# The portfolio's own resources a launch role statement names.
+BOUNDARY = "ProductBoundary"
+LAUNCH_ROLE = "LaunchRole"
+FEDERATED_PATTERN = "FederatedRoleNamePattern"
+HAS_FEDERATED = "HasFederatedRoleNamePattern"
+# Actions IAM authorizes with iam:PermissionsBoundary, the boundary of the role or
+# user acted on (Service Authorization Reference, "Actions defined by AWS Identity
+# and Access Management"): on the environment's principals, only with the
+# portfolio's boundary.
+# The ones that change what a principal may do are conditioned; reading and
+# deleting one are not (a role the launch cannot read could not be deleted).
+BOUNDARY_KEYED = {
+    a.lower()
+    for a in (
+        "iam:AttachRolePolicy", "iam:AttachUserPolicy", "iam:CreateRole",
+        "iam:CreateUser", "iam:DeleteRolePolicy", "iam:DeleteUserPolicy",
+        "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+        "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy",
+        "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription",
+    )
+}  # fmt: skip
+# Of those, the ones parliament's database (older than the Service Authorization
+# Reference of 2026) does not know the key for.
+BOUNDARY_KEYED_SINCE = {
+    "iam:updateassumerolepolicy", "iam:updaterole", "iam:updateroledescription",
+}  # fmt: skip
 # Every Resource "*" of the launch policies, and why (the test lists them too).
 RESOURCE_STAR = {
     "ProvisionActionsWithoutResource": "IAM scopes these actions to no resource "
@@ -118,6 +162,9 @@ RESOURCE_STAR = {
     "ReadTemplates": "GetTemplateSummary and ValidateTemplate take no resource",
     "ReadProductArtifacts": "the product's templates sit in buckets Service "
     "Catalog owns; the object tag servicecatalog:provisioning=true scopes it",
+    "CreateAndTagKeysWithTheProductTag": "CreateKey takes no resource, and a key "
+    "made with tags needs TagResource before it exists; both only with the "
+    "product's stack tag (aws:RequestTag)",
 }
 # Resource types the launch role holds in the whole account (and region), because
 # the environment cannot name them before they exist, and why.
@@ -125,7 +172,10 @@ NETWORK = (
     "EC2 assigns every VPC, subnet, route table, gateway, address, security group, "
     "endpoint, flow log and interface its ID at creation, and the environment "
     "cannot name them; granted on these resource types only (no instance, volume or "
-    "image), and EC2 offers no privilege escalation among them"
+    "image), and EC2 offers no privilege escalation among them. Tags cannot scope "
+    "them: CloudFormation tags a security group only after changing its rules "
+    "(cloudformation-coverage-roadmap issue 714, aws-cdk issue 13204), so an "
+    "aws:ResourceTag or aws:RequestTag condition would fail every launch"
 )
 ACCOUNT_WIDE: dict[str, tuple[str, str]] = {
     **{
@@ -140,10 +190,11 @@ ACCOUNT_WIDE: dict[str, tuple[str, str]] = {
     "vpce:vpc-endpoint": ("Network", NETWORK),
     "kms:key": (
         "Keys",
-        "a key's ID is random and the key carries no tag the environment sets, so "
-        "no ARN or aws:ResourceTag condition can name it before a launch; its key "
-        "policy still decides who uses it, and data keys and decryption are granted "
-        "only through S3, Secrets Manager, Lambda and EMR Serverless (kms:ViaService)",
+        "a key's ID is random, so keys are granted by the tag a product sets on "
+        "its key (emrs-env:stack, SC-*; the KMS provider passes tags in CreateKey), "
+        "data keys and decryption only through S3, Secrets Manager, Lambda and EMR "
+        "Serverless (kms:ViaService); CreateKey and TagResource take that tag as a "
+        "request tag, so a launch could also put it on another key",
     ),
     "elasticmapreduce:studio": (
         "Studios",
@@ -511,15 +562,21 @@ def _grants(action: str, arns: dict[str, list[Sub]]) -> list[Grant]:
     roles, users, groups = arns["iam:role"], arns["iam:user"], arns["iam:group"]
     any_role = Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/*")
     if service == "iam" and name.startswith("attach"):
-        # Roles named by AdminRoleNames/DeveloperRoleNames at launch take the
-        # environment's policies too: any role, but only these policies.
-        return [Grant("AttachEnvironmentPolicies", (any_role, *users, *groups),
-                      "policy")]  # fmt: skip
+        # The environment's policies only, and to roles and users only when they
+        # carry the portfolio's boundary. Roles named by AdminRoleNames or
+        # DeveloperRoleNames are granted apart, within the portfolio's pattern.
+        if name == "attachgrouppolicy":
+            return [Grant("AttachEnvironmentPoliciesToGroups", tuple(groups), "policy")]
+        return [Grant("AttachEnvironmentPoliciesToBoundedPrincipals",
+                      (*roles, *users), "policy+boundary")]  # fmt: skip
     if service == "iam" and name.startswith("detach"):
         grants = [Grant("DetachFromEnvironmentPrincipals", (*roles, *users, *groups))]
         if name == "detachrolepolicy":
             grants.append(Grant("DetachEnvironmentPolicies", (any_role,), "policy"))
         return grants
+    if action.lower() in BOUNDARY_KEYED:
+        return [Grant("EnvironmentRolesAndUsersWithTheBoundary", (*roles, *users),
+                      "boundary")]  # fmt: skip
     if action.lower() == "iam:createservicelinkedrole":
         return [
             Grant(
@@ -528,11 +585,19 @@ def _grants(action: str, arns: dict[str, list[Sub]]) -> list[Grant]:
             )
         ]
     if action.lower() in KEY_USE:
-        return [Grant("UseKeysThroughServices", tuple(type_wide("kms:key")), "via")]
+        return [Grant("UseKeysThroughServices", tuple(type_wide("kms:key")), "via+key")]
+    if action.lower() in ("kms:createkey", "kms:tagresource"):
+        return [Grant("CreateAndTagKeysWithTheProductTag", ("*",), "request-key")]
     kinds = _table()["resource_types"].get(action, [])  # none: intrinsics' Describe*
     if not kinds:
         return [Grant("ProvisionActionsWithoutResource", ("*",))]
     keys = [f"{action.partition(':')[0]}:{kind}" for kind in kinds]
+    own: list[Grant] = []
+    if "kms:key" in keys:  # keys a product made: its stack's tag
+        own.append(Grant("KeysOfProducts", tuple(type_wide("kms:key")), "key"))
+        keys.remove("kms:key")
+        if not keys:
+            return own
     labels: list[str] = []
     resources: list[Sub | str] = []
     for key in keys:
@@ -550,15 +615,22 @@ def _grants(action: str, arns: dict[str, list[Sub]]) -> list[Grant]:
         labels = ["UnusedFeatures"]
         resources = [r for key in keys for r in type_wide(key)]
     sid = "".join(dict.fromkeys(labels))
-    return [Grant(sid, tuple(resources))]
+    return [*own, Grant(sid, tuple(resources))]
 
 
 def _conditions(environment: dict[str, Any]) -> dict[str, ConditionElement]:
     return {
         "policy": ArnLike("iam:PolicyARN", policy_arns(environment)),
+        "boundary": ArnEquals("iam:PermissionsBoundary", Ref(BOUNDARY)),
         "via": StringEquals(
             "kms:ViaService",
             [Sub(f"{s}.${{AWS::Region}}.amazonaws.com") for s in VIA_SERVICES],
+        ),
+        "key": StringLike(
+            f"aws:ResourceTag/{names.STACK_TAG}", PRODUCT_STACK_PREFIX + "*"
+        ),
+        "request-key": StringLike(
+            f"aws:RequestTag/{names.STACK_TAG}", PRODUCT_STACK_PREFIX + "*"
         ),
     }
 
@@ -591,7 +663,7 @@ def resource_statements(
     statements = []
     for sid, condition in sorted(actions_of, key=lambda k: (_order(k[0]), k[1])):
         key = (sid, condition)
-        extra = [conditions[condition]] if condition else []
+        extra = [conditions[c] for c in condition.split("+")] if condition else []
         statements.append(
             statement(
                 sid,
@@ -626,8 +698,16 @@ def pack(statements: list[Statement], limit: int = MANAGED_POLICY_LIMIT) -> list
     return [document(*found) for found in documents if found]
 
 
-def stack_policy(environment: dict[str, Any]) -> PolicyDocument:
-    """What CloudFormation and the custom resources need beyond resource types."""
+def stack_policy(environment: dict[str, Any]) -> dict[str, Any]:
+    """What CloudFormation and the custom resources need beyond resource types,
+    and what no launch may do."""
+    return with_conditional(
+        _stack_policy(environment),
+        [(HAS_FEDERATED, federated_statement(environment))],
+    )
+
+
+def _stack_policy(environment: dict[str, Any]) -> PolicyDocument:
     stacks = arn("cloudformation", f"stack/{PRODUCT_STACK_PREFIX}*")
     return document(
         statement(
@@ -659,10 +739,65 @@ def stack_policy(environment: dict[str, Any]) -> PolicyDocument:
             environment_arns(environment)["lambda:function"],
         ),
         *pass_role_statements(environment),
+        *self_denials(),
     )  # fmt: skip
 
 
-def launch_policies(environment: dict[str, Any]) -> list[PolicyDocument]:
+def federated_statement(environment: dict[str, Any]) -> Statement:
+    """The environment's policies on the roles AdminRoleNames and
+    DeveloperRoleNames name, only within the portfolio administrator's pattern."""
+    return statement(
+        "AttachEnvironmentPoliciesToFederatedRoles",
+        [iam_actions.AttachRolePolicy],
+        [
+            Sub(
+                f"arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/${{{FEDERATED_PATTERN}}}"
+            )
+        ],
+        ArnLike("iam:PolicyARN", policy_arns(environment)),
+    )
+
+
+def self_denials() -> list[Statement]:
+    """What no launch may do, whatever else allows it: change the launch role, its
+    policies or the boundary; make a role or user without the boundary; take a
+    boundary off."""
+    launch_policies = Sub(
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/${AWS::StackName}-"
+        "LaunchPolicy*"
+    )
+    return [
+        Statement(
+            Sid="DenyChangesToTheLaunchRoleAndBoundary",
+            Effect=Deny,
+            Action=[Action("iam", "*")],
+            Resource=[GetAtt(LAUNCH_ROLE, "Arn"), Ref(BOUNDARY), launch_policies],
+        ),
+        Statement(
+            Sid="DenyPrincipalsWithoutTheBoundary",
+            Effect=Deny,
+            Action=[
+                iam_actions.CreateRole,
+                iam_actions.CreateUser,
+                iam_actions.PutRolePermissionsBoundary,
+                iam_actions.PutUserPermissionsBoundary,
+            ],
+            Resource=["*"],
+            Condition=Condition(ArnNotEquals("iam:PermissionsBoundary", Ref(BOUNDARY))),
+        ),
+        Statement(
+            Sid="DenyRemovingBoundaries",
+            Effect=Deny,
+            Action=[
+                iam_actions.DeleteRolePermissionsBoundary,
+                iam_actions.DeleteUserPermissionsBoundary,
+            ],
+            Resource=["*"],
+        ),
+    ]
+
+
+def launch_policies(environment: dict[str, Any]) -> list[Any]:
     """Every launch policy document: the stack's own, then the resources'."""
     types = sorted({r["Type"] for r in environment["Resources"].values()})
     actions = provisioning_actions(types, intrinsic_permissions(environment))
@@ -690,22 +825,69 @@ SUPPORT = (
 )
 
 
-def bucket_rule() -> str:
-    """Template constraint: launches keep the default bucket name."""
-    rule = {
-        "DefaultBucketName": {
-            "Assertions": [
-                {
-                    "Assert": {"Fn::Equals": [{"Ref": key}, value]},
-                    "AssertDescription": "Leave Notebook bucket name (BucketName) "
-                    "empty: this product names the bucket itself, and may only "
-                    "create buckets it names.",
-                }
+def _rule(assertions: list[tuple[Any, str]]) -> dict[str, Any]:
+    return {
+        "Assertions": [
+            {"Assert": test, "AssertDescription": text} for test, text in assertions
+        ]
+    }
+
+
+def launch_rules(federated: bool) -> dict[str, Any]:
+    """Template constraint rules: the default bucket name, the portfolio's boundary
+    on every role and user, and no federated roles unless the portfolio's
+    administrator set a pattern for them (Rules cannot match a pattern: IAM does)."""
+    rules = {
+        "DefaultBucketName": _rule(
+            [
+                (
+                    {"Fn::Equals": [{"Ref": key}, value]},
+                    "Leave Notebook bucket name (BucketName) empty: this product "
+                    "names the bucket itself, and may only create buckets it names.",
+                )
                 for key, value in PINNED.items()
             ]
-        }
+        ),
+        "PortfolioBoundary": _rule(
+            [
+                (
+                    {
+                        "Fn::Equals": [
+                            {"Ref": P.PERMISSIONS_BOUNDARY},
+                            f"${{{BOUNDARY}}}",
+                        ]
+                    },
+                    f"Enter ${{{BOUNDARY}}} in Permissions boundary "
+                    "(PermissionsBoundary): every role and user of this product "
+                    "carries the portfolio's boundary.",
+                )
+            ]
+        ),
     }
-    return json.dumps(rule, sort_keys=True)
+    if not federated:
+        rules["NoFederatedRoles"] = _rule(
+            [
+                (
+                    {"Fn::EachMemberEquals": [{"Ref": parameter}, ""]},
+                    f"Leave {label} empty: this portfolio gives the environment's "
+                    "policies to no existing role.",
+                )
+                for parameter, label in (
+                    (P.ADMIN_ROLES, "Federated administrator roles (AdminRoleNames)"),
+                    (P.DEV_ROLES, "Federated developer roles (DeveloperRoleNames)"),
+                )
+            ]
+        )
+    return rules
+
+
+def constraint_rules() -> If:
+    """The rules as the constraint's JSON text, with the boundary's ARN."""
+    return If(
+        HAS_FEDERATED,
+        Sub(json.dumps(launch_rules(True), sort_keys=True)),
+        Sub(json.dumps(launch_rules(False), sort_keys=True)),
+    )
 
 
 def _parameters(template: Template) -> None:
@@ -758,6 +940,20 @@ def _parameters(template: Template) -> None:
         template.add_condition(
             f"HasPrincipal{slot}", Not(Equals(Ref(f"PrincipalArn{slot}"), ""))
         )
+    template.add_parameter(
+        Parameter(
+            FEDERATED_PATTERN,
+            Type="String",
+            Default="",
+            AllowedPattern=r"^[\w+=,.@*-]{0,64}$",
+            ConstraintDescription="Leave empty, or enter an IAM role name pattern "
+            "of at most 64 characters, such as data-team-*.",
+            Description="Existing roles a launch may give the environment's "
+            "policies (AdminRoleNames, DeveloperRoleNames), as an IAM role name "
+            "pattern such as data-team-*; empty allows none.",
+        )
+    )
+    template.add_condition(HAS_FEDERATED, Not(Equals(Ref(FEDERATED_PATTERN), "")))
     template.set_metadata(
         {
             "AWS::CloudFormation::Interface": {
@@ -768,13 +964,17 @@ def _parameters(template: Template) -> None:
                     },
                     {
                         "Label": {"default": "Who may launch it"},
-                        "Parameters": [f"PrincipalArn{s}" for s in PRINCIPAL_SLOTS],
+                        "Parameters": [
+                            *(f"PrincipalArn{s}" for s in PRINCIPAL_SLOTS),
+                            FEDERATED_PATTERN,
+                        ],
                     },
                 ],
                 "ParameterLabels": {
                     "TemplateUrl": {"default": "Environment template URL"},
                     "PortfolioName": {"default": "Portfolio name"},
                     "ProviderName": {"default": "Provider name"},
+                    FEDERATED_PATTERN: {"default": "Federated role name pattern"},
                     **{
                         f"PrincipalArn{s}": {"default": f"Principal ARN {s}"}
                         for s in PRINCIPAL_SLOTS
@@ -813,7 +1013,10 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
             ProvisioningArtifactParameters=[
                 servicecatalog.ProvisioningArtifactProperties(
                     Name=__version__,
-                    Description=LAUNCH_RULES,
+                    Description=Sub(
+                        f"{LAUNCH_RULES} Permissions boundary (PermissionsBoundary) "
+                        f"must be ${{{BOUNDARY}}}."
+                    ),
                     Type="CLOUD_FORMATION_TEMPLATE",
                     Info=servicecatalog.Info(LoadTemplateFromURL=Ref("TemplateUrl")),
                 )
@@ -840,9 +1043,32 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
     # service does not set would fail every launch. IAM lets only this account's
     # Service Catalog use the role (a launch constraint names it, and Service
     # Catalog accepts only roles of the portfolio's account).
+    boundary = add(
+        iam.ManagedPolicy(
+            BOUNDARY,
+            Description="Permissions boundary of every role and user this product "
+            "creates.",
+            Metadata={
+                "checkov": {
+                    "skip": [
+                        {
+                            "id": "CKV_AWS_111",
+                            "comment": "A permissions boundary caps and grants "
+                            "nothing: the environment's actions stay on Resource * "
+                            "here, and each principal's own policies name the "
+                            "resources (docs/service-catalog.md).",
+                        }
+                    ]
+                }
+            },
+            PolicyDocument=boundary_document(
+                environment, environment_arns(environment)
+            ),
+        )
+    )
     role = add(
         iam.Role(
-            "LaunchRole",
+            LAUNCH_ROLE,
             Description="Service Catalog launches the EMR Serverless environment "
             "with this role.",
             AssumeRolePolicyDocument=service_trust("servicecatalog.amazonaws.com"),
@@ -865,9 +1091,10 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
             DependsOn=[association],
             PortfolioId=Ref(portfolio),
             ProductId=Ref(product),
-            Rules=bucket_rule(),
-            Description="Launches leave BucketName empty: the default and the "
-            "per-stack names are the only ones the launch role manages.",
+            Rules=constraint_rules(),
+            Description="Launches leave BucketName empty, carry the portfolio's "
+            "boundary, and name federated roles only within the portfolio's "
+            "pattern.",
         )
     )
     # A stack-tag change makes CloudFormation call UpdateApplication, which EMR
@@ -899,6 +1126,7 @@ def build_portfolio_template(environment: dict[str, Any]) -> Template:
         ("PortfolioId", Ref(portfolio), "Service Catalog portfolio ID."),
         ("ProductId", Ref(product), "Service Catalog product ID."),
         ("LaunchRoleArn", GetAtt(role, "Arn"), "Launch role of the product."),
+        ("BoundaryArn", Ref(boundary), "Permissions boundary of the product."),
     ):
         template.add_output(
             Output(

@@ -19,7 +19,15 @@ from cloud_radar.cf.unit import Template as RadarTemplate
 from generator.documents import journeys
 from generator.documents.journeys import Facts, Step
 from generator.template.names import ADMIN_USER, USER_PATH, R
-from tests.helpers import ACCOUNT, as_list, clean, of_type, template_dict, walk_dicts
+from tests.helpers import (
+    ACCOUNT,
+    STACK_ID,
+    as_list,
+    clean,
+    of_type,
+    template_dict,
+    walk_dicts,
+)
 from tests.iam_eval import ALLOWED, Principal, decide
 from tests.template.test_deploy_readiness import EXISTING_VPC
 
@@ -171,6 +179,8 @@ class Environment:
             account=ACCOUNT,
             bucket=self.bucket,
             prefix="",
+            stack=STACK,
+            stack_id=STACK_ID,
             runtime_role=self.arns[f"{R.RUNTIME_ROLE}.Arn"],
             studio_role=self.arns[f"{R.STUDIO_ROLE}.Arn"],
             admin_secret=f"{secret}emrs/{ADMIN_USER}-AbCdEf" if users else "",

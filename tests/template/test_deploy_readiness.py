@@ -235,12 +235,17 @@ def test_launch_role_holds_everything_the_environment_needs(variant: str) -> Non
     result = rendered(variant)
     portfolio = sc.build_portfolio_template(environment).to_dict()
     statements = [
-        s
+        s["Fn::If"][1] if "Fn::If" in s else s
         for name, r in portfolio["Resources"].items()
         if name.startswith("LaunchPolicy")
         for s in r["Properties"]["PolicyDocument"]["Statement"]
     ]
-    granted = {a.lower() for s in statements for a in as_list(s["Action"])}
+    granted = {
+        a.lower()
+        for s in statements
+        if s["Effect"] == "Allow"
+        for a in as_list(s["Action"])
+    }
     needed = set()
     for resource in result["Resources"].values():
         needed |= {

@@ -75,6 +75,13 @@ CASES = {
     "AdminRoleNames": (["", "Admins", "Team-Admins,a.b@c"],
                        ["bad name", "r" * 65, "team/x"]),
     "DeveloperRoleNames": (["", "DataDevs,Analysts"], ["a b", "x,y z"]),
+    "GlueDatabases": (["", "sales", "sales,raw_events,x1"],
+                      ["Sales", "a-b", "*", "x" * 65, "a,b c"]),
+    "PermissionsBoundary": (
+        ["", "arn:aws:iam::123456789012:policy/emrs-boundary",
+         "arn:aws-cn:iam::123456789012:policy/team/Boundary-1"],
+        ["emrs-boundary", "arn:aws:iam::123:policy/x",
+         "arn:aws:iam::123456789012:role/x", "arn:aws:iam::aws:policy/AdminAccess"]),
     "CredentialsRotationToken": (["1", "2026-11-28", "v2.rotate_me"],
                                  ["", "has space", "x" * 33]),
     "MaximumVcpu": (["12", "32", "4000"], ["4", "11", "4001"]),

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,9 @@ from generator.template import portfolio as sc
 from generator.template import provisioning as ps
 from generator.template.composer import build_template
 from generator.template.config import Options
+from generator.template.names import STACK_TAG
 from tests.helpers import ACCOUNT, STACK_ID, as_list, clean, of_type, template_dict
+from tests.iam_eval import ALLOWED, Principal, decide
 
 URL = "https://templates.s3.us-east-1.amazonaws.com/emrs-env/0.1.0/env.yaml"
 VARIANTS = {
@@ -32,12 +34,22 @@ def portfolio(developers: tuple[str, ...] | None = None) -> dict:
     return json.loads(sc.build_portfolio_template(template_dict(developers)).to_json())
 
 
+def flat(statements: list[Any]) -> list[dict]:
+    """Statements, a conditional one's as present (Fn::If's first branch)."""
+    return [
+        s["Fn::If"][1] if "Fn::If" in s else s
+        for s in statements
+        if isinstance(s, dict) and s != {"Ref": "AWS::NoValue"}
+    ]
+
+
 def launch_actions(template: dict) -> set[str]:
     actions: set[str] = set()
     for name, res in template["Resources"].items():
         if name.startswith("LaunchPolicy"):
-            for stmt in res["Properties"]["PolicyDocument"]["Statement"]:
-                actions |= {a.lower() for a in as_list(stmt["Action"])}
+            for stmt in flat(res["Properties"]["PolicyDocument"]["Statement"]):
+                if stmt["Effect"] == "Allow":
+                    actions |= {a.lower() for a in as_list(stmt["Action"])}
     return actions
 
 
@@ -139,7 +151,9 @@ def test_rendered_portfolio(principals: int) -> None:
     role = rendered["Resources"]["LaunchRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": ["servicecatalog.amazonaws.com"]}
-    stack = rendered["Resources"]["LaunchPolicy1"]["Properties"]["PolicyDocument"]
+    stack = clean(
+        rendered["Resources"]["LaunchPolicy1"]["Properties"]["PolicyDocument"]
+    )
     passing = [s for s in stack["Statement"] if "iam:PassRole" in as_list(s["Action"])]
     # One statement per service, each naming only the environment's roles.
     assert {
@@ -235,6 +249,8 @@ RESOURCE_STAR = {
     "no resource",
     "ReadProductArtifacts": "the product's template sits in a bucket Service Catalog "
     "owns; the object tag servicecatalog:provisioning=true is the scope",
+    "CreateAndTagKeysWithTheProductTag": "CreateKey takes no resource; both it and "
+    "TagResource only with the product's stack tag as a request tag",
 }
 # Every resource type the launch role holds in the whole account and region, and why.
 ACCOUNT_WIDE = {
@@ -267,11 +283,41 @@ def render_product(params: dict[str, Any], developers: tuple[str, ...] = ()) -> 
     return radar.render(params, region=REGION)
 
 
-def launch_statements(developers: tuple[str, ...] | None = None) -> list[dict]:
+# The portfolio's own resources as AWS names them (cloud-radar renders a Ref of a
+# policy and a role's Arn as their logical IDs).
+PORTFOLIO_STACK = "emrs-portfolio"
+LAUNCH_ROLE = f"arn:aws:iam::{ACCOUNT}:role/{PORTFOLIO_STACK}-LaunchRole-ABCDEFGHIJ"
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/{PORTFOLIO_STACK}-ProductBoundary-ABCDEF"
+PATTERN = "idp-*"
+
+
+def _named(value: Any) -> Any:
+    text = json.dumps(value)
+    text = text.replace('"LaunchRole.Arn"', json.dumps(LAUNCH_ROLE))
+    text = re.sub(r'"ProductBoundary"(?=\s*[,\]}])', json.dumps(BOUNDARY), text)
+    return json.loads(text)
+
+
+@cache
+def _rendered_portfolio(developers: tuple[str, ...] | None, pattern: str) -> str:
+    radar = RadarTemplate(portfolio(developers))
+    radar.StackName = PORTFOLIO_STACK
+    params = {"TemplateUrl": URL, "FederatedRoleNamePattern": pattern}
+    return json.dumps(_named(radar.render(params, region=REGION)))
+
+
+def render_portfolio(
+    developers: tuple[str, ...] | None = None, pattern: str = PATTERN
+) -> dict:
+    """The portfolio rendered in the product's account (a fresh copy)."""
+    return json.loads(_rendered_portfolio(developers, pattern))
+
+
+def launch_statements(
+    developers: tuple[str, ...] | None = None, pattern: str = PATTERN
+) -> list[dict]:
     """Every statement of the launch policies, rendered in the product's account."""
-    rendered = RadarTemplate(portfolio(developers)).render(
-        {"TemplateUrl": URL}, region=REGION
-    )
+    rendered = render_portfolio(developers, pattern)
     return [
         s
         for name, r in rendered["Resources"].items()
@@ -280,42 +326,20 @@ def launch_statements(developers: tuple[str, ...] | None = None) -> list[dict]:
     ]
 
 
-def _holds(operator: str, expected: Any, actual: str | None) -> bool:
-    if operator.startswith("ForAnyValue:"):
-        operator = operator.split(":", 1)[1]
-    negated = "Not" in operator
-    if actual is None:
-        return negated
-    values = [str(v) for v in as_list(expected)]
-    if operator.replace("Not", "") in ("StringLike", "ArnLike"):
-        found = any(fnmatch.fnmatchcase(actual, v) for v in values)
-    else:
-        found = actual in values
-    return found != negated
+def boundary_document() -> dict:
+    """The product's permissions boundary, rendered in the product's account."""
+    rendered = render_portfolio()
+    return clean(
+        rendered["Resources"]["ProductBoundary"]["Properties"]["PolicyDocument"]
+    )
 
 
 def allowed(
     statements: list[dict], action: str, resource: str, context: dict[str, str]
 ) -> bool:
-    """IAM's answer for one request against identity policies: an explicit deny
-    wins, then any allow whose action, resource and every condition match."""
-    answer = False
-    for stmt in statements:
-        if not any(fnmatch.fnmatchcase(action.lower(), a.lower())
-                   for a in as_list(stmt["Action"])):  # fmt: skip
-            continue
-        if not any(fnmatch.fnmatchcase(resource, r) for r in as_list(stmt["Resource"])):
-            continue
-        if not all(
-            _holds(op, expected, context.get(key))
-            for op, block in stmt.get("Condition", {}).items()
-            for key, expected in block.items()
-        ):
-            continue
-        if stmt["Effect"] == "Deny":
-            return False
-        answer = True
-    return answer
+    """The project's IAM evaluator's answer for one request of the launch role."""
+    role = Principal(LAUNCH_ROLE, ({"Statement": statements},))
+    return decide(role, action, resource, context).result == ALLOWED
 
 
 def generated(logical: str, limit: int) -> str:
@@ -402,13 +426,27 @@ FEDERATED = "iam:role named by a parameter"
 ON_FEDERATED = {"iam:AttachRolePolicy", "iam:DetachRolePolicy"}
 
 
-def contexts(action: str, policies: list[str]) -> list[dict[str, str]]:
-    """The request context the launch's call carries, by action."""
+BOUNDED = {"iam:PermissionsBoundary": BOUNDARY}
+OWN_KEY = {f"aws:ResourceTag/{STACK_TAG}": PRODUCT_STACK}
+
+
+def contexts(action: str, policies: list[str], key: str) -> list[dict[str, str]]:
+    """The request context the launch's call carries, by action, on a resource of
+    one kind: the environment's roles and users carry the portfolio's boundary,
+    and its key the product's stack tag."""
+    base: dict[str, str] = {}
+    if action.lower() in sc.BOUNDARY_KEYED and key in ("iam:role", "iam:user"):
+        base = dict(BOUNDED)
+    if key == "kms:key":
+        base = {**OWN_KEY}
+        if action.lower() == "kms:tagresource":
+            base[f"aws:RequestTag/{STACK_TAG}"] = PRODUCT_STACK
     if re.fullmatch(r"iam:(Attach|Detach)\w+Policy", action):
-        return [{"iam:PolicyARN": p} for p in policies]
+        return [{**base, "iam:PolicyARN": p} for p in policies]
     if action.lower() in sc.KEY_USE:
-        return [VIA_SECRETS]  # the secrets' encryption with the customer-managed key
-    return [{}]
+        # the secrets' encryption with the customer-managed key
+        return [{**base, **VIA_SECRETS}]
+    return [base]
 
 
 # Schema actions on resources of a type the environment has, but never on the
@@ -430,7 +468,7 @@ PRODUCT_VARIANTS = {
     "federated, existing VPC": {
         "CreateIamUsers": "false",
         "AdminRoleNames": "idp-admins",
-        "DeveloperRoleNames": "idp-devs,analysts",
+        "DeveloperRoleNames": "idp-devs,idp-analysts",
         "ExistingVpcId": "vpc-0123abcd",
         "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
     },
@@ -453,7 +491,7 @@ def test_launch_role_reaches_every_resource_the_environment_names(
         a
         for r in rendered["Resources"].values()
         for a in sc.type_actions(r["Type"])
-        if a != "iam:PassRole"
+        if a != "iam:PassRole" and a.lower() not in sc.NOT_GRANTED
     }
     checked = 0
     for action in sorted(needed):
@@ -468,12 +506,13 @@ def test_launch_role_reaches_every_resource_the_environment_names(
         for key, arn in resources:
             if key not in types:
                 continue
-            for context in contexts(action, policies):
+            for context in contexts(action, policies, key):
                 assert allowed(statements, action, arn, context), (action, arn)
                 checked += 1
     assert checked > 200
 
 
+ADMIN_POLICY = f"arn:aws:iam::{ACCOUNT}:policy/emrs-interactive-app-admin-policy"
 # Requests the launch role answered "yes" to before, on Resource "*": other stacks'
 # and the account's resources. (action, ARN, context)
 BEYOND = [
@@ -505,6 +544,34 @@ BEYOND = [
     ("kms:UpdateAlias", "alias/payments", {}),
     ("logs:DeleteLogGroup", "log-group:/aws/lambda/payments", {}),
     ("ec2:CreateTags", "instance/i-0123456789abcdef0", {}),
+    # the launch role on itself, its policies and the boundary
+    ("iam:AttachRolePolicy", LAUNCH_ROLE.split(":", 5)[5],
+     {"iam:PolicyARN": ADMIN_POLICY}),
+    ("iam:PutRolePolicy", LAUNCH_ROLE.split(":", 5)[5], {}),
+    ("iam:CreatePolicyVersion", BOUNDARY.split(":", 5)[5], {}),
+    ("iam:CreatePolicyVersion", f"policy/{PORTFOLIO_STACK}-LaunchPolicy2-ABCDEF", {}),
+    # an environment policy on a role outside the portfolio's pattern, or on a
+    # product role without the boundary
+    ("iam:AttachRolePolicy", "role/OrganizationAccountAccessRole",
+     {"iam:PolicyARN": ADMIN_POLICY}),
+    ("iam:AttachRolePolicy", "role/qa-emr-serverless-runtime-role",
+     {"iam:PolicyARN": ADMIN_POLICY}),
+    ("iam:PutRolePolicy", "role/qa-emr-serverless-runtime-role",
+     {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/other"}),
+    # a principal without the boundary, or the boundary taken off
+    ("iam:CreateRole", "role/qa-emr-serverless-runtime-role", {}),
+    ("iam:CreateUser", f"user/emrs-env/{REGION}/{PRODUCT_STACK}/mallory",
+     {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/other"}),
+    ("iam:DeleteRolePermissionsBoundary", "role/qa-emr-serverless-runtime-role",
+     {"iam:PermissionsBoundary": BOUNDARY}),
+    ("iam:DeleteUserPermissionsBoundary",
+     f"user/emrs-env/{REGION}/{PRODUCT_STACK}/ana",
+     {"iam:PermissionsBoundary": BOUNDARY}),
+    # a key no product made
+    ("kms:PutKeyPolicy", f"key/{'2' * 8}-bbbb", {}),
+    ("kms:ScheduleKeyDeletion", f"key/{'2' * 8}-bbbb",
+     {f"aws:ResourceTag/{STACK_TAG}": "payments"}),
+    ("kms:DisableKey", f"key/{'2' * 8}-bbbb", {}),
 ]  # fmt: skip
 
 
@@ -533,12 +600,13 @@ def test_launch_role_still_reaches_its_own_counterparts() -> None:
     for action, arn, context in [
         ("iam:AttachRolePolicy", f"{prefix}role/idp-admins", {"iam:PolicyARN": policy}),
         ("iam:PutRolePolicy", f"{prefix}role/emrs-env/{REGION}/{PRODUCT_STACK}/"
-         f"{PRODUCT_STACK}-CustomResou-ABCDEFGHIJKLM", {}),
+         f"{PRODUCT_STACK}-CustomResou-ABCDEFGHIJKLM", BOUNDED),
         ("iam:CreateLoginProfile",
          f"{prefix}user/emrs-env/{REGION}/{PRODUCT_STACK}/ana", {}),
         ("iam:PassRole", f"{prefix}role/{PRODUCT_STACK}-FlowLogRole-ABCDEFGHIJKLM",
          {"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}),
-        ("kms:GenerateDataKey", _full_arn("kms:", f"key/{'1' * 8}-aaaa"), VIA_SECRETS),
+        ("kms:GenerateDataKey", _full_arn("kms:", f"key/{'1' * 8}-aaaa"),
+         {**VIA_SECRETS, **OWN_KEY}),
     ]:  # fmt: skip
         assert allowed(statements, action, arn, context), action
 
@@ -557,6 +625,8 @@ def test_every_unscoped_resource_is_listed_with_its_reason() -> None:
     stars, accounts = set(), set()
     for stmt in launch_statements():
         resources = as_list(stmt["Resource"])
+        if stmt["Effect"] == "Deny":
+            continue  # a deny narrows: "*" is its widest reach
         if "*" in resources:
             assert resources == ["*"], stmt["Sid"]
             stars.add(stmt["Sid"])
@@ -591,7 +661,11 @@ def test_each_action_sits_with_resources_of_its_own_types() -> None:
     table = sc._table()
     for stmt in launch_statements():
         resources = as_list(stmt["Resource"])
-        if resources == ["*"] or stmt["Sid"].startswith("PassEnvironmentRoles"):
+        if (
+            resources == ["*"]
+            or stmt["Sid"].startswith("PassEnvironmentRoles")
+            or stmt["Effect"] == "Deny"
+        ):
             continue
         for action in as_list(stmt["Action"]):
             service = action.split(":")[0]
@@ -624,10 +698,8 @@ def test_launch_role_trust_names_only_service_catalog() -> None:
 
 
 def test_launches_keep_the_default_bucket_name() -> None:
-    template = portfolio()
     (constraint,) = of_type(
-        {"Resources": template["Resources"]},
-        "AWS::ServiceCatalog::LaunchTemplateConstraint",
+        render_portfolio(), "AWS::ServiceCatalog::LaunchTemplateConstraint"
     ).values()
     rules = json.loads(constraint["Properties"]["Rules"])
     (assertion,) = rules["DefaultBucketName"]["Assertions"]
@@ -709,3 +781,78 @@ def test_cloudsplaining_finds_no_privilege_escalation_in_the_build() -> None:
         for hit in result.get("PrivilegeEscalation", {}).get("findings", []):
             escalations.append((name, logical, hit["type"], hit["actions"]))
     assert escalations == []
+
+
+# A role or user a launch made, holding any policy a launch could write ("*" on
+# "*"), and capped by the portfolio's boundary: these requests stay denied.
+ESCAPES = [
+    ("iam:CreateRole", "role/backdoor", {}),
+    ("iam:AttachRolePolicy", "role/OrganizationAccountAccessRole",
+     {"iam:PolicyARN": "arn:aws:iam::aws:policy/AdministratorAccess"}),
+    ("iam:PutRolePolicy", "role/qa-emr-serverless-runtime-role", {}),
+    ("iam:CreatePolicyVersion", "policy/qa-emrs-interactive-app-admin-policy", {}),
+    ("iam:CreateAccessKey", "user/break-glass", {}),
+    ("iam:UpdateLoginProfile", "user/alice", {}),
+    ("iam:PassRole", "role/OrganizationAccountAccessRole",
+     {"iam:PassedToService": "lambda.amazonaws.com"}),
+    ("iam:DeleteRolePermissionsBoundary", "role/qa-emr-serverless-runtime-role", {}),
+    ("sts:AssumeRole", "role/OrganizationAccountAccessRole", {}),
+    ("secretsmanager:GetSecretValue", "secret:prod/db-AbCdEf", {}),
+    ("s3:GetObject", "company-data/ledger.csv", {}),
+    ("s3:PutBucketPolicy", "company-data", {}),
+    ("kms:Decrypt", f"key/{'2' * 8}-bbbb", {}),
+    ("kms:PutKeyPolicy", f"key/{'2' * 8}-bbbb", {}),
+    ("lambda:UpdateFunctionCode", "function:payments", {}),
+    ("organizations:LeaveOrganization", "*", {}),
+]  # fmt: skip
+# What the same principal still does inside the environment.
+INSIDE = [
+    ("emr-serverless:StartApplication", "/applications/00abcdef", {}),
+    ("iam:CreateLoginProfile", f"user/emrs-env/{REGION}/{PRODUCT_STACK}/ana", {}),
+    ("iam:PassRole", "role/qa-emr-serverless-runtime-role",
+     {"iam:PassedToService": "emr-serverless.amazonaws.com"}),
+    ("secretsmanager:GetSecretValue", "secret:qa-emrs/ana-AbCdEf", {}),
+    ("s3:GetObject", f"qa-emrserverless-interactive-blog-{ACCOUNT}-{REGION}/a.ipynb",
+     {}),
+    ("kms:Decrypt", f"key/{'1' * 8}-aaaa", OWN_KEY),
+    ("glue:GetTable", "table/sales/orders", {}),
+]  # fmt: skip
+
+
+def _bounded(action: str, tail: str, context: dict) -> str:
+    everything = {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    principal = Principal(
+        f"arn:aws:iam::{ACCOUNT}:role/qa-emr-serverless-runtime-role",
+        (everything,),
+        boundary=(boundary_document(),),
+    )
+    return decide(principal, action, _full_arn(action, tail), context).result
+
+
+@pytest.mark.parametrize(("action", "tail", "context"), ESCAPES, ids=lambda v: str(v))
+def test_a_product_principal_cannot_leave_the_boundary(
+    action: str, tail: str, context: dict
+) -> None:
+    assert _bounded(action, tail, context) != ALLOWED
+
+
+def test_the_boundary_keeps_what_the_environment_does() -> None:
+    for action, tail, context in INSIDE:
+        assert _bounded(action, tail, context) == ALLOWED, action
+
+
+def test_the_boundary_holds_every_action_of_the_environment() -> None:
+    """Every action an identity policy of any configuration allows is in the
+    boundary, and the capped services' resource-less actions are those IAM scopes
+    to no resource (cfn-lint's copy of the Service Authorization Reference)."""
+    from generator.template import boundary
+
+    document = boundary_document()
+    listed = {a.lower() for s in document["Statement"] for a in as_list(s["Action"])}
+    for variant in (None, ("ana", "raj")):
+        actions = boundary.environment_actions(template_dict(variant))
+        assert {a.lower() for a in actions} <= listed
+        capped = {a for a in actions if a.split(":")[0] in boundary.CAPPED}
+        assert {a.lower() for a in capped if not ps.resource_types(a)} == (
+            boundary.RESOURCE_LESS
+        )
