@@ -383,12 +383,14 @@ def align(iam, sm, props, run):
     user = props["user"]
     value, version = stored(sm, props["secret"])
     password = value.get("Password")
-    if run.sync and password and password != run.given:
-        created = set_password(iam, user, password)
-        run.given = password
-        log("password-set", user=user, created=created)
-    held = access_keys(iam, user)
-    drop_keys(iam, user, [k for k in held if k != value.get("AccessKeyId")])
+    try:
+        if run.sync and password and password != run.given:
+            created = set_password(iam, user, password)
+            run.given = password
+            log("password-set", user=user, created=created)
+    finally:  # keys the secret does not record go even when the password fails
+        held = access_keys(iam, user)
+        drop_keys(iam, user, [k for k in held if k != value.get("AccessKeyId")])
     return value, version, held
 
 
@@ -406,7 +408,17 @@ def settle(iam, sm, props, fields, run):
             for field in KEY_FIELDS:
                 wanted.pop(field, None)
         if props["key"] and "AccessKeyId" not in wanted:
-            key = call(iam.create_access_key, UserName=user)["AccessKey"]
+            try:
+                key = call(iam.create_access_key, UserName=user)["AccessKey"]
+            except ClientError as error:
+                # IAM keeps two access keys per user (IAM User Guide, "IAM and
+                # AWS STS quotas"): other runs hold both slots, so they are
+                # writing. The next pass drops what the secret does not record.
+                if code_of(error) != "LimitExceeded":
+                    raise
+                log("access-key-slots-full", user=user)
+                time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
+                continue
             wanted.update({field: key[field] for field in KEY_FIELDS})
             log("access-key-created", user=user)
         if wanted == value:
@@ -431,11 +443,14 @@ def provision(iam, sm, props, url, request, previous=None):
     run.sync = "Claim" in value
     rotate = not previous or previous["token"] != props["token"]
     fields = {"UserName": user, "ConsoleSignInUrl": url}
+    token = claimed = None
     try:
         if value.get("RequestId") == request and not run.sync:
             log("already-done", user=user)
         elif rotate or "Password" not in value:
-            claim = {"Password": new_password(iam), "Claim": secrets.token_hex(8)}
+            token = secrets.token_hex(8)
+            claim = {"Password": new_password(iam), "Claim": token}
+            claimed = claim["Password"]
             run.sync = True  # before the write: one that timed out may have happened
             store(sm, secret, value | fields | claim, version)
             log("password-claimed", user=user)
@@ -445,7 +460,26 @@ def provision(iam, sm, props, url, request, previous=None):
             align(iam, sm, props, run)
         except Exception as error:  # noqa: BLE001 - the first failure is the answer
             log("cleanup-failed", user=user, reason=reason_of(error))
+            if run.given != claimed:  # IAM never took this run's password
+                withdraw(sm, secret, token)
         raise
+
+
+def withdraw(sm, secret, token):
+    """After IAM refused this run's password, put back the version before its
+    claim while the claim is still the secret's current version: that version is
+    what IAM holds, since nobody wrote after this run."""
+    if token is None:
+        return
+    try:
+        value, _ = stored(sm, secret)
+        if value.get("Claim") != token:
+            return  # another run wrote since: it brings IAM in line
+        answer = call(sm.get_secret_value, SecretId=secret, VersionStage="AWSPREVIOUS")
+        call(sm.put_secret_value, SecretId=secret, SecretString=answer["SecretString"])
+        log("claim-withdrawn", user=value.get("UserName", ""))
+    except Exception as error:  # noqa: BLE001 - the first failure is the answer
+        log("withdraw-failed", reason=reason_of(error))
 
 
 def remove(iam, props):
