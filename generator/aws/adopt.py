@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.aws.session import Aws, CommandError, bucket_access, error_code
+from generator.aws.session import Aws, bucket_access, error_code
+from generator.errors import CommandError
 from generator.template.names import (
     BUCKET_BASE,
     CUSTOMER_MANAGED,

@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.aws.session import Aws, CommandError, write_file
+from generator.aws.session import Aws, write_file
 from generator.aws.stack import existing_stack, stack_resources
+from generator.errors import CommandError
 
 CSV_COLUMNS = ["User name", "Password", "Console sign-in URL"]
 KEY_COLUMNS = ["Access key ID", "Secret access key"]

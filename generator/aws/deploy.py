@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from generator.aws import inputs as params
-from generator.aws.session import EXIT_USAGE, Aws, CommandError
+from generator.aws.session import Aws
 from generator.aws.stack import (
     CAPABILITIES,
     Follower,
@@ -22,6 +22,7 @@ from generator.aws.stack import (
     wait_for_change_set,
     warnings,
 )
+from generator.errors import EXIT_USAGE, CommandError
 from generator.words import Says
 
 # "CreateStack", AWS CloudFormation API Reference: a stack name starts with a letter

@@ -17,8 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from generator.aws.session import EXIT_USAGE, Aws, CommandError, bucket_access
+from generator.aws.session import Aws, bucket_access
 from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
+from generator.errors import EXIT_USAGE, CommandError
 from generator.words import Says, count
 
 RETAINED = ("Retain", "RetainExceptOnCreate")

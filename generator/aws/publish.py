@@ -7,12 +7,11 @@ import re
 from dataclasses import dataclass
 
 from generator.aws.session import (
-    EXIT_USAGE,
     Aws,
-    CommandError,
     bucket_access,
     s3_url,
 )
+from generator.errors import EXIT_USAGE, CommandError
 from generator.template.render import ENVIRONMENT_YAML
 
 

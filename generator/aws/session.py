@@ -10,26 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# Exit codes: 1 when AWS or the stack failed the command, 2 when the command line or
-# the machine's AWS settings are wrong or missing (no region, profile, credentials
-# or SSO session): what a script needs to tell "fix your setup" from "it failed".
+from generator.errors import EXIT_USAGE, CommandError
+
+# Exit codes and the command error: generator/errors.py.
 # Throttling and transient errors are retried by botocore's standard mode (up to
 # MAX_ATTEMPTS calls with exponential backoff, or AWS_MAX_ATTEMPTS when set); the
 # commands never retry on their own.
 MAX_ATTEMPTS = 10
-EXIT_FAILED, EXIT_USAGE = 1, 2
 CREDENTIALS_HELP = (
     "run `aws configure` (or `aws sso login --profile PROFILE`) and pass --profile "
     "PROFILE, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 )
-
-
-class CommandError(Exception):
-    """A failure to report as one line, with the exit code to use."""
-
-    def __init__(self, message: str, code: int = EXIT_FAILED) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 def utc_stamp(value: Any) -> str:

@@ -41,8 +41,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from generator.aws.destroy import delete_versions
-from generator.aws.session import Aws, CommandError, error_code, error_message
+from generator.aws.session import Aws, error_code, error_message
 from generator.aws.stack import _elapsed as elapsed
+from generator.errors import CommandError
 from generator.template.names import P, R
 from generator.words import Says, count
 

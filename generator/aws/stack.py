@@ -12,12 +12,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from generator.aws.session import (
-    EXIT_USAGE,
     Aws,
-    CommandError,
     s3_url,
     stack_is_missing,
 )
+from generator.errors import EXIT_USAGE, CommandError
 from generator.template.limits import MAX_BODY_BYTES
 from generator.template.render import ENVIRONMENT_YAML
 from generator.words import Says, count, table

@@ -20,14 +20,13 @@ from typing import Any
 
 from generator.aws import inputs
 from generator.aws.session import (
-    EXIT_USAGE,
     Aws,
-    CommandError,
     check_region,
     error_code,
     usage,
 )
 from generator.aws.stack import CAPABILITIES, TemplateFile, check_region_types
+from generator.errors import EXIT_USAGE, CommandError
 from generator.template import names
 from generator.template.regions import EMR_SERVERLESS_REGIONS
 

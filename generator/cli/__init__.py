@@ -11,8 +11,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from generator import __version__
-from generator.aws.session import EXIT_USAGE, CommandError
-from generator.cli.options import EXIT_FAILED, subcommand
+from generator.cli.options import subcommand
+from generator.errors import EXIT_FAILED, EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from generator.aws.session import EXIT_USAGE, CommandError
-from generator.cli.options import EXIT_OK, build_options
+from generator.cli.options import build_options
+from generator.errors import EXIT_OK, EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.template.config import Options

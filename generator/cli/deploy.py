@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.aws.session import EXIT_USAGE, CommandError
 from generator.cli.options import (
-    EXIT_OK,
     aws_options,
     change_options,
     confirmer,
     deployment_from,
 )
+from generator.errors import EXIT_OK, EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

@@ -6,8 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from generator.aws.session import EXIT_USAGE, CommandError
 from generator.cli.options import aws_options, confirmer, json_option
+from generator.errors import EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from generator.aws.session import CommandError
-from generator.cli.options import EXIT_FAILED, EXIT_OK, templates
+from generator.cli.options import templates
+from generator.errors import EXIT_FAILED, EXIT_OK, CommandError
 
 if TYPE_CHECKING:
     pass

@@ -9,13 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.aws.session import EXIT_USAGE, CommandError
+from generator.errors import EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.aws.deploy import Deployment
     from generator.aws.session import Aws
 
-EXIT_OK, EXIT_FAILED = 0, 1
 
 ENVIRONMENT_TEMPLATE = "build/emr-serverless-interactive.yaml"
 

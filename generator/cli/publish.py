@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from generator.cli.options import EXIT_OK, aws_options, template_option
+from generator.cli.options import aws_options, template_option
+from generator.errors import EXIT_OK
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

@@ -7,7 +7,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
-from generator.aws.session import EXIT_USAGE, CommandError
 from generator.cli.options import (
     aws_options,
     change_options,
@@ -16,6 +15,7 @@ from generator.cli.options import (
     json_option,
     subcommand,
 )
+from generator.errors import EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from generator.aws.session import EXIT_USAGE, CommandError
-from generator.cli.options import EXIT_OK, stack_report_options
+from generator.cli.options import stack_report_options
+from generator.errors import EXIT_OK, EXIT_USAGE, CommandError
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

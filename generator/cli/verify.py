@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from generator.cli.options import EXIT_FAILED, EXIT_OK, stack_report_options
+from generator.cli.options import stack_report_options
+from generator.errors import EXIT_FAILED, EXIT_OK
 
 if TYPE_CHECKING:
     from generator.aws.session import Aws

@@ -17,8 +17,9 @@ from botocore.exceptions import ClientError
 from cfn_flip import to_json
 
 from generator.aws.deploy import Deployment
-from generator.aws.session import Aws, CommandError
+from generator.aws.session import Aws
 from generator.aws.stack import TemplateFile
+from generator.errors import CommandError
 from generator.template import names
 from generator.template.imports import ADOPTABLE, import_template, references
 from generator.template.names import R

@@ -25,8 +25,9 @@ from botocore.exceptions import ClientError
 from generator import cli
 from generator.aws import inputs
 from generator.aws.deploy import Deployment
-from generator.aws.session import Aws, CommandError
+from generator.aws.session import Aws
 from generator.aws.stack import Change, Follower, TemplateFile, format_changes
+from generator.errors import CommandError
 from tests.aws.commands import one_line_error, run
 from tests.scripted import Answer, error, scripted
 

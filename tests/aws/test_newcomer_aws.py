@@ -323,7 +323,7 @@ def test_parameters_files_that_are_unclear_are_refused(
     tmp_path: Path, text: str, message: str
 ) -> None:
     from generator.aws import inputs
-    from generator.aws.session import CommandError
+    from generator.errors import CommandError
 
     path = tmp_path / "p"
     path.write_text(text)

@@ -19,8 +19,9 @@ from generator.aws import destroy as destroy_module
 from generator.aws.deploy import Deployment
 from generator.aws.destroy import Destroy, Resource, stop_application
 from generator.aws.plan import plan
-from generator.aws.session import Aws, CommandError
+from generator.aws.session import Aws
 from generator.aws.stack import TemplateFile, change_rows, warnings
+from generator.errors import CommandError
 from tests.aws.commands import run
 from tests.scripted import scripted
 

@@ -15,10 +15,11 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from generator.aws import verify
-from generator.aws.session import Aws, CommandError
+from generator.aws.session import Aws
 from generator.cli import main
 from generator.documents import journeys
 from generator.documents.journeys import Facts, Request
+from generator.errors import CommandError
 from generator.template.names import P, R
 
 ACCOUNT = "123456789012"

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from generator.aws.deploy import Deployment
-from generator.aws.session import Aws, CommandError
+from generator.aws.session import Aws
 from generator.aws.stack import TemplateFile
+from generator.errors import CommandError
 from generator.template import changes
 from generator.template.composer import build_template
 from generator.template.config import Options

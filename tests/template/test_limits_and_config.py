@@ -55,8 +55,8 @@ def test_template_bytes_at_and_past_the_limit() -> None:
 
 
 def test_inline_body_limit_is_51200_bytes() -> None:
-    from generator.aws.session import CommandError
     from generator.aws.stack import TemplateFile
+    from generator.errors import CommandError
 
     def location(text: str) -> dict[str, str]:
         return TemplateFile(Path("t.yaml"), text, {}).location(None, None)
