@@ -51,8 +51,8 @@ ATTEMPTS = 6
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
 ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 # Passes of the credentials' settle loop, and the first of its random waits, which
-# double up to 2 s: together at most 9.1 s.
-PASSES = 8
+# double up to 2 s: together at most 17.1 s, room for five copies of one event.
+PASSES = 12
 BACKOFF_SECONDS = 0.1
 # Longest wait for an application to stop or interfaces to detach in one run; the
 # function's timeout (generator/credentials.py) leaves room for it.
