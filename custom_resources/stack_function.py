@@ -368,30 +368,45 @@ def drop_keys(iam, user, key_ids):
 
 
 class Run:
-    """What one run knows of IAM's password: whether it may differ from the stored
-    one (sync) and the password this run last gave IAM (given)."""
+    """What one run knows of IAM: whether its password may differ from the stored
+    one (sync), the password this run last gave IAM (given), and the access keys
+    this run made (created)."""
 
     def __init__(self):
         self.sync, self.given = False, None
+        self.created = set()  # access keys this run made
 
 
-def align(iam, sm, props, run):
+def align(iam, sm, props, run, cleanup=False):
     """Bring IAM in line with the secret's current version: delete every access key
     it does not record and, when run.sync, give IAM its password.
+
+    A cleanup (after a failure; the run writes nothing more) deletes only the keys
+    this run made, and does so even when setting the password fails: another run
+    may have made a key it has not recorded yet, and it checks its own work again,
+    while this run will not.
 
     Returns (value, version, the keys IAM held)."""
     user = props["user"]
     value, version = stored(sm, props["secret"])
     password = value.get("Password")
+
+    def drop_unrecorded():
+        held = access_keys(iam, user)
+        stray = [k for k in held if k != value.get("AccessKeyId")]
+        drop_keys(iam, user, [k for k in stray if k in run.created or not cleanup])
+        return held
+
     try:
         if run.sync and password and password != run.given:
             created = set_password(iam, user, password)
             run.given = password
             log("password-set", user=user, created=created)
-    finally:  # keys the secret does not record go even when the password fails
-        held = access_keys(iam, user)
-        drop_keys(iam, user, [k for k in held if k != value.get("AccessKeyId")])
-    return value, version, held
+    except Exception:
+        if cleanup:
+            drop_unrecorded()
+        raise
+    return value, version, drop_unrecorded()
 
 
 def settle(iam, sm, props, fields, run):
@@ -419,6 +434,7 @@ def settle(iam, sm, props, fields, run):
                 log("access-key-slots-full", user=user)
                 time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
                 continue
+            run.created.add(key["AccessKeyId"])
             wanted.update({field: key[field] for field in KEY_FIELDS})
             log("access-key-created", user=user)
         if wanted == value:
@@ -456,19 +472,20 @@ def provision(iam, sm, props, url, request, previous=None):
             log("password-claimed", user=user)
         settle(iam, sm, props, fields | {"RequestId": request}, run)
     except Exception:
+        if run.given != claimed:  # IAM may never have taken this run's password
+            withdraw(sm, secret, token)
         try:
-            align(iam, sm, props, run)
+            align(iam, sm, props, run, cleanup=True)
         except Exception as error:  # noqa: BLE001 - the first failure is the answer
             log("cleanup-failed", user=user, reason=reason_of(error))
-            if run.given != claimed:  # IAM never took this run's password
-                withdraw(sm, secret, token)
         raise
 
 
 def withdraw(sm, secret, token):
-    """After IAM refused this run's password, put back the version before its
-    claim while the claim is still the secret's current version: that version is
-    what IAM holds, since nobody wrote after this run."""
+    """After a failure before IAM took this run's password, put back the version
+    before its claim while the claim is still the secret's current version: that
+    version is what IAM holds, since nobody wrote after this run (the cleanup then
+    gives IAM that password again, in case the failed call had reached it)."""
     if token is None:
         return
     try:
