@@ -37,7 +37,12 @@ import urllib.request
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    HTTPClientError,
+)
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -369,12 +374,14 @@ def drop_keys(iam, user, key_ids):
 
 class Run:
     """What one run knows of IAM: whether its password may differ from the stored
-    one (sync), the password this run last gave IAM (given), and the access keys
-    this run made (created)."""
+    one (sync), the password this run last gave IAM (given), the access keys this
+    run made (created), and whether it may have made one it never heard of
+    (lost_key)."""
 
     def __init__(self):
         self.sync, self.given = False, None
         self.created = set()  # access keys this run made
+        self.lost_key = False  # a key made whose ID never arrived
 
 
 def align(iam, sm, props, run, cleanup=False):
@@ -394,7 +401,8 @@ def align(iam, sm, props, run, cleanup=False):
     def drop_unrecorded():
         held = access_keys(iam, user)
         stray = [k for k in held if k != value.get("AccessKeyId")]
-        drop_keys(iam, user, [k for k in stray if k in run.created or not cleanup])
+        mine = [k for k in stray if k in run.created or run.lost_key or not cleanup]
+        drop_keys(iam, user, mine)
         return held
 
     try:
@@ -425,6 +433,9 @@ def settle(iam, sm, props, fields, run):
         if props["key"] and "AccessKeyId" not in wanted:
             try:
                 key = call(iam.create_access_key, UserName=user)["AccessKey"]
+            except BotoCoreError:
+                run.lost_key = True  # it may exist: the cleanup drops any unrecorded
+                raise
             except ClientError as error:
                 # IAM keeps two access keys per user (IAM User Guide, "IAM and
                 # AWS STS quotas"): other runs hold both slots, so they are
@@ -472,20 +483,19 @@ def provision(iam, sm, props, url, request, previous=None):
             log("password-claimed", user=user)
         settle(iam, sm, props, fields | {"RequestId": request}, run)
     except Exception:
-        if run.given != claimed:  # IAM may never have taken this run's password
-            withdraw(sm, secret, token)
         try:
             align(iam, sm, props, run, cleanup=True)
         except Exception as error:  # noqa: BLE001 - the first failure is the answer
             log("cleanup-failed", user=user, reason=reason_of(error))
+            if run.given != claimed:  # IAM never took this run's password
+                withdraw(sm, secret, token)
         raise
 
 
 def withdraw(sm, secret, token):
-    """After a failure before IAM took this run's password, put back the version
-    before its claim while the claim is still the secret's current version: that
-    version is what IAM holds, since nobody wrote after this run (the cleanup then
-    gives IAM that password again, in case the failed call had reached it)."""
+    """After IAM refused this run's password, put back the version before its
+    claim while the claim is still the secret's current version: that version is
+    what IAM holds, since nobody wrote after this run."""
     if token is None:
         return
     try:
