@@ -145,6 +145,8 @@ RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
     ("kmsendpoint", "network", "KMS interface endpoint", ("KmsInterfaceEndpoint",)),
     ("flowlogs", "network", "VPC flow logs", ("FlowLog", "FlowLogGroup")),
     ("budget", "storage", "Monthly cost budget<br/>(e-mail alerts)", ("CostBudget",)),
+    ("dashboard", "storage", "Health dashboard<br/>(CloudWatch)",
+     ("EnvironmentDashboard",)),
     ("bucket", "storage", "Notebook bucket<br/>(kept on delete)",
      ("NotebookBucket", "NotebookBucketPolicy")),
     ("studio", "emr", "EMR Studio<br/>workspace and engine security groups",

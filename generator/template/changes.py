@@ -38,6 +38,7 @@ STUDIO = "AWS::EMR::Studio"
 SESSION_MAPPING = "AWS::EMR::StudioSessionMapping"
 # Resource types people care about when they are replaced, in words.
 REPLACED_WORDS = {
+    "AWS::CloudWatch::Dashboard": "the health dashboard",
     STUDIO: "the EMR Studio (workspaces stay with the old Studio, which is deleted; "
     "their files stay in the bucket)",
     APPLICATION: "the application",

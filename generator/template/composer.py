@@ -13,6 +13,7 @@ from generator.template.application import add_application, add_application_grou
 from generator.template.conditions import add_conditions, add_rules
 from generator.template.config import USER_NAME_MAX, ConfigError, Options
 from generator.template.cost import add_budget
+from generator.template.dashboard import add_dashboard
 from generator.template.encryption import add_key, allow_studio
 from generator.template.function import (
     SERVICE_TIMEOUT_SECONDS,
@@ -34,6 +35,7 @@ from generator.template.network import (
 from generator.template.outputs import (
     add_core_outputs,
     add_credentials_outputs,
+    add_dashboard_output,
     add_emr_outputs,
     add_next_steps,
 )
@@ -94,6 +96,8 @@ def build_template(options: Options | None = None) -> Template:
     )
     add_private_endpoints(template, Ref(application_group))
     add_budget(template, function.get_att("Arn"))
+    add_dashboard(template)
+    add_dashboard_output(template)
     add_core_outputs(template, bucket, network, identity)
     add_credentials_outputs(template, secrets)
     add_emr_outputs(template, studio, application, user_role)

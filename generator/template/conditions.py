@@ -58,6 +58,7 @@ def add_conditions(template: Template) -> None:
             {"Condition": C.HAS_BUDGET},
         ),
         C.HAS_BUDGET: Not(Equals(Ref(P.MONTHLY_BUDGET), "0")),
+        C.DASHBOARD: And(is_true(P.DASHBOARD), {"Condition": C.CUSTOM_FUNCTION}),
         C.HAS_ADMIN_ROLES: list_is_set(P.ADMIN_ROLES),
         C.HAS_GLUE_DATABASES: list_is_set(P.GLUE_DATABASES),
         C.HAS_BOUNDARY: Not(Equals(Ref(P.PERMISSIONS_BOUNDARY), "")),

@@ -129,6 +129,7 @@ class P:
     BUDGET_EMAIL = "BudgetAlertEmail"
     GLUE_DATABASES = "GlueDatabases"
     PERMISSIONS_BOUNDARY = "PermissionsBoundary"
+    DASHBOARD = "HealthDashboard"
 
 
 class C:
@@ -159,6 +160,7 @@ class C:
     REGIONAL_IAM = "AddRegionToIamNames"
     IDENTITY_CENTER = "UseIdentityCenter"
     HAS_BUDGET = "CreateCostBudget"
+    DASHBOARD = "CreateHealthDashboard"
     HAS_GLUE_DATABASES = "HasGlueDatabases"
     HAS_BOUNDARY = "HasPermissionsBoundary"
 
@@ -207,6 +209,7 @@ class R:
     NETWORK_CLEANUP = "NetworkInterfaceCleanup"
     CHANGE_GUARD = "ChangeGuard"
     BUDGET = "CostBudget"
+    DASHBOARD = "EnvironmentDashboard"
     STUDIO_USER_ROLE = "StudioUserRole"
 
 

@@ -10,7 +10,7 @@ from generator import words
 from generator.template import names
 from generator.template.function import Secrets, domain
 from generator.template.identity import Identity
-from generator.template.names import C
+from generator.template.names import C, R
 from generator.template.network import Network
 
 
@@ -111,6 +111,23 @@ def add_core_outputs(
         "PrivateSubnetIds",
         Join(",", network.private_subnet_ids),
         "Private subnets of EMR Studio and the application, comma-separated.",
+    )
+
+
+def add_dashboard_output(template: Template) -> None:
+    """Where the health dashboard is."""
+    add_output(
+        template,
+        "HealthDashboardUrl",
+        Sub(
+            "https://${AWS::Region}.${Console}/cloudwatch/home?region=${AWS::Region}"
+            "#dashboards:name=${Dashboard}",
+            Console=domain("Console"),
+            Dashboard=Ref(R.DASHBOARD),
+        ),
+        "CloudWatch dashboard of the application, the NAT gateways and the stack "
+        "function.",
+        C.DASHBOARD,
     )
 
 

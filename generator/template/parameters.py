@@ -306,6 +306,12 @@ SPECS: list[Spec] = [
         ConstraintDescription="Leave empty, or enter one e-mail address of at most "
         "50 characters.",
     ),
+    _bool(
+        P.DASHBOARD, COST, "Health dashboard", "true",
+        "A CloudWatch dashboard of the application's capacity against its maximum, "
+        "its workers and jobs, the NAT gateways' bytes and the stack function's "
+        "errors; free within an account's 3 free dashboards, else $3.00 a month.",
+    ),
     _spec(
         P.BUCKET_NAME, ADVANCED, "Notebook bucket name",
         "Name of the S3 bucket for workspace notebooks; empty gives "

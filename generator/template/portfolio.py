@@ -457,6 +457,12 @@ def environment_arns(environment: dict[str, Any]) -> dict[str, list[Sub]]:
         "kms:alias": _regional(
             "kms", _named(environment, "AWS::KMS::Alias", "AliasName")
         ),
+        "cloudwatch:dashboard": [
+            arn("cloudwatch", f"dashboard/{n}", regional=False)
+            for n in narrowest(
+                _named(environment, "AWS::CloudWatch::Dashboard", "DashboardName")
+            )
+        ],
     }
 
 
@@ -553,6 +559,7 @@ LABELS = {
     "logs:log-group": "EnvironmentLogGroups",
     "lambda:function": "StackFunctions",
     "kms:alias": "KeyAlias",
+    "cloudwatch:dashboard": "HealthDashboard",
 }
 
 
