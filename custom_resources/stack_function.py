@@ -37,12 +37,7 @@ import urllib.request
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionError,
-    HTTPClientError,
-)
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
@@ -373,36 +368,32 @@ def drop_keys(iam, user, key_ids):
 
 
 class Run:
-    """What one run knows of IAM: whether its password may differ from the stored
-    one (sync), the password this run last gave IAM (given), the access keys this
-    run made (created), and whether it may have made one it never heard of
-    (lost_key)."""
+    """What one run knows of IAM's password: whether it may differ from the stored
+    one (sync) and the password this run last gave IAM (given)."""
 
     def __init__(self):
         self.sync, self.given = False, None
-        self.created = set()  # access keys this run made
-        self.lost_key = False  # a key made whose ID never arrived
 
 
 def align(iam, sm, props, run, cleanup=False):
     """Bring IAM in line with the secret's current version: delete every access key
-    it does not record and, when run.sync, give IAM its password.
+    it does not record and, when run.sync, give IAM its password. A cleanup (after
+    a failure) aligns the keys even when setting the password fails.
 
-    A cleanup (after a failure; the run writes nothing more) deletes only the keys
-    this run made, and does so even when setting the password fails: another run
-    may have made a key it has not recorded yet, and it checks its own work again,
-    while this run will not.
+    Before each delete the record is read again, and a key it now records stays:
+    another run may have made and recorded it since this run read the secret, and
+    finished.
 
     Returns (value, version, the keys IAM held)."""
-    user = props["user"]
-    value, version = stored(sm, props["secret"])
+    user, secret = props["user"], props["secret"]
+    value, version = stored(sm, secret)
     password = value.get("Password")
 
     def drop_unrecorded():
         held = access_keys(iam, user)
-        stray = [k for k in held if k != value.get("AccessKeyId")]
-        mine = [k for k in stray if k in run.created or run.lost_key or not cleanup]
-        drop_keys(iam, user, mine)
+        for key_id in [k for k in held if k != value.get("AccessKeyId")]:
+            if stored(sm, secret)[0].get("AccessKeyId") != key_id:
+                drop_keys(iam, user, [key_id])
         return held
 
     try:
@@ -433,9 +424,6 @@ def settle(iam, sm, props, fields, run):
         if props["key"] and "AccessKeyId" not in wanted:
             try:
                 key = call(iam.create_access_key, UserName=user)["AccessKey"]
-            except BotoCoreError:
-                run.lost_key = True  # it may exist: the cleanup drops any unrecorded
-                raise
             except ClientError as error:
                 # IAM keeps two access keys per user (IAM User Guide, "IAM and
                 # AWS STS quotas"): other runs hold both slots, so they are
@@ -445,7 +433,6 @@ def settle(iam, sm, props, fields, run):
                 log("access-key-slots-full", user=user)
                 time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
                 continue
-            run.created.add(key["AccessKeyId"])
             wanted.update({field: key[field] for field in KEY_FIELDS})
             log("access-key-created", user=user)
         if wanted == value:
@@ -479,6 +466,9 @@ def provision(iam, sm, props, url, request, previous=None):
             claim = {"Password": new_password(iam), "Claim": token}
             claimed = claim["Password"]
             run.sync = True  # before the write: one that timed out may have happened
+            # Read again just before the write, so a key another run recorded
+            # meanwhile stays in the record.
+            value, version = stored(sm, secret)
             store(sm, secret, value | fields | claim, version)
             log("password-claimed", user=user)
         settle(iam, sm, props, fields | {"RequestId": request}, run)
