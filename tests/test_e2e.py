@@ -111,3 +111,11 @@ def test_identity_center_variant_runs_only_with_an_instance_and_a_group() -> Non
     assert found["CreateIamUsers"] == "false"
     other = {p["NamePrefix"] for name, p in e2e.variants({}).items()}
     assert found["NamePrefix"] not in other
+
+
+def test_the_taskcat_file_is_generated_from_the_scenario_table() -> None:
+    """`.taskcat.yml` is the table's e2e scenarios: regenerate it with
+    `python -m generator.scenarios > .taskcat.yml`."""
+    from generator.scenarios import taskcat_yaml
+
+    assert (ROOT / ".taskcat.yml").read_text() == taskcat_yaml()

@@ -11,38 +11,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from generator.scenarios import GATES, used_by
 from generator.template.intrinsics import Conditions, render
 
-# The cases people deploy (those tests/gates/test_lint.py lints), first; a template
+# The cases people deploy, from the one table of scenarios, first; a template
 # without one of these parameters skips that case.
-NAMED = {
-    "defaults": {},
-    "customer-managed key": {"EncryptionKey": "customer-managed"},
-    "no NAT": {"NatGateways": "none"},
-    "existing VPC, Livy, no Studio": {
-        "ExistingVpcId": "vpc-0123456789abcdef0",
-        "ExistingPrivateSubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-        "EnableLivyEndpoint": "true",
-        "CreateStudio": "false",
-    },
-    "federated roles, no IAM users": {
-        "CreateIamUsers": "false",
-        "AdminRoleNames": "platform-admins",
-        "DeveloperRoleNames": "data-developers,analysts",
-        "GlueDatabases": "sales,raw_events,ml,finance",
-        "PermissionsBoundary": "arn:aws:iam::111122223333:policy/emrs-boundary",
-    },
-    "3 AZs": {"NumberOfAZs": "3"},
-    "cost guard": {"MonthlyBudgetUsd": "500", "BudgetAlertEmail": "ops@example.com"},
-    "IAM Identity Center": {
-        "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
-        "CreateIamUsers": "false",
-        "IdentityCenterAdminGroups": "Data Platform Admins,Cloud Admins",
-        "IdentityCenterDeveloperGroups": "Data Engineers,Analysts,Scientists",
-        "IdentityCenterAdminUsers": "ops@example.com",
-        "IdentityCenterDeveloperUsers": "ana@example.com",
-    },
-}
+NAMED = used_by(GATES)
 # A value for a free-text parameter that a condition compares, with the values
 # that must come with it (Rules refuse subnets without their VPC and the reverse).
 SAMPLES = {

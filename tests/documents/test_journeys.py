@@ -18,6 +18,7 @@ from cloud_radar.cf.unit import Template as RadarTemplate
 
 from generator.documents import journeys
 from generator.documents.journeys import Facts, Step
+from generator.scenarios import JOURNEYS, used_by
 from generator.template.names import ADMIN_USER, USER_PATH, R
 from tests.helpers import (
     ACCOUNT,
@@ -29,25 +30,8 @@ from tests.helpers import (
     walk_dicts,
 )
 from tests.iam_eval import ALLOWED, Principal, decide
-from tests.template.test_deploy_readiness import EXISTING_VPC
 
-MATRIX = {
-    "default": {},
-    "customer-managed key": {"EncryptionKey": "customer-managed"},
-    "Livy on": {"EnableLivyEndpoint": "true"},
-    "federated roles only": {
-        "CreateIamUsers": "false",
-        "AdminRoleNames": "idp-admins",
-        "DeveloperRoleNames": "idp-devs,idp-analysts",
-    },
-    "existing VPC": EXISTING_VPC,
-    "Identity Center": {
-        "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
-        "CreateIamUsers": "false",
-        "IdentityCenterAdminGroups": "Data Platform Admins",
-        "IdentityCenterDeveloperGroups": "Data Engineers",
-    },
-}
+MATRIX = used_by(JOURNEYS)
 PARTITIONS = {"aws": "us-east-1", "aws-cn": "cn-north-1", "aws-us-gov": "us-gov-west-1"}
 STACK = "emrs"
 
@@ -234,12 +218,12 @@ def test_every_journey_holds(variant: str, partition: str) -> None:
     # The variant's features bring their steps in (and only those).
     needs = set().union(*(s.needs for s in steps))
     expected = {
-        "default": {journeys.USERS},
+        "defaults": {journeys.USERS},
         "customer-managed key": {journeys.USERS, journeys.CMK},
-        "Livy on": {journeys.USERS, journeys.LIVY},
-        "federated roles only": set(),
+        "Livy on, single NAT": {journeys.USERS, journeys.LIVY},
+        "federated roles, no IAM users": set(),
         "existing VPC": {journeys.USERS},
-        "Identity Center": set(),
+        "IAM Identity Center": set(),
     }[variant]
     assert needs == expected
 

@@ -3,38 +3,30 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from cfnlint.api import ManualArgs, lint
 
+from generator.scenarios import LINT, used_by
 from generator.template.composer import build_template
 from generator.template.config import Options
+from tests.helpers import template_dict
 
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
-VARIANTS = {
-    "defaults": {},
-    "three-azs-single-nat-cmk": {
-        "NumberOfAZs": "3",
-        "NatGateways": "single",
-        "EncryptionKey": "customer-managed",
-    },
-    "no-nat-no-users-federated": {
-        "NatGateways": "none",
-        "CreateIamUsers": "false",
-        "AdminRoleNames": ["admins"],
-        "DeveloperRoleNames": ["devs", "analysts"],
-    },
-    "existing-vpc-livy-no-studio": {
-        "ExistingVpcId": "vpc-0123456789abcdef0",
-        "ExistingPrivateSubnetIds": [
-            "subnet-0123456789abcdef0",
-            "subnet-0123456789abcdef1",
-        ],
-        "EnableLivyEndpoint": "true",
-        "CreateStudio": "false",
-        "CreateAccessKeys": "true",
-    },
-}
+
+
+def _cfn_lint_values(values: dict[str, str]) -> dict[str, Any]:
+    """cfn-lint takes a comma-list parameter's value as a list."""
+    lists = {
+        name
+        for name, spec in template_dict()["Parameters"].items()
+        if spec["Type"] == "CommaDelimitedList"
+    }
+    return {k: v.split(",") if k in lists else v for k, v in values.items()}
+
+
+VARIANTS = {name: _cfn_lint_values(v) for name, v in used_by(LINT).items()}
 
 
 def findings(text: str, parameters: dict | None = None) -> list[str]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from generator.scenarios import EXISTING_VPC, READINESS, used_by
 from generator.template import function as credentials
 from generator.template import limits, regions
 from generator.template import portfolio as sc
@@ -69,31 +70,7 @@ FACTS = {
     "aws:SourceAccount and aws:SourceArn",
 }
 
-EXISTING_VPC = {
-    "ExistingVpcId": "vpc-0123abcd",
-    "ExistingPrivateSubnetIds": "subnet-0123abcd,subnet-4567abcd",
-}
-MATRIX = {
-    "default": {},
-    "single NAT": {"NatGateways": "single"},
-    "no NAT": {"NatGateways": "none"},
-    "three AZs": {"NumberOfAZs": "3"},
-    "customer-managed key": {"EncryptionKey": "customer-managed"},
-    "federated only": {
-        "CreateIamUsers": "false",
-        "AdminRoleNames": "idp-admins",
-        "DeveloperRoleNames": "idp-devs",
-    },
-    "existing VPC": EXISTING_VPC,
-    "no NAT with key": {"NatGateways": "none", "EncryptionKey": "customer-managed"},
-    "Identity Center": {
-        "IdentityCenterInstanceArn": "arn:aws:sso:::instance/ssoins-0123456789abcdef",
-        "CreateIamUsers": "false",
-        "IdentityCenterAdminGroups": "Data Platform Admins",
-        "IdentityCenterDeveloperGroups": "Data Engineers,Analysts",
-        "IdentityCenterDeveloperUsers": "ana@example.com",
-    },
-}
+MATRIX = used_by(READINESS)
 DEVS = ("ana", "raj", "li", "sam", "kim", "joe")
 
 
@@ -170,7 +147,7 @@ def test_many_users_run_in_lanes_not_all_at_once() -> None:
     assert len(waves) == -(-41 // credentials.LANES)  # 41 users, 4 lanes
 
 
-@pytest.mark.parametrize("variant", ["default", "federated only"])
+@pytest.mark.parametrize("variant", ["defaults", "federated roles, no IAM users"])
 def test_every_invocation_answers_before_cloudformation_stops_waiting(
     variant: str,
 ) -> None:
@@ -525,7 +502,7 @@ def test_subnets_are_placed_by_served_az_id(region: str, azs: str) -> None:
 # --- 6. no NAT: the endpoints notebooks need -------------------------------------
 
 
-@pytest.mark.parametrize("variant", ["no NAT", "no NAT with key", "default"])
+@pytest.mark.parametrize("variant", ["no NAT", "no NAT with key", "defaults"])
 def test_without_nat_the_application_reaches_glue_and_sts(variant: str) -> None:
     # FACTS glue-endpoints
     result = rendered(variant)
@@ -661,14 +638,14 @@ def test_more_subnets_than_the_studio_takes_are_refused_before_aws(
 
 def test_flow_log_role_trust_is_scoped_to_this_account() -> None:
     # FACTS flow-log-trust
-    role = rendered("default")["Resources"]["FlowLogRole"]["Properties"]
+    role = rendered("defaults")["Resources"]["FlowLogRole"]["Properties"]
     (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Condition"]["StringEquals"]["aws:SourceAccount"]
     assert trust["Condition"]["ArnLike"]["aws:SourceArn"].endswith(":vpc-flow-log/*")
 
 
 def test_eni_attribute_changes_need_the_emr_tag() -> None:
-    result = rendered("default")
+    result = rendered("defaults")
     policy = next(
         p["Properties"]
         for p in of_type(result, "AWS::IAM::ManagedPolicy").values()
