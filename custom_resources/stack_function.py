@@ -474,7 +474,12 @@ def provision(iam, sm, props, url, request, previous=None):
         settle(iam, sm, props, fields | {"RequestId": request}, run)
     except Exception:
         try:
-            align(iam, sm, props, run, cleanup=True)
+            # Again while another run wrote during the pass: a password given to
+            # IAM from a version read before that write would be stale.
+            for _ in range(PASSES):
+                _, version, _ = align(iam, sm, props, run, cleanup=True)
+                if version_of(sm, secret, "AWSCURRENT") == version:
+                    break
         except Exception as error:  # noqa: BLE001 - the first failure is the answer
             log("cleanup-failed", user=user, reason=reason_of(error))
             if run.given != claimed:  # IAM never took this run's password
@@ -489,12 +494,16 @@ def withdraw(sm, secret, token):
     if token is None:
         return
     try:
-        value, _ = stored(sm, secret)
-        if value.get("Claim") != token:
+        first, version = stored(sm, secret)
+        if first.get("Claim") != token:
             return  # another run wrote since: it brings IAM in line
         answer = call(sm.get_secret_value, SecretId=secret, VersionStage="AWSPREVIOUS")
+        # The claim must still be current just before the write, which keeps the
+        # window in which another run's version could be undone to one call.
+        if version_of(sm, secret, "AWSCURRENT") != version:
+            return
         call(sm.put_secret_value, SecretId=secret, SecretString=answer["SecretString"])
-        log("claim-withdrawn", user=value.get("UserName", ""))
+        log("claim-withdrawn", user=first.get("UserName", ""))
     except Exception as error:  # noqa: BLE001 - the first failure is the answer
         log("withdraw-failed", reason=reason_of(error))
 
