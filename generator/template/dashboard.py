@@ -31,7 +31,6 @@ from troposphere import If, Join, Ref, Sub, Template, cloudwatch
 from generator.template.names import C, R, numbered
 
 PERIOD = 300  # seconds per point
-MONTHLY_USD_BEYOND_FREE = 3.00
 
 
 def _search(metric: str, stat: str, label: str) -> dict[str, Any]:
