@@ -53,13 +53,9 @@ def _why(statement: dict[str, Any], wide: list[str]) -> str:
 
 
 def _statements(document: Any) -> list[dict[str, Any]]:
-    found = []
-    for statement in document.get("Statement", []):
-        if isinstance(statement, dict) and "Fn::If" in statement:
-            found += [s for s in statement["Fn::If"][1:] if isinstance(s, dict)]
-        elif isinstance(statement, dict):
-            found.append(statement)
-    return [s for s in found if s.get("Effect") == "Allow" and "Sid" in s]
+    from generator.template.policies import statements_of
+
+    return [s for s in statements_of(document) if s["Effect"] == "Allow" and "Sid" in s]
 
 
 def _text(resource: Any) -> str:

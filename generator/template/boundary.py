@@ -15,14 +15,20 @@ only, on any resource.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from awacs.aws import Action, PolicyDocument, StringLike
+from awacs.aws import PolicyDocument, StringLike
 from troposphere import Sub
 
 from generator.template import names
-from generator.template.policies import arn, document, global_arn, statement
+from generator.template.policies import (
+    arn,
+    document,
+    global_arn,
+    named_action,
+    statement,
+    statements_of,
+)
 
 # Identity policies of the environment: where each resource type keeps them.
 POLICY_HOLDERS = {
@@ -59,15 +65,6 @@ RESOURCE_LESS = frozenset(
 STUDIO_GIT_SECRETS = "secret:emr-studio-*"
 
 
-def _statements(document_: Any) -> Iterator[dict[str, Any]]:
-    statements = document_.get("Statement", []) if isinstance(document_, dict) else []
-    for found in statements:
-        if isinstance(found, dict) and "Fn::If" in found:
-            yield from (s for s in found["Fn::If"][1:] if "Effect" in s)
-        elif isinstance(found, dict):
-            yield found
-
-
 def environment_actions(environment: dict[str, Any]) -> set[str]:
     """Every action an identity policy of the environment allows."""
     found: set[str] = set()
@@ -83,16 +80,11 @@ def environment_actions(environment: dict[str, Any]) -> set[str]:
             else [p["PolicyDocument"] for p in held if isinstance(p, dict)]
         )
         for document_ in documents:
-            for stmt in _statements(document_):
+            for stmt in statements_of(document_):
                 if stmt.get("Effect") == "Allow":
                     actions = stmt["Action"]
                     found.update([actions] if isinstance(actions, str) else actions)
     return found
-
-
-def _action(name: str) -> Action:
-    prefix, _, rest = name.partition(":")
-    return Action(prefix, rest)
 
 
 def capped_resources(arns: dict[str, list[Sub]], service: str) -> list[Any]:
@@ -134,7 +126,7 @@ def boundary_document(
         if a.split(":")[0] not in CAPPED or a.lower() in RESOURCE_LESS
     )
     statements = [
-        statement("EnvironmentActions", [_action(a) for a in anywhere], ["*"])
+        statement("EnvironmentActions", [named_action(a) for a in anywhere], ["*"])
     ]
     for service in CAPPED:
         own = sorted(
@@ -152,7 +144,7 @@ def boundary_document(
         statements.append(
             statement(
                 f"Environment{service.title().replace('Ec2', 'EC2')}",
-                [_action(a) for a in own],
+                [named_action(a) for a in own],
                 capped_resources(arns, service),
                 *extra,
             )

@@ -71,6 +71,29 @@ def statement(
     return Statement(**props)
 
 
+def named_action(name: str) -> Action:
+    """An awacs action from its "service:Action" name."""
+    prefix, _, rest = name.partition(":")
+    return Action(prefix, rest)
+
+
+def statements_of(document_: Any) -> list[dict[str, Any]]:
+    """The statements of a built policy document, a conditional one's branches
+    (Fn::If) included and AWS::NoValue left out."""
+    found: list[dict[str, Any]] = []
+    statements = document_.get("Statement", []) if isinstance(document_, dict) else []
+    for statement_ in statements:
+        if isinstance(statement_, dict) and "Fn::If" in statement_:
+            found += [
+                s
+                for s in statement_["Fn::If"][1:]
+                if isinstance(s, dict) and "Effect" in s
+            ]
+        elif isinstance(statement_, dict) and "Effect" in statement_:
+            found.append(statement_)
+    return found
+
+
 def document(*statements: Statement) -> PolicyDocument:
     """A policy document of the given statements."""
     return PolicyDocument(Version=VERSION, Statement=list(statements))

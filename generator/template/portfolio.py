@@ -63,6 +63,7 @@ from generator.template.policies import (
     arn,
     document,
     global_arn,
+    named_action,
     service_trust,
     statement,
 )
@@ -517,11 +518,6 @@ def policy_size(doc: PolicyDocument) -> int:
     return iam_chars(encode_to_dict(doc))
 
 
-def _to_action(name: str) -> Action:
-    prefix, _, rest = name.partition(":")
-    return Action(prefix, rest)
-
-
 def type_wide(key: str) -> list[Sub]:
     """Every resource of one recorded resource type in the account (and region)."""
     return [
@@ -674,7 +670,7 @@ def resource_statements(
         statements.append(
             statement(
                 sid,
-                [_to_action(a) for a in sorted(actions_of[key])],
+                [named_action(a) for a in sorted(actions_of[key])],
                 [resources_of[key][k] for k in sorted(resources_of[key])],
                 *extra,
             )

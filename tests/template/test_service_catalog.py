@@ -20,6 +20,7 @@ from generator.template import provisioning as ps
 from generator.template.composer import build_template
 from generator.template.config import Options
 from generator.template.names import STACK_TAG
+from generator.template.policies import named_action
 from tests.helpers import ACCOUNT, STACK_ID, as_list, clean, of_type, template_dict
 from tests.iam_eval import ALLOWED, Principal, decide
 
@@ -116,7 +117,7 @@ def test_each_launch_policy_fits_the_managed_policy_limit() -> None:
 
 
 def test_packing_respects_a_small_limit() -> None:
-    actions = [sc._to_action(f"ec2:Action{i:03d}") for i in range(100)]
+    actions = [named_action(f"ec2:Action{i:03d}") for i in range(100)]
     big = sc.statement("Big", actions, ["*"])
     small = sc.statement("Small", actions[:3], ["*"])
     documents = sc.pack([big, small], limit=600)
