@@ -32,6 +32,7 @@ from generator.template.parameters import (
     ROLE_NAMES_PATTERN,
     STUDIO_MAX_SUBNETS,
 )
+from generator.template.policies import statements_of
 from tests.helpers import as_list, clean, of_type, render, template_dict, walk_dicts
 from tests.template.test_service_catalog import REGION as PRODUCT_REGION
 from tests.template.test_service_catalog import generated, render_product
@@ -212,10 +213,10 @@ def test_launch_role_holds_everything_the_environment_needs(variant: str) -> Non
     result = rendered(variant)
     portfolio = sc.build_portfolio_template(environment).to_dict()
     statements = [
-        s["Fn::If"][1] if "Fn::If" in s else s
+        s
         for name, r in portfolio["Resources"].items()
         if name.startswith("LaunchPolicy")
-        for s in r["Properties"]["PolicyDocument"]["Statement"]
+        for s in statements_of(r["Properties"]["PolicyDocument"])
     ]
     granted = {
         a.lower()

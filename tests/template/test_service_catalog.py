@@ -20,7 +20,7 @@ from generator.template import provisioning as ps
 from generator.template.composer import build_template
 from generator.template.config import Options
 from generator.template.names import STACK_TAG
-from generator.template.policies import named_action
+from generator.template.policies import named_action, statements_of
 from tests.helpers import ACCOUNT, STACK_ID, as_list, clean, of_type, template_dict
 from tests.iam_eval import ALLOWED, Principal, decide
 
@@ -35,20 +35,11 @@ def portfolio(developers: tuple[str, ...] | None = None) -> dict:
     return json.loads(sc.build_portfolio_template(template_dict(developers)).to_json())
 
 
-def flat(statements: list[Any]) -> list[dict]:
-    """Statements, a conditional one's as present (Fn::If's first branch)."""
-    return [
-        s["Fn::If"][1] if "Fn::If" in s else s
-        for s in statements
-        if isinstance(s, dict) and s != {"Ref": "AWS::NoValue"}
-    ]
-
-
 def launch_actions(template: dict) -> set[str]:
     actions: set[str] = set()
     for name, res in template["Resources"].items():
         if name.startswith("LaunchPolicy"):
-            for stmt in flat(res["Properties"]["PolicyDocument"]["Statement"]):
+            for stmt in statements_of(res["Properties"]["PolicyDocument"]):
                 if stmt["Effect"] == "Allow":
                     actions |= {a.lower() for a in as_list(stmt["Action"])}
     return actions
