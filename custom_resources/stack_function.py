@@ -34,6 +34,7 @@ import threading
 import time
 import traceback
 import urllib.request
+import uuid
 
 import boto3
 from botocore.config import Config
@@ -195,17 +196,16 @@ def parse_bool(props, key):
 # Runs for one user may overlap: Lambda may deliver an event more than once
 # (Lambda Developer Guide, "Invoking a Lambda function asynchronously"), and the
 # RequestId in the secret is read only at the start. The secret's current version
-# decides. Each PutSecretValue makes a new version labelled AWSCURRENT and moves
-# AWSPREVIOUS to the version it replaced; GetSecretValue reads either label
-# (Secrets Manager API Reference, PutSecretValue and GetSecretValue). So a run
+# decides, and a run writes only on top of the version it read (a compare-and-swap
+# on the AWSCURRENT label: `store`). So a run
 # - writes a new password into the secret, with a Claim, before IAM gets it, and
 #   gives IAM only passwords read from the secret's current version;
 # - treats a Claim it finds (a run, running or dead, may have changed IAM's
-#   password) and a write that did not directly follow the version it read (a run
-#   wrote in between) as "IAM's password is unknown", and gives IAM the stored one;
+#   password) and a write refused because another run wrote first as "IAM's
+#   password is unknown", and gives IAM the stored one;
 # - answers after a pass in which IAM held exactly the access key and password the
-#   current version records and no run wrote the secret. The last writer wins; the
-#   others adopt what it stored and delete only keys it does not record.
+#   current version records and no run wrote the secret. The others adopt what
+#   it stored and delete only keys it does not record.
 
 USER_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
@@ -315,7 +315,7 @@ def stored(sm, secret):
     read failure fails the event, so no key is made or lost unrecorded.
     """
     try:
-        answer = call(sm.get_secret_value, SecretId=secret)
+        answer = call(sm.get_secret_value, SecretId=secret, VersionStage="AWSCURRENT")
     except ClientError as error:
         if code_of(error) == "ResourceNotFoundException":
             return {}, None
@@ -343,11 +343,53 @@ def version_of(sm, secret, stage):
     return answer.get("VersionId")
 
 
+# The label a run's proposed version carries until it becomes current. A version
+# is written first under this label, which leaves AWSCURRENT where it is (Secrets
+# Manager API Reference, PutSecretValue: "VersionStages"), and then made current
+# with UpdateSecretVersionStage, which fails when AWSCURRENT is no longer on the
+# version named in RemoveFromVersionId (API Reference, UpdateSecretVersionStage):
+# a compare-and-swap, so a run never writes over a version it has not read.
+PROPOSED = "emrs-env-proposed"
+
+
+def again_if_lost(fn, **kwargs):
+    """Call an API whose repeat with the same arguments is harmless, once more when
+    its answer was lost on the network."""
+    try:
+        return call(fn, **kwargs)
+    except NETWORK:
+        return call(fn, **kwargs)
+
+
 def store(sm, secret, value, base):
-    """Write value as the secret's current version; True when it directly followed
-    version `base`, that is, no other run wrote in between."""
-    call(sm.put_secret_value, SecretId=secret, SecretString=json.dumps(value))
-    return version_of(sm, secret, "AWSPREVIOUS") == base
+    """Make value the secret's current version if version `base` still is; True if
+    it did, False when another run wrote first (nothing of this run is current).
+
+    Both calls may be repeated: PutSecretValue with the same ClientRequestToken
+    and value makes no second version, and a repeated move finds AWSCURRENT on
+    this run's version (API Reference, PutSecretValue: "ClientRequestToken")."""
+    mine = str(uuid.uuid4())
+    again_if_lost(
+        sm.put_secret_value,
+        SecretId=secret,
+        SecretString=json.dumps(value),
+        ClientRequestToken=mine,
+        VersionStages=[PROPOSED],
+    )
+    try:
+        again_if_lost(
+            sm.update_secret_version_stage,
+            SecretId=secret,
+            VersionStage="AWSCURRENT",
+            MoveToVersionId=mine,
+            RemoveFromVersionId=base,
+        )
+    except ClientError:
+        current = version_of(sm, secret, "AWSCURRENT")
+        if current == base:
+            raise  # refused for another reason than another run's write
+        return current == mine
+    return True
 
 
 def access_keys(iam, user):
@@ -408,12 +450,16 @@ def align(iam, sm, props, run, cleanup=False):
     return value, version, drop_unrecorded()
 
 
+def pause(attempt):
+    """Wait a random, growing while after finding another run writing, so two
+    copies of one event do not keep undoing each other in step."""
+    time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
+
+
 def settle(iam, sm, props, fields, run):
     """Make the secret hold `fields` and the access key props ask for, and IAM what
     the secret records; end after a pass in which nothing changed and no run wrote.
-
-    A run that finds another writing waits a random, growing while, so two copies of
-    one event do not keep undoing each other in step."""
+    """
     user, secret = props["user"], props["secret"]
     for attempt in range(PASSES):
         value, version, held = align(iam, sm, props, run)
@@ -431,7 +477,7 @@ def settle(iam, sm, props, fields, run):
                 if code_of(error) != "LimitExceeded":
                     raise
                 log("access-key-slots-full", user=user)
-                time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
+                pause(attempt)
                 continue
             wanted.update({field: key[field] for field in KEY_FIELDS})
             log("access-key-created", user=user)
@@ -442,7 +488,7 @@ def settle(iam, sm, props, fields, run):
             continue  # nobody wrote in between: the next pass checks it at once
         else:
             run.sync, run.given = True, None  # IAM may hold the other run's password
-        time.sleep(random.uniform(0, min(BACKOFF_SECONDS * 2**attempt, 2.0)))
+        pause(attempt)
     raise Failure(f"other runs kept changing the credentials of {user}; retry")
 
 
@@ -466,10 +512,13 @@ def provision(iam, sm, props, url, request, previous=None):
             claim = {"Password": new_password(iam), "Claim": token}
             claimed = claim["Password"]
             run.sync = True  # before the write: one that timed out may have happened
-            # Read again just before the write, so a key another run recorded
-            # meanwhile stays in the record.
-            value, version = stored(sm, secret)
-            store(sm, secret, value | fields | claim, version)
+            for attempt in range(PASSES):
+                if store(sm, secret, value | fields | claim, version):
+                    break
+                pause(attempt)  # another run wrote: claim on top of its version
+                value, version = stored(sm, secret)
+            else:
+                raise Failure(f"other runs kept changing the credentials of {user}")
             log("password-claimed", user=user)
         settle(iam, sm, props, fields | {"RequestId": request}, run)
     except Exception:
@@ -489,21 +538,19 @@ def provision(iam, sm, props, url, request, previous=None):
 
 def withdraw(sm, secret, token):
     """After IAM refused this run's password, put back the version before its
-    claim while the claim is still the secret's current version: that version is
-    what IAM holds, since nobody wrote after this run."""
+    claim, if the claim is still the secret's current version: that version is what
+    IAM holds, since nobody wrote after this run. The write is a compare-and-swap
+    on the claim, so a version another run wrote since is never undone."""
     if token is None:
         return
     try:
-        first, version = stored(sm, secret)
-        if first.get("Claim") != token:
+        claim, version = stored(sm, secret)
+        if claim.get("Claim") != token:
             return  # another run wrote since: it brings IAM in line
         answer = call(sm.get_secret_value, SecretId=secret, VersionStage="AWSPREVIOUS")
-        # The claim must still be current just before the write, which keeps the
-        # window in which another run's version could be undone to one call.
-        if version_of(sm, secret, "AWSCURRENT") != version:
-            return
-        call(sm.put_secret_value, SecretId=secret, SecretString=answer["SecretString"])
-        log("claim-withdrawn", user=first.get("UserName", ""))
+        before = json.loads(answer["SecretString"])
+        if store(sm, secret, before, version):
+            log("claim-withdrawn", user=claim.get("UserName", ""))
     except Exception as error:  # noqa: BLE001 - the first failure is the answer
         log("withdraw-failed", reason=reason_of(error))
 

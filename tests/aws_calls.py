@@ -41,7 +41,7 @@ CONVENTION = {
 }
 # The function's wrappers that call a client method with the keyword arguments
 # they are given, less their own.
-WRAPPERS = {"call": {"retry_codes", "sleep"}, "quietly": set()}
+WRAPPERS = {"call": {"retry_codes", "sleep"}, "quietly": set(), "again_if_lost": set()}
 CLIENT_METHODS = {"get_paginator", "get_waiter", "can_paginate", "close", "meta"}
 FACTORIES = {"client", "clients"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import urllib.request
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from moto import mock_aws
@@ -19,7 +20,29 @@ def mocked_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(key, raising=False)
     with mock_aws():
+        current_follows_its_label(monkeypatch)
         yield
+
+
+def current_follows_its_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GetSecretValue without a VersionStage reads the version labelled AWSCURRENT
+    (Secrets Manager API Reference, GetSecretValue); moto reads the version
+    PutSecretValue last made current, even after UpdateSecretVersionStage moved
+    the label. Moving the label here moves what moto reads too."""
+    from moto.secretsmanager.models import SecretsManagerBackend
+
+    relabel = SecretsManagerBackend.update_secret_version_stage
+
+    def relabelled(self: Any, **kwargs: Any) -> Any:
+        found = relabel(self, **kwargs)
+        if kwargs["version_stage"] == "AWSCURRENT" and kwargs["move_to_version_id"]:
+            secret = self.secrets[kwargs["secret_id"]]
+            secret.set_default_version_id(kwargs["move_to_version_id"])
+        return found
+
+    monkeypatch.setattr(
+        SecretsManagerBackend, "update_secret_version_stage", relabelled
+    )
 
 
 @pytest.fixture

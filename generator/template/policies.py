@@ -594,7 +594,7 @@ def credentials_function_policy(secret_tag: str) -> PolicyDocument:
         statement("ReadAccountAlias", [iam.ListAccountAliases], ["*"]),
         statement(
             "StoreCredentials",
-            [sm.GetSecretValue, sm.PutSecretValue],
+            [sm.GetSecretValue, sm.PutSecretValue, sm.UpdateSecretVersionStage],
             [names.secret_arns()],
             StringEquals(f"aws:ResourceTag/{secret_tag}", Ref("AWS::StackId")),
         ),

@@ -54,6 +54,7 @@ FAULTABLE = [
     ("iam", "CreateLoginProfile"),
     ("iam", "UpdateLoginProfile"),
     ("secretsmanager", "PutSecretValue"),
+    ("secretsmanager", "UpdateSecretVersionStage"),
 ]
 KINDS = ["Create", "Rotate", "KeyOff", "KeyOn"]
 CLIENT = boto3.client  # the real factory, restored after every trial

@@ -60,14 +60,16 @@ def assert_in_step(iam: Any, sm: Any, user: str) -> dict:
 
 
 @pytest.fixture
-def atomic_secret_versions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """PutSecretValue moves AWSCURRENT and AWSPREVIOUS in one step (Secrets Manager
-    API Reference, PutSecretValue); moto relabels in several, which threads can
-    interleave. One lock makes moto's reads and writes of a secret atomic, as AWS's
-    are; every call still goes through the real botocore client and moto."""
+def atomic_secret_versions(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PutSecretValue and UpdateSecretVersionStage move AWSCURRENT and AWSPREVIOUS
+    in one step, and the latter only when AWSCURRENT is still on the version named
+    in RemoveFromVersionId (Secrets Manager API Reference, PutSecretValue and
+    UpdateSecretVersionStage); moto checks and relabels in several, which threads
+    can interleave. One lock makes moto's reads and writes of a secret atomic, as
+    AWS's are; every call still goes through the real botocore client and moto."""
     lock = threading.Lock()
-    for name in ("put_secret_value", "get_secret_value"):
-        real = getattr(SecretsManagerBackend, name)
+    for name in ("put_secret_value", "get_secret_value", "update_secret_version_stage"):
+        real = getattr(SecretsManagerBackend, name)  # after mocked_aws relabels
 
         def locked(self: Any, *args: Any, _real: Callable = real, **kwargs: Any):
             with lock:
@@ -181,10 +183,44 @@ def key_in(params: dict) -> bool:
 
 
 @pytest.mark.parametrize(
+    ("operation", "when"),
+    [
+        ("PutSecretValue", key_in),
+        ("UpdateSecretVersionStage", lambda _params: True),
+    ],
+)
+def test_a_lost_secret_write_is_repeated_and_the_run_succeeds(
+    aws, cfn, monkeypatch, operation, when
+) -> None:
+    """Both writes of `store` are safe to repeat: PutSecretValue with the same
+    ClientRequestToken makes no second version, and a repeated move of AWSCURRENT
+    finds it already on the run's version. So a lost answer costs one more call."""
+    iam, sm = aws
+    real = boto3.client
+
+    def client(name: str, **kwargs: Any) -> Any:
+        made = real(name, **kwargs)
+        if name == "secretsmanager":
+            time_out_after(made, operation, when)
+        return made
+
+    monkeypatch.setattr(cc.boto3, "client", client)
+    answer = base.send(cfn, "Create", props(key="true"))
+    assert answer["Status"] == "SUCCESS", answer.get("Reason")
+    assert_in_step(iam, sm, "ana")
+    versions = sm.list_secret_version_ids(SecretId="emrs/ana")["Versions"]
+    held = [
+        sm.get_secret_value(SecretId="emrs/ana", VersionId=v["VersionId"])
+        for v in versions
+    ]
+    contents = [v["SecretString"] for v in held]
+    assert len(set(contents)) == len(contents), "a repeated write made a version"
+
+
+@pytest.mark.parametrize(
     ("service", "operation", "when"),
     [
         ("iam", "CreateAccessKey", lambda _params: True),
-        ("secretsmanager", "PutSecretValue", key_in),
         ("iam", "CreateLoginProfile", lambda _params: True),
     ],
 )

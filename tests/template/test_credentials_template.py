@@ -191,6 +191,7 @@ def test_function_reads_and_writes_only_its_own_stacks_secrets() -> None:
     assert store["Action"] == [
         "secretsmanager:GetSecretValue",
         "secretsmanager:PutSecretValue",
+        "secretsmanager:UpdateSecretVersionStage",
     ]
     assert store["Condition"] == {
         "StringEquals": {f"aws:ResourceTag/{STACK_ID_TAG}": {"Ref": "AWS::StackId"}}
