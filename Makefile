@@ -46,7 +46,7 @@ test: install ## Run the whole test suite (offline)
 	$(BIN)/python -m pytest -n auto
 
 stress: install ## 1,000 random trials of the credentials under duplicates and faults (minutes)
-	HARNESS_TRIALS=1000 $(BIN)/python -m pytest -m stress -p no:xdist tests/function/test_credentials_harness.py
+	$(BIN)/python -m pytest -m stress -p no:xdist tests/function/test_credentials_harness.py
 
 bench: install ## Measure build speed, scale and the handler
 	$(BIN)/python bench/run.py

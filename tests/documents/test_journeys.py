@@ -14,19 +14,18 @@ import copy
 from typing import Any
 
 import pytest
-from cloud_radar.cf.unit import Template as RadarTemplate
 
 from generator.documents import journeys
 from generator.documents.journeys import Facts, Step
 from generator.scenarios import JOURNEYS, used_by
 from generator.template.names import ADMIN_USER, USER_PATH, R
+from tests import helpers
 from tests.helpers import (
     ACCOUNT,
     STACK_ID,
     as_list,
     clean,
     of_type,
-    template_dict,
     walk_dicts,
 )
 from tests.iam_eval import ALLOWED, Principal, decide
@@ -37,10 +36,11 @@ STACK = "emrs"
 
 
 def render(params: dict[str, str], partition: str) -> dict[str, Any]:
-    radar = RadarTemplate(template_dict())
-    radar.Partition = partition
-    radar.StackName = STACK
-    return clean(radar.render(params, region=PARTITIONS[partition]))
+    return clean(
+        helpers.render(
+            params, PARTITIONS[partition], partition=partition, stack_name=STACK
+        )
+    )
 
 
 class Environment:

@@ -21,6 +21,7 @@ from generator.template.composer import build_template
 from generator.template.config import Options
 from generator.template.names import STACK_TAG
 from generator.template.policies import named_action, statements_of
+from tests import helpers
 from tests.helpers import ACCOUNT, STACK_ID, as_list, clean, of_type, template_dict
 from tests.iam_eval import ALLOWED, Principal, decide
 
@@ -270,9 +271,7 @@ VIA_SECRETS = {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
 
 def render_product(params: dict[str, Any], developers: tuple[str, ...] = ()) -> dict:
     """The environment as Service Catalog launches it: stack SC-<account>-pp-<id>."""
-    radar = RadarTemplate(template_dict(developers or None))
-    radar.StackName = PRODUCT_STACK
-    return radar.render(params, region=REGION)
+    return helpers.render(params, REGION, developers or None, stack_name=PRODUCT_STACK)
 
 
 # The portfolio's own resources as AWS names them (cloud-radar renders a Ref of a
