@@ -9,42 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.template.identity_center import MAPPED
+from generator.template import composer
 from generator.template.intrinsics import Context, mentions
 
 ARCHITECTURE_MD = "ARCHITECTURE.md"
 ARCHITECTURE_SVG = "ARCHITECTURE.svg"
-# The custom resources that stop the application and clean up after EMR.
-LIFECYCLE_TYPES = (
-    "Custom::StopApplicationBefore",
-    "Custom::NetworkCleanup",
-)
-
-
-def concern(logical_id: str, resource_type: str) -> str:
-    """The concern a resource belongs to, by its type and name."""
-    if resource_type.startswith("AWS::KMS::"):
-        return "Encryption"
-    if resource_type.startswith("AWS::S3::"):
-        return "Storage"
-    if resource_type.startswith(
-        ("AWS::EMR", "AWS::EC2::SecurityGroup", *LIFECYCLE_TYPES)
-    ):
-        return "EMR Studio and application"
-    if logical_id.startswith(("FlowLog", "DefaultSecurityGroup")):
-        return "Network"
-    if resource_type.startswith("AWS::EC2::"):
-        return "Network"
-    if resource_type.startswith(
-        (
-            "AWS::SecretsManager::",
-            "AWS::Lambda::",
-            "Custom::ConsoleCredentials",
-            "Custom::ChangeGuard",
-        )
-    ) or logical_id.startswith("CustomResource"):
-        return "Credentials"
-    return "Identity"
 
 
 def edges(template: dict[str, Any]) -> list[tuple[str, str]]:
@@ -112,54 +81,6 @@ class Box:
     members: tuple[str, ...]
 
 
-# (node key, group, label, logical IDs or prefixes it stands for); `{i}` is the AZ.
-RULES: list[tuple[str, str, str, tuple[str, ...]]] = [
-    ("policies", "people", "Admin and developer policies<br/>(also on federated "
-     "roles)", ("AdminPolicy", "DeveloperPolicy")),
-    ("function", "people", "Stack function<br/>(passwords, change guard, clean-up)",
-     ("CustomResourceFunction", "CustomResourceLogGroup",
-      "CustomResourceInvokeConfig", "ChangeGuard")),
-    ("runtime", "roles", "EMR Serverless runtime role", ("RuntimeRole",
-     "RuntimePolicy")),
-    ("studiorole", "roles", "EMR Studio service role",
-     ("StudioServiceRole", "StudioServicePolicy", "StudioWorkspaceNetworkPolicy")),
-    ("functionrole", "roles", "Stack function role", ("CustomResourceRole",)),
-    ("flowlogrole", "roles", "Flow-log role", ("FlowLogRole",)),
-    ("userrole", "roles", "EMR Studio user role<br/>(Identity Center users)",
-     ("StudioUserRole",)),
-    ("mappings", "people", "Identity Center groups and users<br/>(session "
-     "mappings)", tuple(m.logical_id(i) for m in MAPPED for i in range(m.slots))),
-    ("vpc", "network", "VPC", ("Vpc", "DefaultSecurityGroupRules")),
-    ("igw", "network", "Internet gateway", ("InternetGateway",
-     "InternetGatewayAttachment", "PublicRouteTable", "PublicDefaultRoute")),
-    ("private{i}", "network", "Private subnet {i}", ("PrivateSubnet{i}",
-     "PrivateRouteTable{i}", "PrivateSubnetRouteTableAssociation{i}",
-     "PrivateDefaultRoute{i}")),
-    ("public{i}", "network", "Public subnet {i}", ("PublicSubnet{i}",
-     "PublicSubnetRouteTableAssociation{i}")),
-    ("nat{i}", "network", "NAT gateway {i}", ("NatGateway{i}", "NatEip{i}")),
-    ("s3endpoint", "network", "S3 gateway endpoint", ("S3GatewayEndpoint",)),
-    ("endpoints", "network", "Glue and STS interface endpoints",
-     ("GlueInterfaceEndpoint", "StsInterfaceEndpoint",
-      "InterfaceEndpointSecurityGroup")),
-    ("kmsendpoint", "network", "KMS interface endpoint", ("KmsInterfaceEndpoint",)),
-    ("flowlogs", "network", "VPC flow logs", ("FlowLog", "FlowLogGroup")),
-    ("budget", "storage", "Monthly cost budget<br/>(e-mail alerts)", ("CostBudget",)),
-    ("dashboard", "storage", "Health dashboard<br/>(CloudWatch)",
-     ("EnvironmentDashboard",)),
-    ("bucket", "storage", "Notebook bucket<br/>(kept on delete)",
-     ("NotebookBucket", "NotebookBucketPolicy")),
-    ("studio", "emr", "EMR Studio<br/>workspace and engine security groups",
-     ("Studio", "StudioWorkspaceSecurityGroup", "StudioEngineSecurityGroup",
-      "StudioEngineIngressFromWorkspace", "StudioWorkspaceEgressToEngine")),
-    ("application", "emr", "Interactive Spark application", ("Application",
-     "ApplicationSecurityGroup")),
-    ("guards", "emr", "Stop before update and delete",
-     ("ApplicationStopBeforeUpdate", "ApplicationStopBeforeDelete")),
-    ("cleanup", "emr", "Network clean-up on delete", ("NetworkInterfaceCleanup",)),
-    ("key", "keys", "Customer-managed KMS key", ("EnvironmentKey",
-     "EnvironmentKeyAlias")),
-]  # fmt: skip
 # What an arrow between two kinds of box means; other references are not drawn.
 RELATIONS: dict[tuple[str, str], str] = {
     ("people", "policies"): "granted",
@@ -220,30 +141,28 @@ def boxes(template: dict[str, Any]) -> list[Box]:
         found.append(Box("people", "people", label, people))
         for k in people:
             left.pop(k)
-    for key, group, label, names in RULES:
-        for az in range(1, 4) if "{i}" in key else [0]:
-            members = tuple(n.format(i=az) for n in names if n.format(i=az) in left)
+    for drawn in (d for module in composer.MODULES for d in module.DRAWN):
+        for az in range(1, 4) if "{i}" in drawn.key else [0]:
+            members = tuple(
+                n.format(i=az) for n in drawn.members if n.format(i=az) in left
+            )
             if members:
                 for k in members:
                     left.pop(k)
-                found.append(Box(key.format(i=az), group, label.format(i=az), members))
-    fallback = {c: g for g, c in zip(GROUPS, GROUP_OF_CONCERN, strict=True)}
-    for logical, res in left.items():  # anything new gets its own box
-        group = fallback.get(concern(logical, res["Type"]), "emr")
-        # "resource_" keeps a logical ID such as End or Subgraph off the
-        # keywords of Mermaid and DOT
-        found.append(Box(f"resource_{logical}", group, logical, (logical,)))
+                key, label = drawn.key.format(i=az), drawn.label.format(i=az)
+                found.append(Box(key, drawn.group, label, members))
+    if left:
+        raise UndrawnError(
+            "no box is declared for "
+            + ", ".join(f"{k} ({r['Type']})" for k, r in left.items())
+            + ": add it to the DRAWN of the module that adds it "
+            "(generator/template/placement.py)"
+        )
     return found
 
 
-GROUP_OF_CONCERN = (
-    "Credentials",
-    "Identity",
-    "Network",
-    "Storage",
-    "EMR Studio and application",
-    "Encryption",
-)
+class UndrawnError(ValueError):
+    """A resource no module's DRAWN places in a box."""
 
 
 def _clauses(condition: Any, conditions: dict[str, Any]) -> list[str]:

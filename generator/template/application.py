@@ -8,6 +8,14 @@ from troposphere import emrserverless as emrs
 from generator.template import names
 from generator.template.names import C, P, R, prefixed, tags
 from generator.template.network import Network
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("application", "emr", "Interactive Spark application",
+          (R.APPLICATION, R.APPLICATION_SG)),
+)  # fmt: skip
+REPLACED = {"AWS::EMRServerless::Application": "the application"}
 
 
 def add_application_group(template: Template, network: Network) -> ec2.SecurityGroup:

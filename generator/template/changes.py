@@ -36,23 +36,19 @@ TABLE = Path(__file__).with_name("create_only_properties.json")
 APPLICATION = "AWS::EMRServerless::Application"
 STUDIO = "AWS::EMR::Studio"
 SESSION_MAPPING = "AWS::EMR::StudioSessionMapping"
+
+
 # Resource types people care about when they are replaced, in words.
-REPLACED_WORDS = {
-    "AWS::CloudWatch::Dashboard": "the health dashboard",
-    STUDIO: "the EMR Studio (workspaces stay with the old Studio, which is deleted; "
-    "their files stay in the bucket)",
-    APPLICATION: "the application",
-    "AWS::EC2::VPC": "the VPC",
-    "AWS::S3::Bucket": "the bucket (the old one is kept with its notebooks)",
-    "AWS::IAM::Role": "roles",
-    "AWS::IAM::User": "IAM users (each gets a new password)",
-    "AWS::IAM::ManagedPolicy": "managed policies",
-    "AWS::IAM::Group": "groups",
-    "AWS::EC2::Subnet": "subnets",
-    "AWS::EC2::SecurityGroup": "security groups",
-    "AWS::SecretsManager::Secret": "credentials secrets",
-    SESSION_MAPPING: "the Identity Center session mappings of the names that change",
-}
+@cache
+def replaced_words() -> dict[str, str]:
+    """How the matrix names each resource type an update replaces: what the
+    modules that add them declare (REPLACED, generator.template.placement)."""
+    from generator.template.composer import MODULES  # the composer imports this
+
+    return {
+        kind: words for module in MODULES for kind, words in module.REPLACED.items()
+    }
+
 
 # What the custom-resource function does with a change the schemas cannot tell.
 NOTES = {
@@ -177,7 +173,7 @@ def _kinds(logicals: Iterable[str], types: dict[str, str]) -> list[str]:
     for logical in logicals:
         if types[logical] == SESSION_MAPPING and STUDIO in kinds:
             continue  # a new Studio gets its mappings anew; said once, as the Studio
-        said = REPLACED_WORDS.get(types[logical])
+        said = replaced_words().get(types[logical])
         if said and said not in seen:
             seen.append(said)
     return seen

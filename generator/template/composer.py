@@ -8,7 +8,21 @@ from functools import cache
 
 from troposphere import Ref, Template
 
-from generator.template import limits, names
+from generator.template import (
+    application,
+    cost,
+    dashboard,
+    encryption,
+    function,
+    identity,
+    identity_center,
+    lifecycle,
+    limits,
+    names,
+    network,
+    storage,
+    studio,
+)
 from generator.template.application import add_application, add_application_group
 from generator.template.conditions import add_conditions, add_rules
 from generator.template.config import USER_NAME_MAX, ConfigError, Options
@@ -43,6 +57,23 @@ from generator.template.parameters import add_parameters
 from generator.template.policies import global_arn
 from generator.template.storage import add_storage, bucket_name
 from generator.template.studio import add_studio, add_studio_network_policy
+
+# The modules that add resources, each declaring where they belong (DRAWN and
+# REPLACED, generator.template.placement), in the order the picture lists their
+# boxes within a group.
+MODULES = (
+    identity,
+    function,
+    network,
+    identity_center,
+    cost,
+    dashboard,
+    storage,
+    studio,
+    application,
+    lifecycle,
+    encryption,
+)
 
 
 def build_template(options: Options | None = None) -> Template:

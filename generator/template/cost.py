@@ -19,6 +19,14 @@ from troposphere.validators import integer
 
 from generator.template.function import SERVICE_TIMEOUT_SECONDS
 from generator.template.names import C, P, R
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("budget", "storage", "Monthly cost budget<br/>(e-mail alerts)",
+          (R.BUDGET,)),
+)  # fmt: skip
+REPLACED: dict[str, str] = {}
 
 
 class CostBudget(CustomResource):

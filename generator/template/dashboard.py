@@ -29,6 +29,15 @@ from typing import Any
 from troposphere import If, Join, Ref, Sub, Template, cloudwatch
 
 from generator.template.names import C, R, numbered
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("dashboard", "storage", "Health dashboard<br/>(CloudWatch)",
+          (R.DASHBOARD,)),
+)  # fmt: skip
+REPLACED = {"AWS::CloudWatch::Dashboard": "the health dashboard"}
+
 
 PERIOD = 300  # seconds per point
 

@@ -17,7 +17,15 @@ from troposphere import AWSHelperFn, Ref, Sub, Tags, Template
 from troposphere import kms as tkms
 
 from generator.template.names import STACK_TAG, C, R
+from generator.template.placement import Drawn
 from generator.template.policies import document, statement
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("key", "keys", "Customer-managed KMS key", (R.KEY, R.KEY_ALIAS)),
+)  # fmt: skip
+REPLACED: dict[str, str] = {}
+
 
 KEY_ADMIN = [
     kms.DescribeKey, kms.GetKeyPolicy, kms.PutKeyPolicy, kms.GetKeyRotationStatus,

@@ -37,6 +37,17 @@ from generator.template import names, policies
 from generator.template.identity import Conditional
 from generator.template.names import C, P, R, prefixed
 from generator.template.network import new_private_subnet_ids
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("function", "people", "Stack function<br/>(passwords, change guard, "
+          "clean-up)", (R.CREDENTIALS_FUNCTION, R.CREDENTIALS_LOG_GROUP,
+                        R.FUNCTION_INVOKE_CONFIG, R.CHANGE_GUARD)),
+    Drawn("functionrole", "roles", "Stack function role", (R.CREDENTIALS_ROLE,)),
+)  # fmt: skip
+REPLACED = {"AWS::SecretsManager::Secret": "credentials secrets"}
+
 
 HANDLER_SOURCE = Path(custom_resources.__file__).with_name("stack_function.py")
 RUNTIME = "python3.14"

@@ -12,6 +12,24 @@ from troposphere import AWSHelperFn, GetAtt, If, NoValue, Ref, Sub, Template, ia
 from generator.template import names, policies
 from generator.template.config import Options
 from generator.template.names import C, P, R, iam_name
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("policies", "people", "Admin and developer policies<br/>(also on federated "
+          "roles)", (R.ADMIN_POLICY, R.DEV_POLICY)),
+    Drawn("runtime", "roles", "EMR Serverless runtime role",
+          (R.RUNTIME_ROLE, R.RUNTIME_POLICY)),
+    Drawn("studiorole", "roles", "EMR Studio service role",
+          (R.STUDIO_ROLE, R.STUDIO_POLICY, R.STUDIO_NETWORK_POLICY)),
+)  # fmt: skip
+REPLACED = {
+    "AWS::IAM::Role": "roles",
+    "AWS::IAM::User": "IAM users (each gets a new password)",
+    "AWS::IAM::ManagedPolicy": "managed policies",
+    "AWS::IAM::Group": "groups",
+}
+
 
 Conditional = tuple[str, Statement]
 # checkov's CKV_AWS_111 (cloudsplaining's write actions without resource constraints)

@@ -34,6 +34,7 @@ from troposphere import (
 
 from generator.template import names, policies
 from generator.template.names import C, P, R, list_slot
+from generator.template.placement import Drawn
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,18 @@ MAPPED = (
     Mapped(P.IDC_DEV_USERS, "USER", admin=False, slots=1),
 )
 LIST_LIMITS = {m.parameter: m.slots for m in MAPPED}
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("userrole", "roles", "EMR Studio user role<br/>(Identity Center users)",
+          (R.STUDIO_USER_ROLE,)),
+    Drawn("mappings", "people", "Identity Center groups and users<br/>(session "
+          "mappings)", tuple(m.logical_id(i) for m in MAPPED for i in range(m.slots))),
+)  # fmt: skip
+REPLACED = {
+    "AWS::EMR::StudioSessionMapping": "the Identity Center session mappings of the "
+    "names that change",
+}
 
 
 def repeated(values: dict[str, str]) -> str | None:

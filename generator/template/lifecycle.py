@@ -33,6 +33,15 @@ from generator.template.changes import guard_checks
 from generator.template.function import SERVICE_TIMEOUT_SECONDS
 from generator.template.names import C, R
 from generator.template.network import Network
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("guards", "emr", "Stop before update and delete",
+          (R.STOP_BEFORE_UPDATE, R.STOP_BEFORE_DELETE)),
+    Drawn("cleanup", "emr", "Network clean-up on delete", (R.NETWORK_CLEANUP,)),
+)  # fmt: skip
+REPLACED: dict[str, str] = {}
 
 
 class StopApplicationBeforeUpdate(CustomResource):

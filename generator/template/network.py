@@ -26,12 +26,39 @@ from troposphere.cloudformation import CustomResource
 from troposphere.validators import integer
 
 from generator.template.names import C, P, R, numbered, tags
+from generator.template.placement import Drawn
 from generator.template.policies import (
     LOG_GROUP_KEY_SKIP,
     flow_log_policy,
     flow_logs_trust,
 )
 from generator.template.regions import EMR_SERVERLESS_AZ_IDS
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("flowlogrole", "roles", "Flow-log role", (R.FLOW_LOG_ROLE,)),
+    Drawn("vpc", "network", "VPC", (R.VPC, R.DEFAULT_SG_RULES)),
+    Drawn("igw", "network", "Internet gateway", (R.IGW, R.IGW_ATTACHMENT,
+          R.PUBLIC_ROUTE_TABLE, R.PUBLIC_ROUTE)),
+    Drawn("private{i}", "network", "Private subnet {i}", ("PrivateSubnet{i}",
+          "PrivateRouteTable{i}", "PrivateSubnetRouteTableAssociation{i}",
+          "PrivateDefaultRoute{i}")),
+    Drawn("public{i}", "network", "Public subnet {i}", ("PublicSubnet{i}",
+          "PublicSubnetRouteTableAssociation{i}")),
+    Drawn("nat{i}", "network", "NAT gateway {i}", ("NatGateway{i}", "NatEip{i}")),
+    Drawn("s3endpoint", "network", "S3 gateway endpoint", (R.S3_ENDPOINT,)),
+    Drawn("endpoints", "network", "Glue and STS interface endpoints",
+          ("GlueInterfaceEndpoint", "StsInterfaceEndpoint", R.ENDPOINT_SG)),
+    Drawn("kmsendpoint", "network", "KMS interface endpoint",
+          ("KmsInterfaceEndpoint",)),
+    Drawn("flowlogs", "network", "VPC flow logs", (R.FLOW_LOG, R.FLOW_LOG_GROUP)),
+)  # fmt: skip
+REPLACED = {
+    "AWS::EC2::VPC": "the VPC",
+    "AWS::EC2::Subnet": "subnets",
+    "AWS::EC2::SecurityGroup": "security groups",
+}
+
 
 AZ_INDEXES = (1, 2, 3)
 SUBNET_COUNT = 6  # three private /20s, then three public /20s

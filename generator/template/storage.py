@@ -21,7 +21,15 @@ from troposphere import s3 as ts3
 
 from generator.template import names
 from generator.template.names import C, P, R
+from generator.template.placement import Drawn
 from generator.template.policies import document
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("bucket", "storage", "Notebook bucket<br/>(kept on delete)",
+          (R.BUCKET, R.BUCKET_POLICY)),
+)  # fmt: skip
+REPLACED = {"AWS::S3::Bucket": "the bucket (the old one is kept with its notebooks)"}
 
 
 def bucket_name() -> If:

@@ -22,6 +22,19 @@ from troposphere import (
 from generator.template import names, policies
 from generator.template.names import C, P, R, tags
 from generator.template.network import Network, no_egress
+from generator.template.placement import Drawn
+
+# Boxes of the architecture picture (generator.template.placement).
+DRAWN = (
+    Drawn("studio", "emr", "EMR Studio<br/>workspace and engine security groups",
+          (R.STUDIO, R.WORKSPACE_SG, R.ENGINE_SG, R.ENGINE_INGRESS,
+           R.WORKSPACE_EGRESS_ENGINE)),
+)  # fmt: skip
+REPLACED = {
+    "AWS::EMR::Studio": "the EMR Studio (workspaces stay with the old Studio, which "
+    "is deleted; their files stay in the bucket)",
+}
+
 
 NOTEBOOK_PORT = 18888
 

@@ -380,17 +380,52 @@ def test_any_source_round_trips_through_a_well_formed_svg() -> None:
         svg("digraph {")
 
 
-def test_unknown_resources_and_odd_values_keep_both_pictures_valid() -> None:
+def test_odd_condition_values_keep_both_pictures_valid() -> None:
     import copy
 
     odd = copy.deepcopy(TEMPLATE)
     odd["Conditions"]["Odd"] = {"Fn::Equals": [{"Ref": "NamePrefix"}, 'a"b']}
-    odd["Resources"]["End"] = {"Type": "AWS::SNS::Topic", "Condition": "Odd"}
-    odd["Resources"]["Subgraph"] = {"Type": "AWS::SNS::Topic"}
+    odd["Resources"]["CostBudget"]["Condition"] = "Odd"
     chart = mermaid(odd)
-    assert 'resource_End["End<br/><i>when NamePrefix = a#quot;b</i>"]' in chart
-    assert "resource_Subgraph[" in chart
+    budget = 'budget["Monthly cost budget<br/>(e-mail alerts)<br/><i>when '
+    assert budget + "NamePrefix = a#quot;b" in chart
     assert drawn_from(svg(dot(odd))) == dot(odd)
+
+
+def test_a_resource_no_module_places_stops_the_picture() -> None:
+    """A resource no module's DRAWN names is not drawn in a guessed group: the
+    build fails and says where to declare it."""
+    import copy
+
+    from generator.documents.diagram import UndrawnError
+
+    unknown = copy.deepcopy(TEMPLATE)
+    unknown["Resources"]["Topic"] = {"Type": "AWS::SNS::Topic"}
+    with pytest.raises(UndrawnError, match=r"Topic \(AWS::SNS::Topic\).*DRAWN"):
+        mermaid(unknown)
+
+
+def test_every_module_that_adds_resources_says_where_they_belong() -> None:
+    """The composer's MODULES are exactly the modules that add resources; each
+    declares its boxes and replaced-type words, with keys that are no keyword of
+    Mermaid or DOT and groups the picture has."""
+    from generator.template import composer
+
+    adding = {
+        path.stem
+        for path in (ROOT / "generator" / "template").glob("*.py")
+        if "add_resource(" in path.read_text(encoding="utf-8")
+    }
+    assert {m.__name__.rsplit(".", 1)[1] for m in composer.MODULES} == adding
+    keywords = {"end", "graph", "subgraph", "node", "edge", "digraph", "strict",
+                "style", "class", "click", "people"}  # fmt: skip
+    keys = [d.key for m in composer.MODULES for d in m.DRAWN]
+    assert len(keys) == len(set(keys))
+    for module in composer.MODULES:
+        assert isinstance(module.REPLACED, dict)
+        for drawn in module.DRAWN:
+            assert drawn.group in GROUPS, drawn
+            assert drawn.key.lower() not in keywords, drawn
 
 
 def test_edges_of_many_list_places_carry_one_short_label() -> None:
