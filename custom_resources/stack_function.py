@@ -505,21 +505,23 @@ def provision(iam, sm, props, url, request, previous=None):
     fields = {"UserName": user, "ConsoleSignInUrl": url}
     token = claimed = None
     try:
-        if value.get("RequestId") == request and not run.sync:
-            log("already-done", user=user)
-        elif rotate or "Password" not in value:
-            token = secrets.token_hex(8)
-            claim = {"Password": new_password(iam), "Claim": token}
-            claimed = claim["Password"]
-            run.sync = True  # before the write: one that timed out may have happened
-            for attempt in range(PASSES):
-                if store(sm, secret, value | fields | claim, version):
-                    break
-                pause(attempt)  # another run wrote: claim on top of its version
-                value, version = stored(sm, secret)
-            else:
-                raise Failure(f"other runs kept changing the credentials of {user}")
-            log("password-claimed", user=user)
+        for attempt in range(PASSES):
+            if value.get("RequestId") == request and "Claim" not in value:
+                log("already-done", user=user)  # a copy of this event finished
+                break
+            if not rotate and "Password" in value:
+                break
+            claim = {"Password": new_password(iam), "Claim": secrets.token_hex(8)}
+            token, claimed = claim["Claim"], claim["Password"]
+            run.sync = True  # before the write: one whose answers were lost may count
+            if store(sm, secret, value | fields | claim, version):
+                log("password-claimed", user=user)
+                break
+            pause(attempt)  # another run wrote first: look again at what it wrote
+            value, version = stored(sm, secret)
+            run.sync, token, claimed = "Claim" in value, None, None
+        else:
+            raise Failure(f"other runs kept changing the credentials of {user}")
         settle(iam, sm, props, fields | {"RequestId": request}, run)
     except Exception:
         try:

@@ -20,6 +20,7 @@ from typing import Any, TextIO
 from generator.aws.session import Aws, bucket_access
 from generator.aws.stack import Follower, Resource, describe_stack, stack_resources
 from generator.errors import EXIT_USAGE, CommandError
+from generator.template.intrinsics import parameter_values
 from generator.words import Says, count
 
 RETAINED = ("Retain", "RetainExceptOnCreate")
@@ -66,10 +67,7 @@ def policies_and_defaults(
         logical: spec.get("DeletionPolicy", "Delete")
         for logical, spec in body.get("Resources", {}).items()
     }
-    defaults = {
-        key: str(spec.get("Default", ""))
-        for key, spec in body.get("Parameters", {}).items()
-    }
+    defaults = {key: str(value) for key, value in parameter_values(body).items()}
     return policies, defaults
 
 

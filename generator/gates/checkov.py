@@ -25,6 +25,7 @@ from typing import Any
 
 from generator.gates import Report, ScannerError, load
 from generator.gates.tools import run_process, tool
+from generator.template.intrinsics import parameter_values
 from generator.words import count
 
 AS_WRITTEN = "as written"
@@ -83,9 +84,7 @@ def _plan(path: Path, folder: Path, index: int) -> _Plan:
     plan = _Plan(path, types, skips)
     written = folder / f"{index:03d}.json"
     written.write_text(json.dumps(template), encoding="utf-8")
-    defaults = {
-        k: v.get("Default", "") for k, v in template.get("Parameters", {}).items()
-    }
+    defaults = parameter_values(template)
     plan.sharers[written] = {k: [AS_WRITTEN] for k in resources}
     seen: dict[str, list[str]] = {
         _key(k, r, defaults): plan.sharers[written][k]
@@ -99,10 +98,7 @@ def _plan(path: Path, folder: Path, index: int) -> _Plan:
         return plan
     plan.variants = len(found)
     for number, variant in enumerate(found, start=1):
-        values = {
-            k: v.get("Default", "")
-            for k, v in variant.template.get("Parameters", {}).items()
-        }
+        values = parameter_values(variant.template)
         new = {}
         for logical, resource in variant.template["Resources"].items():
             key = _key(logical, resource, values)

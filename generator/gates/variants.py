@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.scenarios import GATES, used_by
-from generator.template.intrinsics import Conditions, render
+from generator.template.intrinsics import Conditions, parameter_values, render
 
 # The cases people deploy, from the one table of scenarios, first; a template
 # without one of these parameters skips that case.
@@ -147,8 +147,7 @@ def _refs(value: Any) -> set[str]:
 
 
 def _with_defaults(template: dict[str, Any], values: dict[str, str]) -> dict:
-    defaults = template.get("Parameters", {})
-    return {k: v.get("Default", "") for k, v in defaults.items()} | values
+    return parameter_values(template, **values)
 
 
 def covered(template: dict[str, Any], found: Iterable[Variant]) -> set[tuple]:

@@ -47,17 +47,46 @@ def mentions(value: Any, context: Context = ()) -> Iterator[tuple[str, Context]]
             yield from mentions(arg, context)
 
 
+def attributes(value: Any) -> Iterator[tuple[str, str]]:
+    """(logical ID, attribute) of every Fn::GetAtt in the value, in either form,
+    and of every ${Logical.Attribute} token of its Fn::Subs."""
+    if isinstance(value, list):
+        for item in value:
+            yield from attributes(item)
+        return
+    if not isinstance(value, dict):
+        return
+    for key, arg in value.items():
+        if key == "Fn::GetAtt":
+            logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+            yield str(logical), str(attribute)
+        elif key == "Fn::Sub":
+            text, local = (arg, {}) if isinstance(arg, str) else arg
+            for token in SUB_TOKEN.findall(text):
+                if token not in local and "." in token:
+                    logical, attribute = token.split(".", 1)
+                    yield logical, attribute
+            yield from attributes(local)
+        else:
+            yield from attributes(arg)
+
+
 def parameter_values(template: dict[str, Any], **chosen: str) -> dict[str, Any]:
     """Every parameter's default, with the chosen values over them."""
-    values = {k: v.get("Default", "") for k, v in template["Parameters"].items()}
-    return values | chosen
+    declared = template.get("Parameters", {})
+    return {k: v.get("Default", "") for k, v in declared.items()} | chosen
 
 
 class Conditions:
-    """Evaluates a template's Conditions for some parameter values."""
+    """Evaluates a template's Conditions, and its Rules' functions, for some
+    parameter values. Pseudo parameters (AWS::Region) take the values given for
+    them. With `partial`, a name without a value is not known yet: `known` then
+    answers None where the outcome depends on it (what a launch decides)."""
 
-    def __init__(self, template: dict[str, Any], values: dict[str, Any]) -> None:
-        self.template, self.values = template, values
+    def __init__(
+        self, template: dict[str, Any], values: dict[str, Any], partial: bool = False
+    ) -> None:
+        self.template, self.values, self.partial = template, values, partial
 
     def value(self, expr: Any) -> Any:
         """A Ref, Fn::Join, Fn::Split, Fn::Select or literal used inside a
@@ -66,8 +95,8 @@ class Conditions:
             return [self.value(e) for e in expr]
         if isinstance(expr, dict) and "Ref" in expr:
             value = self.values[expr["Ref"]]
-            spec = self.template["Parameters"][expr["Ref"]]
-            if spec["Type"] == "CommaDelimitedList" and isinstance(value, str):
+            spec = self.template["Parameters"].get(expr["Ref"], {})
+            if spec.get("Type") == "CommaDelimitedList" and isinstance(value, str):
                 return value.split(",")
             return value
         if isinstance(expr, dict) and "Fn::Join" in expr:
@@ -83,21 +112,52 @@ class Conditions:
 
     def holds(self, condition: Any) -> bool:
         """True when the named condition, or condition expression, holds."""
+        found = self.known(condition)
+        if found is None:
+            raise ValueError(f"{condition} depends on a parameter without a value")
+        return found
+
+    def known(self, condition: Any) -> bool | None:
+        """The named condition's, or expression's, value; None when it depends
+        on an unknown parameter. The Rules' functions (Fn::Contains,
+        Fn::EachMemberEquals, Fn::EachMemberIn) are evaluated too."""
         if isinstance(condition, str):
-            return self.holds(self.template["Conditions"][condition])
+            return self.known(self.template["Conditions"][condition])
         ((fn, args),) = condition.items()
         if fn == "Condition":
-            return self.holds(args)
-        if fn == "Fn::And":
-            return all(self.holds(a) for a in args)
-        if fn == "Fn::Or":
-            return any(self.holds(a) for a in args)
-        if fn == "Fn::Not":
-            return not self.holds(args[0])
+            return self.known(args)
+        if fn in ("Fn::And", "Fn::Or", "Fn::Not"):
+            parts = [self.known(a) for a in args]
+            if fn == "Fn::Not":
+                return None if parts[0] is None else not parts[0]
+            decisive = fn == "Fn::Or"  # True decides an Or, False an And
+            if decisive in parts:
+                return decisive
+            return None if None in parts else not decisive
+        if self.partial and any(name not in self.values for name, _ in mentions(args)):
+            return None
         if fn == "Fn::Equals":
             left, right = (str(self.value(a)) for a in args)
             return left == right
+        if fn in ("Fn::Contains", "Fn::EachMemberEquals", "Fn::EachMemberIn"):
+            items, other = (self.value(a) for a in args)
+            if fn == "Fn::Contains":
+                return other in items
+            if fn == "Fn::EachMemberEquals":
+                return all(item == other for item in items)
+            return all(item in other for item in items)
         raise ValueError(f"cannot evaluate condition function {fn}")
+
+    def failed_rules(self) -> list[str]:
+        """The AssertDescription of every Rules assertion that fails."""
+        failed = []
+        for rule in self.template.get("Rules", {}).values():
+            if "RuleCondition" in rule and not self.holds(rule["RuleCondition"]):
+                continue
+            for assertion in rule["Assertions"]:
+                if not self.holds(assertion["Assert"]):
+                    failed.append(assertion.get("AssertDescription", ""))
+        return failed
 
     def resolve(self, value: Any) -> Any:
         """A value with Fn::If, Refs to parameters, Fn::Join and Fn::Sub over
@@ -131,16 +191,20 @@ class Conditions:
         return condition is None or self.holds(condition)
 
     def kept(self, value: Any) -> Any:
-        """A property value with each Fn::If resolved and AWS::NoValue dropped."""
+        """A value with each Fn::If resolved and AWS::NoValue dropped, from lists
+        and objects alike (None when the value itself is AWS::NoValue)."""
         if isinstance(value, list):
             items = [self.kept(v) for v in value]
             return [v for v in items if v is not None]
-        if isinstance(value, dict) and "Fn::If" in value:
-            name, yes, no = value["Fn::If"]
-            return self.kept(yes if self.holds(name) else no)
+        if not isinstance(value, dict):
+            return value
         if value == {"Ref": "AWS::NoValue"}:
             return None
-        return value
+        if len(value) == 1 and "Fn::If" in value:
+            name, yes, no = value["Fn::If"]
+            return self.kept(yes if self.holds(name) else no)
+        kept = {k: self.kept(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v is not None}
 
 
 def render(template: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
@@ -149,22 +213,9 @@ def render(template: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
     outputs whose condition fails removed, no Conditions. The values become the
     parameters' defaults, so Refs to parameters read them; other functions stay."""
     parameters = template.get("Parameters", {})
-    values = {k: v.get("Default", "") for k, v in parameters.items()} | chosen
+    values = parameter_values(template, **chosen)
     conditions = Conditions(template, values)
-    gone = object()
-
-    def resolved(value: Any) -> Any:
-        if isinstance(value, list):
-            return [v for v in map(resolved, value) if v is not gone]
-        if not isinstance(value, dict):
-            return value
-        if value == {"Ref": "AWS::NoValue"}:
-            return gone
-        if len(value) == 1 and "Fn::If" in value:
-            name, yes, no = value["Fn::If"]
-            return resolved(yes if conditions.holds(name) else no)
-        kept = {k: resolved(v) for k, v in value.items()}
-        return {k: v for k, v in kept.items() if v is not gone}
+    resolved = conditions.kept
 
     def holds(entry: dict[str, Any]) -> bool:
         return "Condition" not in entry or conditions.holds(entry["Condition"])

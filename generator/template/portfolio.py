@@ -58,6 +58,7 @@ from generator import __version__
 from generator.template import names
 from generator.template.boundary import boundary_document
 from generator.template.identity import with_conditional
+from generator.template.intrinsics import Conditions
 from generator.template.names import P
 from generator.template.policies import (
     arn,
@@ -272,33 +273,6 @@ def provisioning_actions(
 # --- the names the environment's resources take in a provisioned product --------
 
 
-def _known(value: Any) -> str | None:
-    """A condition operand's value at every launch, when the launch fixes it."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, dict) and "Ref" in value:
-        return PINNED.get(value["Ref"])
-    return None
-
-
-def _evaluate(environment: dict[str, Any], expression: Any) -> bool | None:
-    """A condition's value at every launch, or None when the launch decides it."""
-    ((function, args),) = expression.items()
-    if function == "Condition":
-        return _evaluate(environment, environment["Conditions"][args])
-    if function == "Fn::Equals":
-        left, right = (_known(a) for a in args)
-        return None if left is None or right is None else left == right
-    values = [_evaluate(environment, a) for a in args]
-    if function == "Fn::Not":
-        return None if values[0] is None else not values[0]
-    if function == "Fn::And":
-        return False if False in values else None if None in values else True
-    if function == "Fn::Or":
-        return True if True in values else None if None in values else False
-    return None
-
-
 def _sub_token(token: str) -> str:
     if token == "AWS::StackName":
         return PRODUCT_STACK_PREFIX + "*"
@@ -318,7 +292,7 @@ def name_patterns(environment: dict[str, Any], value: Any) -> list[str]:
     ((function, args),) = value.items()
     if function == "Fn::If":
         condition, yes, no = args
-        known = _evaluate(environment, {"Condition": condition})
+        known = Conditions(environment, PINNED, partial=True).known(condition)
         branches = [yes] if known is True else [no] if known is False else [yes, no]
         return [p for b in branches for p in name_patterns(environment, b)]
     if function == "Fn::Sub":

@@ -343,29 +343,15 @@ def parameters_reaching(value: object, template: dict) -> set[str]:
     of the properties that name the resources it refers to."""
     found: set[str] = set()
     resources, conditions = template["Resources"], template["Conditions"]
-    if isinstance(value, list):
-        for item in value:
-            found |= parameters_reaching(item, template)
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            if key == "Ref" and inner in template["Parameters"]:
-                found.add(inner)
-            elif key in ("Ref", "Fn::GetAtt") and (
-                (target := inner if key == "Ref" else inner[0]) in resources
-            ):
-                resource = resources[target]
-                for prop in IDENTITY.get(resource["Type"], ()):
-                    found |= parameters_reaching(
-                        resource["Properties"].get(prop), template
-                    )
-            elif key in ("Fn::If", "Condition"):
-                name = inner[0] if key == "Fn::If" else inner
-                found |= parameters_reaching(conditions[name], template)
-                found |= parameters_reaching(
-                    inner[1:] if key == "Fn::If" else [], template
-                )
-            else:
-                found |= parameters_reaching(inner, template)
+    for name, _context in mentions(value):
+        if name in template["Parameters"]:
+            found.add(name)
+        elif name in resources:
+            resource = resources[name]
+            for prop in IDENTITY.get(resource["Type"], ()):
+                found |= parameters_reaching(resource["Properties"].get(prop), template)
+        elif name in conditions:
+            found |= parameters_reaching(conditions[name], template)
     return found
 
 

@@ -58,5 +58,7 @@ def test_session_hour_and_unknown_condition_functions() -> None:
     )
     assert pricing.session_hour("ARM64") < pricing.session_hour("X86_64")
     when = intrinsics.Conditions(TEMPLATE, intrinsics.parameter_values(TEMPLATE))
-    with pytest.raises(ValueError, match="Fn::Contains"):
-        when.holds({"Fn::Contains": [[], ""]})
+    with pytest.raises(ValueError, match="Fn::ValueOf"):
+        when.holds({"Fn::ValueOf": ["Param", "Attr"]})
+    assert when.holds({"Fn::Contains": [["a", "b"], "b"]})  # a Rules function
+    assert not when.holds({"Fn::EachMemberIn": [["a", "c"], ["a", "b"]]})

@@ -24,6 +24,7 @@ import boto3
 import pytest
 
 from generator.template import changes
+from generator.template.intrinsics import parameter_values
 from generator.template.names import R
 from tests.function import test_stack_function as base
 from tests.function.test_stack_function import STACK, Context
@@ -34,7 +35,7 @@ cfn = base.cfn  # the local response server, a fixture of this module too
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = json.loads((ROOT / "build" / "emr-serverless-interactive.json").read_text())
-DEFAULTS = {k: str(v.get("Default", "")) for k, v in TEMPLATE["Parameters"].items()}
+DEFAULTS = {k: str(v) for k, v in parameter_values(TEMPLATE).items()}
 VPC = {"ExistingVpcId": "vpc-0123456789abcdef0"}
 TWO = "subnet-0123456789abcdef0,subnet-0123456789abcdef1"
 SSO = {

@@ -12,7 +12,9 @@ quota to moto's user.
 After every copy has answered, and after what CloudFormation sends next when none
 succeeded (a Delete after a failed Create, the rollback Update after a failed
 Update), two invariants must hold: IAM holds exactly the access key the secret
-records (or none), and IAM's password is the one the secret records. Copies that
+records (or none), and IAM's password is the one the secret records. Each copy
+answers exactly once, and once one succeeds the record is settled: this event's
+RequestId, no Claim, and an access key exactly when the event asks for one. Copies that
 only met each other, with no fault, must all succeed. One exception is allowed,
 and checked: a copy that IAM refuses DeleteAccessKey cannot remove a key it made
 once another copy has recorded its own and finished; the next event for the user
@@ -223,7 +225,14 @@ def play(trial: Trial, iam: Any, sm: Any, cfn: Any, monkeypatch: Any) -> list[st
     if trial.fault is None and statuses != {"SUCCESS"}:
         reasons = {a.get("Reason") for a in answers if a["Status"] == "FAILED"}
         problems.append(f"a copy failed with no fault: {reasons}")
-    if "SUCCESS" not in statuses:
+    if "SUCCESS" in statuses:
+        value = races.recorded(sm, user)
+        wants_key = properties(trial, user)[1]["CreateAccessKey"] == "true"
+        if "Claim" in value or value.get("RequestId") != f"t{trial.number}":
+            problems.append("a copy succeeded before the record was settled")
+        if ("AccessKeyId" in value) != wants_key:
+            problems.append("the record's access key is not what was asked")
+    else:
         # What CloudFormation sends next: a Delete after a failed Create, the
         # rollback Update (properties swapped) after a failed Update.
         kind, new, old = properties(trial, user)

@@ -6,7 +6,8 @@ succeed at AWS and still fail at the client (botocore's ReadTimeoutError after t
 request was served). Either way the function must leave IAM holding exactly the
 access key and password the secret's current version records. moto plays IAM and
 Secrets Manager (it keeps the login password, so the tests read it there); botocore
-event handlers on the real clients play the time-outs.
+event handlers on the real clients play the time-outs. Copies that overlap are
+played at scale, with faults, in test_credentials_harness.py.
 """
 
 from __future__ import annotations
@@ -26,15 +27,12 @@ from custom_resources import stack_function as cc
 from tests.function import test_stack_function as base
 from tests.function.test_stack_function import (
     ACCOUNT,
-    STACK,
     USER_PATH,
-    Context,
     props,
     refuse,
 )
 
 cfn, aws = base.cfn, base.aws  # the response server and moto, fixtures here too
-TRIALS = 200
 
 
 def password_in_iam(user: str) -> str | None:
@@ -78,22 +76,6 @@ def atomic_secret_versions(aws: Any, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(SecretsManagerBackend, name, locked)
 
 
-def event(cfn: Any, user: str, kind: str, request: str, copy: int, **prop) -> dict:
-    found = {
-        "RequestType": kind,
-        "ResponseURL": f"{cfn.url}/{request}/{copy}",
-        "StackId": STACK,
-        "RequestId": request,
-        "LogicalResourceId": "Credentials",
-        "ResourceType": "Custom::ConsoleCredentials",
-        "ResourceProperties": props(user, **prop),
-    }
-    if kind == "Update":
-        found["OldResourceProperties"] = props(user, key="true", token="1")
-        found["PhysicalResourceId"] = f"console-credentials-{user}"
-    return found
-
-
 def settled_user(iam: Any, sm: Any, user: str) -> None:
     """A user whose key and password the secret records, as a Create leaves them."""
     iam.create_user(UserName=user, Path=USER_PATH)
@@ -103,58 +85,6 @@ def settled_user(iam: Any, sm: Any, user: str) -> None:
              "AccessKeyId": key["AccessKeyId"],
              "SecretAccessKey": key["SecretAccessKey"]}  # fmt: skip
     sm.create_secret(Name=f"emrs/{user}", SecretString=json.dumps(value))
-
-
-def race(events: list[dict]) -> None:
-    """Run the handler on each event in its own thread, all starting together."""
-    gate = threading.Barrier(len(events))
-
-    def run(event: dict) -> None:
-        gate.wait()
-        cc.handler(event, Context())
-
-    threads = [threading.Thread(target=run, args=(e,)) for e in events]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-
-
-# Two copies of one event for one user, started together: a Create from nothing,
-# a rotation that keeps the key, and an Update that turns the key off.
-SCENARIOS = [
-    ("Create", {"key": "true"}),
-    ("Update", {"key": "true", "token": "2"}),
-    ("Update", {"key": "false", "token": "1"}),
-]
-
-
-def test_two_runs_at_once_leave_iam_holding_what_the_secret_records(
-    aws, cfn, atomic_secret_versions, monkeypatch
-) -> None:
-    iam, sm = aws
-    # moto answers in about 1 ms, not AWS's tens: the random waits shrink with it.
-    monkeypatch.setattr(cc, "BACKOFF_SECONDS", 0.01)
-    statuses: set[str] = set()
-    for trial in range(TRIALS):
-        user, request = f"u{trial}", f"req-{trial}"
-        kind, prop = SCENARIOS[trial % len(SCENARIOS)]
-        if kind == "Create":
-            iam.create_user(UserName=user, Path=USER_PATH)
-            sm.create_secret(Name=f"emrs/{user}", SecretString='{"Pending": "x"}')
-        else:
-            settled_user(iam, sm, user)
-        race([event(cfn, user, kind, request, copy, **prop) for copy in (0, 1)])
-        answered = sorted(p for p in cfn.paths if p.split("/")[2] == request)
-        assert answered == [
-            f"/response/{request}/0",
-            f"/response/{request}/1",
-        ], f"trial {trial}: each run answers exactly once"
-        statuses |= {b["Status"] for b in cfn.bodies if b["RequestId"] == request}
-        value = assert_in_step(iam, sm, user)
-        assert ("AccessKeyId" in value) == (prop["key"] == "true"), trial
-        assert "Claim" not in value and value["RequestId"] == request
-    assert statuses == {"SUCCESS"}
 
 
 def time_out_after(client: Any, operation: str, when: Callable[[dict], bool]) -> None:

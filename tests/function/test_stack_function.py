@@ -809,27 +809,10 @@ TWELVE_DIGITS = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 
 def custom_attributes_read(template: dict) -> set[tuple[str, str]]:
     """(logical ID, attribute) of every GetAtt, in any form, on a Custom:: resource."""
+    from generator.template.intrinsics import attributes
+
     kinds = {k: r["Type"] for k, r in template["Resources"].items()}
-    found: set[tuple[str, str]] = set()
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "Fn::GetAtt":
-                    target = item if isinstance(item, list) else item.split(".", 1)
-                    found.add((str(target[0]), str(target[1])))
-                if key == "Fn::Sub":
-                    text = item if isinstance(item, str) else item[0]
-                    found.update(
-                        tuple(m.split(".", 1))
-                        for m in re.findall(r"\$\{([^!}][^}]*\.[^}]+)\}", text)
-                    )
-                walk(item)
-        elif isinstance(value, list):
-            for item in value:
-                walk(item)
-
-    walk(template)
+    found = set(attributes(template))
     return {(r, a) for r, a in found if kinds.get(r, "").startswith("Custom::")}
 
 

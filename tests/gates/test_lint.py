@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
 from cfnlint.api import ManualArgs, lint
 
 from generator.scenarios import LINT, used_by
@@ -29,33 +28,46 @@ def _cfn_lint_values(values: dict[str, str]) -> dict[str, Any]:
 VARIANTS = {name: _cfn_lint_values(v) for name, v in used_by(LINT).items()}
 
 
-def findings(text: str, parameters: dict | None = None) -> list[str]:
+def findings(text: str, parameter_sets: list[dict] | None = None) -> list[str]:
+    """cfn-lint's findings; with parameter sets, the template is checked under each
+    (cfn-lint's `parameters` option takes a list of sets), in one call."""
     config = ManualArgs(include_checks=["I"], regions=REGIONS)
-    if parameters is not None:
-        config["parameters"] = [parameters]
+    if parameter_sets:
+        config["parameters"] = parameter_sets
     return [
         f"{m.rule.id} {m.message} ({m.linenumber})" for m in lint(text, config=config)
     ]
 
 
-def test_template_has_no_findings() -> None:
-    assert findings(build_template().to_yaml()) == []
-
-
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
-def test_variant_has_no_findings(variant: str) -> None:
-    text = json.dumps(build_template().to_dict())
-    assert findings(text, VARIANTS[variant]) == []
-
-
-def test_many_developers_have_no_findings() -> None:
+def test_every_variant_of_a_many_developer_template_has_no_findings() -> None:
+    """One call for every lint scenario, on a template with twelve developers.
+    The built template as written, without parameters, is linted by the gates
+    (tests/gates/test_gates.py, as `emrs-env lint build` does)."""
     options = Options(developers=tuple(f"dev{i}" for i in range(12)))
-    assert findings(build_template(options).to_yaml()) == []
+    text = json.dumps(build_template(options).to_dict())
+    assert findings(text, list(VARIANTS.values())) == []
+
+
+def test_each_parameter_set_is_checked() -> None:
+    """A finding that only one set's values cause is reported from a call with
+    several sets: a BucketName that breaks S3's naming rules in one of them."""
+    template = {
+        "Parameters": {"Name": {"Type": "String", "Default": "fine-name"}},
+        "Resources": {
+            "Bucket": {
+                "Type": "AWS::S3::Bucket",
+                "Properties": {"BucketName": {"Ref": "Name"}},
+            }
+        },
+    }
+    sets = [{"Name": "fine-name"}, {"Name": "Not_A_Bucket"}]
+    assert findings(json.dumps(template), sets[:1]) == []
+    assert any(f.startswith("W1030") for f in findings(json.dumps(template), sets))
 
 
 def test_linter_catches_a_broken_template() -> None:
-    broken = build_template().to_dict()
-    broken["Resources"]["NotebookBucket"]["Properties"]["BucketNam"] = "x"
+    broken = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}}
+    broken["Resources"]["Bucket"]["Properties"] = {"BucketNam": "x"}
     assert any(f.startswith("E3002") for f in findings(json.dumps(broken)))
 
 

@@ -16,13 +16,14 @@ from generator.errors import CommandError
 from generator.template import changes
 from generator.template.composer import build_template
 from generator.template.config import Options
+from generator.template.intrinsics import parameter_values
 from tests.aws.commands import one_line_error, run
 from tests.documents.test_documents import parameters_reaching
 from tests.scripted import error, scripted
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = json.loads((ROOT / "build" / "emr-serverless-interactive.json").read_text())
-DEFAULTS = {k: str(v.get("Default", "")) for k, v in TEMPLATE["Parameters"].items()}
+DEFAULTS = {k: str(v) for k, v in parameter_values(TEMPLATE).items()}
 SUBNETS = "subnet-0123456789abcdef0,subnet-0123456789abcdef1"
 
 

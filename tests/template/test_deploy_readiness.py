@@ -25,6 +25,7 @@ from generator.template.composer import (
     max_developers,
 )
 from generator.template.config import USER_NAME_MAX, ConfigError, Options
+from generator.template.intrinsics import Conditions, mentions, parameter_values
 from generator.template.parameters import (
     MIN_MEMORY_GB,
     MIN_VCPU,
@@ -82,20 +83,6 @@ def rendered(variant: str) -> dict[str, Any]:
 # --- 1. reserved concurrency and the custom resources' timing --------------------
 
 
-def references(value: Any) -> set[str]:
-    """Logical IDs a raw template value refers to (Ref, GetAtt, Sub)."""
-    found: set[str] = set()
-    for node in walk_dicts(value):
-        if "Ref" in node:
-            found.add(node["Ref"])
-        if "Fn::GetAtt" in node:
-            found.add(node["Fn::GetAtt"][0])
-        if "Fn::Sub" in node:
-            text = as_list(node["Fn::Sub"])[0]
-            found |= {t.split(".")[0] for t in re.findall(r"\$\{([^}!]+)\}", text)}
-    return found
-
-
 def custom_resource_waves(
     result: dict[str, Any], raw: dict[str, Any]
 ) -> dict[int, list[str]]:
@@ -105,7 +92,7 @@ def custom_resource_waves(
 
     def deps(name: str) -> set[str]:
         found = set(as_list(raw[name].get("DependsOn", [])))
-        found |= references(raw[name].get("Properties", {}))
+        found |= {n for n, _ in mentions(raw[name].get("Properties", {}))}
         return found & set(resources)
 
     start: dict[str, int] = {}
@@ -395,51 +382,10 @@ def test_the_guide_states_the_true_maximum() -> None:
 # --- 5. Availability Zones by ID, and the region rules ---------------------------
 
 
-def evaluate(node: Any, params: dict[str, Any]) -> Any:
-    """CloudFormation's rule functions, as the Rules section uses them."""
-    if isinstance(node, list):
-        return [evaluate(n, params) for n in node]
-    if not isinstance(node, dict):
-        return node
-    ((key, arg),) = node.items()
-    if key == "Ref":
-        return params[arg]
-    if key == "Fn::Equals":
-        a, b = evaluate(arg, params)
-        return a == b
-    if key == "Fn::Not":
-        return not evaluate(arg[0], params)
-    if key == "Fn::And":
-        return all(evaluate(a, params) for a in arg)
-    if key == "Fn::Or":
-        return any(evaluate(a, params) for a in arg)
-    if key == "Fn::Contains":
-        values, value = evaluate(arg, params)
-        return value in values
-    if key == "Fn::EachMemberEquals":
-        values, value = evaluate(arg, params)
-        return all(v == value for v in values)
-    raise AssertionError(f"unmodelled rule function {key}")
-
-
 def failed_rules(region: str, overrides: dict[str, str]) -> list[str]:
     template = template_dict()
-    params: dict[str, Any] = {
-        k: v.get("Default", "") for k, v in template["Parameters"].items()
-    }
-    params.update(overrides)
-    for k, v in template["Parameters"].items():
-        if v["Type"] == "CommaDelimitedList":
-            params[k] = str(params[k]).split(",")
-    params["AWS::Region"] = region
-    failed = []
-    for rule in template["Rules"].values():
-        if "RuleCondition" in rule and not evaluate(rule["RuleCondition"], params):
-            continue
-        for assertion in rule["Assertions"]:
-            if not evaluate(assertion["Assert"], params):
-                failed.append(assertion["AssertDescription"])
-    return failed
+    values = parameter_values(template, **overrides) | {"AWS::Region": region}
+    return Conditions(template, values).failed_rules()
 
 
 @pytest.mark.parametrize(
