@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.template import composer
-from generator.template.intrinsics import Context, mentions
+from generator.template.intrinsics import Context, clauses, mentions, negated
 
 ARCHITECTURE_MD = "ARCHITECTURE.md"
 ARCHITECTURE_SVG = "ARCHITECTURE.svg"
@@ -165,100 +165,13 @@ class UndrawnError(ValueError):
     """A resource no module's DRAWN places in a box."""
 
 
-def _clauses(condition: Any, conditions: dict[str, Any]) -> list[str]:
-    """A condition as parameter clauses joined by "and" (e.g. "NumberOfAZs = 3")."""
-    if isinstance(condition, str):
-        return _clauses(conditions[condition], conditions)
-    ((fn, args),) = condition.items()
-    if fn == "Condition":
-        return _clauses(conditions[args], conditions)
-    if fn == "Fn::And":
-        return [c for a in args for c in _clauses(a, conditions)]
-    if fn == "Fn::Or":
-        parts = [
-            " and ".join(_clauses(a, conditions)) for a in _or_terms(args, conditions)
-        ]
-        return ["(" + " or ".join(parts) + ")"]
-    if fn == "Fn::Not":
-        (inner,) = args
-        if "Fn::Not" in inner:
-            return _clauses(inner["Fn::Not"][0], conditions)
-        if "Fn::Equals" in inner:
-            return [_equals(inner["Fn::Equals"], negate=True)]
-        return ["not (" + " and ".join(_clauses(inner, conditions)) + ")"]
-    if fn == "Fn::Equals":
-        return [_equals(args)]
-    raise ValueError(f"cannot describe condition function {fn}")
-
-
-def _or_terms(args: list[Any], conditions: dict[str, Any]) -> list[Any]:
-    """The terms of an Fn::Or, with the terms of Or's inside it (named or not)."""
-    terms = []
-    for arg in args:
-        resolved = arg
-        while isinstance(resolved, dict) and "Condition" in resolved:
-            resolved = conditions[resolved["Condition"]]
-        if isinstance(resolved, dict) and "Fn::Or" in resolved:
-            terms += _or_terms(resolved["Fn::Or"], conditions)
-        else:
-            terms.append(arg)
-    return terms
-
-
-def _negated(condition: Any, conditions: dict[str, Any], known: set[str]) -> list[str]:
-    """Clauses for a condition being false where the `known` clauses hold: the
-    false branch of an Fn::If ("NatGateways ≠ one-per-az")."""
-    while isinstance(condition, str) or "Condition" in condition:
-        name = condition if isinstance(condition, str) else condition["Condition"]
-        condition = conditions[name]
-    ((fn, args),) = condition.items()
-    if fn == "Fn::Equals":
-        return [_equals(args, negate=True)]
-    if fn == "Fn::Not":
-        return _clauses(args[0], conditions)
-    if fn == "Fn::And":
-        open_terms = [a for a in args if not set(_clauses(a, conditions)) <= known]
-        if len(open_terms) == 1:
-            return _negated(open_terms[0], conditions, known)
-    return ["not (" + " and ".join(_clauses(condition, conditions)) + ")"]
-
-
-def _first_ref(value: Any) -> str:
-    """The first parameter a value refers to."""
-    if isinstance(value, dict):
-        if "Ref" in value:
-            return str(value["Ref"])
-        value = list(value.values())
-    if isinstance(value, list):
-        for item in value:
-            found = _first_ref(item)
-            if found:
-                return found
-    return ""
-
-
-def _equals(args: list[Any], negate: bool = False) -> str:
-    left, right = args
-    if isinstance(left, dict) and "Fn::Select" in left:  # one item of a list
-        index, source = left["Fn::Select"]
-        item = f"{_first_ref(source)} item {int(index) + 1}"
-        return f"{item} {'given' if negate else 'empty'}"
-    if isinstance(left, dict) and "Fn::Join" in left:
-        name = left["Fn::Join"][1]["Ref"]
-        return f"{name} {'given' if negate else 'empty'}"
-    name = left["Ref"]
-    if right == "":
-        return f"{name} {'given' if negate else 'empty'}"
-    return f"{name} {'≠' if negate else '='} {right}"
-
-
 def _box_clauses(box: Box, template: dict[str, Any]) -> list[str]:
     """The clauses every member of the box exists under (empty: always there)."""
     conditions = template.get("Conditions", {})
     named = [template["Resources"][m].get("Condition") for m in box.members]
     if any(c is None for c in named):
         return []
-    sets = [_clauses(c, conditions) for c in named]
+    sets = [clauses(c, conditions) for c in named]
     return [c for c in sets[0] if all(c in other for other in sets[1:])]
 
 
@@ -296,13 +209,13 @@ def picture(template: dict[str, Any]) -> Picture:
     dashed (with their condition) when they hold only for some values."""
     found = boxes(template)
     owner = {m: b for b in found for m in b.members}
-    clauses = {box.key: _box_clauses(box, template) for box in found}
+    held = {box.key: _box_clauses(box, template) for box in found}
     groups = []
     for group, title in GROUPS.items():
         members = [b for b in found if b.group == group]
         if not members:
             continue
-        each = [clauses[box.key] for box in members]
+        each = [held[box.key] for box in members]
         shared = [c for c in each[0] if all(c in other for other in each[1:])]
         if len(members) < 2:
             shared = []  # a lone box says its own condition
@@ -310,7 +223,7 @@ def picture(template: dict[str, Any]) -> Picture:
             Node(
                 box.key,
                 tuple(box.label.split("<br/>")),
-                " and ".join(c for c in clauses[box.key] if c not in shared),
+                " and ".join(c for c in held[box.key] if c not in shared),
             )
             for box in members
         )
@@ -326,7 +239,7 @@ def picture(template: dict[str, Any]) -> Picture:
         pair = (a.key, b.key)
         if (_kind(a.key), _kind(b.key)) not in RELATIONS:
             pair = (b.key, a.key)
-        known = set(clauses[a.key]) | set(clauses[b.key])
+        known = set(held[a.key]) | set(held[b.key])
         whens = [_when(context, template, known) for context in contexts]
         kept = arrows.setdefault(pair, (relation, []))[1]
         kept += whens
@@ -368,13 +281,13 @@ def _when(context: Context, template: dict[str, Any], known: set[str]) -> str:
     holding = set(known)
     for name, holds in context:
         if holds:
-            holding |= set(_clauses(name, conditions))
+            holding |= set(clauses(name, conditions))
     found: list[str] = []
     for name, holds in context:
         if holds:
-            found += _clauses(name, conditions)
+            found += clauses(name, conditions)
         else:
-            found += _negated(name, conditions, holding)
+            found += negated(name, conditions, holding)
     said = [
         c for c in dict.fromkeys(found) if not _implied(c, known | set(found) - {c})
     ]

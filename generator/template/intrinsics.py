@@ -11,6 +11,7 @@ from typing import Any
 
 Context = tuple[tuple[str, bool], ...]  # (condition, holds) of each Fn::If branch
 SUB_TOKEN = re.compile(r"\$\{([^}!][^}]*)\}")  # ${Name} or ${Name.Attr}; not ${!x}
+ANY_SUB_TOKEN = re.compile(r"\$\{([^}]+)\}")  # every token, ${!x} included
 
 
 def mentions(value: Any, context: Context = ()) -> Iterator[tuple[str, Context]]:
@@ -45,6 +46,67 @@ def mentions(value: Any, context: Context = ()) -> Iterator[tuple[str, Context]]
             yield arg, context
         else:
             yield from mentions(arg, context)
+
+
+NO_VALUE: Any = type("NoValue", (), {"__repr__": lambda _: "AWS::NoValue"})()
+
+
+class Walk:
+    """The one walk over a value's intrinsic functions. A mode (a subclass) says
+    what the leaves stand for: a Ref, a GetAtt, an Fn::If's branches, an Fn::Sub's
+    token, and the other functions; AWS::NoValue (NO_VALUE) leaves the lists and
+    objects it sits in."""
+
+    def ref(self, name: str) -> Any:
+        return {"Ref": name}
+
+    def get_att(self, logical: str, attribute: str) -> Any:
+        return {"Fn::GetAtt": [logical, attribute]}
+
+    def branch(self, condition: str, yes: Any, no: Any) -> Any:
+        raise NotImplementedError
+
+    def token(self, token: str, local: dict[str, Any]) -> str:
+        """What ${token} of an Fn::Sub becomes (local: its own variables)."""
+        if token.startswith("!"):
+            return "${" + token + "}"
+        if token in local:
+            return str(local[token])
+        if "." in token:
+            return str(self.get_att(*token.split(".", 1)))
+        return str(self.ref(token))
+
+    def function(self, name: str, arg: Any) -> Any:
+        """Any other function: kept, its arguments walked."""
+        return {name: self.resolve(arg)}
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, list):
+            items = [self.resolve(v) for v in value]
+            return [v for v in items if v is not NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((name, arg),) = value.items()
+            if name == "Ref":
+                return NO_VALUE if arg == "AWS::NoValue" else self.ref(arg)
+            if name == "Fn::GetAtt":
+                logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
+                return self.get_att(logical, attribute)
+            if name == "Fn::If":
+                condition, yes, no = arg
+                return self.branch(condition, yes, no)
+            if name == "Fn::Sub":
+                text, variables = (arg, {}) if isinstance(arg, str) else arg
+                local = {k: self.resolve(v) for k, v in variables.items()}
+                return ANY_SUB_TOKEN.sub(lambda m: self.token(m[1], local), text)
+            if name == "Fn::Join":
+                glue, parts = arg
+                return str(glue).join(str(p) for p in self.resolve(parts))
+            if name.startswith("Fn::"):
+                return self.function(name, arg)
+        resolved = {k: self.resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
 
 
 def attributes(value: Any) -> Iterator[tuple[str, str]]:
@@ -162,28 +224,7 @@ class Conditions:
     def resolve(self, value: Any) -> Any:
         """A value with Fn::If, Refs to parameters, Fn::Join and Fn::Sub over
         parameters worked out (AWS::NoValue dropped); other functions stay."""
-        if isinstance(value, list):
-            items = [self.resolve(v) for v in value]
-            return [v for v in items if v is not None]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((fn, arg),) = value.items()
-            if fn == "Ref" and arg == "AWS::NoValue":
-                return None
-            if fn == "Ref" and arg in self.values:
-                return self.value(value)
-            if fn == "Fn::If":
-                name, yes, no = arg
-                return self.resolve(yes if self.holds(name) else no)
-            if fn == "Fn::Join":
-                glue, parts = arg
-                return glue.join(str(p) for p in self.resolve(parts))
-            if fn == "Fn::Sub" and isinstance(arg, str):
-                return SUB_TOKEN.sub(
-                    lambda m: str(self.values.get(m[1], m[0])), arg
-                )  # pseudo parameters stay as written
-        return {k: self.resolve(v) for k, v in value.items()}
+        return _Chosen(self).resolve(value)
 
     def present(self, logical: str) -> bool:
         """True when the resource exists under these values."""
@@ -205,6 +246,27 @@ class Conditions:
             return self.kept(yes if self.holds(name) else no)
         kept = {k: self.kept(v) for k, v in value.items()}
         return {k: v for k, v in kept.items() if v is not None}
+
+
+class _Chosen(Walk):
+    """Conditions.resolve: the branches the values choose, parameters' values;
+    pseudo parameters and other references stay as written."""
+
+    def __init__(self, conditions: Conditions) -> None:
+        self.conditions = conditions
+
+    def ref(self, name: str) -> Any:
+        if name in self.conditions.values:
+            return self.conditions.value({"Ref": name})
+        return {"Ref": name}
+
+    def token(self, token: str, local: dict[str, Any]) -> str:
+        if token in local or token in self.conditions.values:
+            return str(local.get(token, self.conditions.values.get(token)))
+        return "${" + token + "}"
+
+    def branch(self, condition: str, yes: Any, no: Any) -> Any:
+        return self.resolve(yes if self.conditions.holds(condition) else no)
 
 
 def render(template: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
@@ -250,3 +312,93 @@ def _placed(resource: dict[str, Any], present: set[str]) -> dict[str, Any]:
     after = resource.pop("DependsOn", [])
     after = [a for a in ([after] if isinstance(after, str) else after) if a in present]
     return resource | ({"DependsOn": after} if after else {})
+
+
+# --- conditions in words (the picture's labels) ------------------------------------
+
+
+def clauses(condition: Any, conditions: dict[str, Any]) -> list[str]:
+    """A condition as parameter clauses joined by "and" (e.g. "NumberOfAZs = 3")."""
+    if isinstance(condition, str):
+        return clauses(conditions[condition], conditions)
+    ((fn, args),) = condition.items()
+    if fn == "Condition":
+        return clauses(conditions[args], conditions)
+    if fn == "Fn::And":
+        return [c for a in args for c in clauses(a, conditions)]
+    if fn == "Fn::Or":
+        parts = [
+            " and ".join(clauses(a, conditions)) for a in _or_terms(args, conditions)
+        ]
+        return ["(" + " or ".join(parts) + ")"]
+    if fn == "Fn::Not":
+        (inner,) = args
+        if "Fn::Not" in inner:
+            return clauses(inner["Fn::Not"][0], conditions)
+        if "Fn::Equals" in inner:
+            return [_equals(inner["Fn::Equals"], negate=True)]
+        return ["not (" + " and ".join(clauses(inner, conditions)) + ")"]
+    if fn == "Fn::Equals":
+        return [_equals(args)]
+    raise ValueError(f"cannot describe condition function {fn}")
+
+
+def _or_terms(args: list[Any], conditions: dict[str, Any]) -> list[Any]:
+    """The terms of an Fn::Or, with the terms of Or's inside it (named or not)."""
+    terms = []
+    for arg in args:
+        resolved = arg
+        while isinstance(resolved, dict) and "Condition" in resolved:
+            resolved = conditions[resolved["Condition"]]
+        if isinstance(resolved, dict) and "Fn::Or" in resolved:
+            terms += _or_terms(resolved["Fn::Or"], conditions)
+        else:
+            terms.append(arg)
+    return terms
+
+
+def negated(condition: Any, conditions: dict[str, Any], known: set[str]) -> list[str]:
+    """Clauses for a condition being false where the `known` clauses hold: the
+    false branch of an Fn::If ("NatGateways ≠ one-per-az")."""
+    while isinstance(condition, str) or "Condition" in condition:
+        name = condition if isinstance(condition, str) else condition["Condition"]
+        condition = conditions[name]
+    ((fn, args),) = condition.items()
+    if fn == "Fn::Equals":
+        return [_equals(args, negate=True)]
+    if fn == "Fn::Not":
+        return clauses(args[0], conditions)
+    if fn == "Fn::And":
+        open_terms = [a for a in args if not set(clauses(a, conditions)) <= known]
+        if len(open_terms) == 1:
+            return negated(open_terms[0], conditions, known)
+    return ["not (" + " and ".join(clauses(condition, conditions)) + ")"]
+
+
+def _first_ref(value: Any) -> str:
+    """The first parameter a value refers to."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return str(value["Ref"])
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            found = _first_ref(item)
+            if found:
+                return found
+    return ""
+
+
+def _equals(args: list[Any], negate: bool = False) -> str:
+    left, right = args
+    if isinstance(left, dict) and "Fn::Select" in left:  # one item of a list
+        index, source = left["Fn::Select"]
+        item = f"{_first_ref(source)} item {int(index) + 1}"
+        return f"{item} {'given' if negate else 'empty'}"
+    if isinstance(left, dict) and "Fn::Join" in left:
+        name = left["Fn::Join"][1]["Ref"]
+        return f"{name} {'given' if negate else 'empty'}"
+    name = left["Ref"]
+    if right == "":
+        return f"{name} {'given' if negate else 'empty'}"
+    return f"{name} {'≠' if negate else '='} {right}"

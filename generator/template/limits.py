@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from generator.template.intrinsics import NO_VALUE, Walk
 from generator.template.regions import LONGEST_PARTITION, LONGEST_REGION
 
 # CloudFormation, per stack.
@@ -70,11 +71,11 @@ NAME_PROPERTY = {
     "AWS::Logs::LogGroup": "LogGroupName",
     "AWS::Lambda::Function": "FunctionName",
 }
-NO_VALUE = object()
 
 
-class Resolver:
-    """Resolves a template's intrinsic functions to their longest values."""
+class Resolver(Walk):
+    """Resolves a template's intrinsic functions to their longest values: the
+    longest-value mode of intrinsics.Walk."""
 
     def __init__(self, template: dict[str, Any]) -> None:
         self.template = template
@@ -160,63 +161,33 @@ class Resolver:
             return NO_VALUE
         return max(kept, key=lambda v: len(json.dumps(v, default=str)))
 
-    def resolve(self, value: Any) -> Any:
-        """The value with every intrinsic function replaced by its longest result."""
-        if isinstance(value, list):
-            items = [self.resolve(v) for v in value]
-            return [v for v in items if v is not NO_VALUE]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((key, arg),) = value.items()
-            if key == "Ref":
-                return self.ref(arg)
-            if key == "Fn::GetAtt":
-                logical, attribute = arg if isinstance(arg, list) else arg.split(".", 1)
-                return self.get_att(logical, attribute)
-            if key == "Fn::If":
-                return self.longer(self.resolve(arg[1]), self.resolve(arg[2]))
-            if key == "Fn::Sub":
-                return self.sub(arg)
-            if key == "Fn::Join":
-                parts = self.resolve(arg[1])
-                return str(arg[0]).join(str(p) for p in parts)
-            if key == "Fn::Select":
-                items = self.resolve(arg[1])
-                return items[min(int(arg[0]), len(items) - 1)] if items else ""
-            if key == "Fn::Split":
-                return str(self.resolve(arg[1])).split(arg[0])
-            if key == "Fn::FindInMap":
-                return self.find_in_map(arg)
-            if key == "Fn::GetAZs":
-                return [f"{LONGEST_REGION}a", f"{LONGEST_REGION}b"]
-            if key == "Fn::Cidr":
-                return ["255.255.255.255/20"] * int(arg[1])
-        resolved = {k: self.resolve(v) for k, v in value.items()}
-        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+    def branch(self, condition: str, yes: Any, no: Any) -> Any:
+        return self.longer(self.resolve(yes), self.resolve(no))
+
+    def token(self, token: str, local: dict[str, Any]) -> str:
+        if token.startswith("!"):  # ${!Literal} reads ${Literal}
+            return "${" + token[1:] + "}"
+        return super().token(token, local)
+
+    def function(self, name: str, arg: Any) -> Any:
+        if name == "Fn::Select":
+            items = self.resolve(arg[1])
+            return items[min(int(arg[0]), len(items) - 1)] if items else ""
+        if name == "Fn::Split":
+            return str(self.resolve(arg[1])).split(arg[0])
+        if name == "Fn::FindInMap":
+            return self.find_in_map(arg)
+        if name == "Fn::GetAZs":
+            return [f"{LONGEST_REGION}a", f"{LONGEST_REGION}b"]
+        if name == "Fn::Cidr":
+            return ["255.255.255.255/20"] * int(arg[1])
+        return super().function(name, arg)
 
     def find_in_map(self, arg: list) -> Any:
         table = self.template["Mappings"][arg[0]]
         top = self.resolve(arg[1])
         row = table.get(top) or max(table.values(), key=lambda r: len(json.dumps(r)))
         return row[self.resolve(arg[2])]
-
-    def sub(self, arg: Any) -> str:
-        text, variables = (arg, {}) if isinstance(arg, str) else arg
-        local = {k: self.resolve(v) for k, v in variables.items()}
-
-        def replace(match: re.Match) -> str:
-            token = match.group(1)
-            if token.startswith("!"):
-                return "${" + token[1:] + "}"
-            if token in local:
-                return str(local[token])
-            if "." in token:
-                logical, attribute = token.split(".", 1)
-                return self.get_att(logical, attribute)
-            return str(self.ref(token))
-
-        return re.sub(r"\$\{([^}]+)\}", replace, text)
 
 
 def iam_chars(document: Any) -> int:
