@@ -19,8 +19,9 @@ Guarantees, for every event of every type:
   keys (none or one) and the login password the secret's current version records,
   whatever failed in between (unless the cleanup's own AWS calls fail too);
 - that holds when runs for the same user overlap (Lambda may deliver an event
-  twice): the run that writes the secret last wins and the others adopt what it
-  stored, so none deletes a key the secret records.
+  twice): every write of the secret is a compare-and-swap on the version the run
+  read, the others adopt what the last writer stored, and a run deletes only keys
+  it made or that a current version marks retired, never a key the secret records.
 """
 
 import hashlib
@@ -205,7 +206,7 @@ def parse_bool(props, key):
 #   password is unknown", and gives IAM the stored one;
 # - answers after a pass in which IAM held exactly the access key and password the
 #   current version records and no run wrote the secret. The others adopt what
-#   it stored and delete only keys it does not record.
+#   it stored; keys it does not record are retired (below) before they are deleted.
 
 USER_RE = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
@@ -213,7 +214,7 @@ SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
 # passwords never start with it, so a credentials CSV opens safely.
 FORMULA_START = "=+-@"
 # What the secret's JSON may hold; anything else (the placeholder's "Pending") goes.
-KEPT = ("UserName", "ConsoleSignInUrl", "Password", "RequestId", "Claim")
+KEPT = ("UserName", "ConsoleSignInUrl", "Password", "RequestId", "Claim", "Retired")
 KEY_FIELDS = ("AccessKeyId", "SecretAccessKey")
 SIGN_IN = {
     "aws": "signin.aws.amazon.com",
@@ -410,33 +411,42 @@ def drop_keys(iam, user, key_ids):
 
 
 class Run:
-    """What one run knows of IAM's password: whether it may differ from the stored
-    one (sync) and the password this run last gave IAM (given)."""
+    """What one run knows: whether IAM's password may differ from the stored one
+    (sync), the password this run last gave IAM (given), the access keys it made
+    (made), and whether a CreateAccessKey of its own lost its answer (creating)."""
 
     def __init__(self):
         self.sync, self.given = False, None
+        self.made, self.creating = set(), False
+
+
+# Access keys IAM holds that the record does not are deleted in one of two ways.
+# A key this run made is deleted at once: only the run that makes a key ever
+# records it. Any other key is first marked Retired in a version this run writes
+# (a compare-and-swap), and deleted once a current version marks it: no run records
+# a key that the version it writes on marks, so a key another run is about to
+# record is never deleted under it (its write fails, and it looks again).
 
 
 def align(iam, sm, props, run, cleanup=False):
-    """Bring IAM in line with the secret's current version: delete every access key
-    it does not record and, when run.sync, give IAM its password. A cleanup (after
-    a failure) aligns the keys even when setting the password fails.
+    """Bring IAM in line with the secret's current version: give IAM its password
+    when run.sync, and delete the keys it does not record that this run made or
+    that the version marks Retired. A cleanup (after a failure) deletes them even
+    when setting the password fails.
 
-    Before each delete the record is read again, and a key it now records stays:
-    another run may have made and recorded it since this run read the secret, and
-    finished.
-
-    Returns (value, version, the keys IAM held)."""
+    Returns (value, version, the keys IAM now holds, the other keys it holds that
+    the version does not record: to retire)."""
     user, secret = props["user"], props["secret"]
     value, version = stored(sm, secret)
     password = value.get("Password")
 
     def drop_unrecorded():
         held = access_keys(iam, user)
-        for key_id in [k for k in held if k != value.get("AccessKeyId")]:
-            if stored(sm, secret)[0].get("AccessKeyId") != key_id:
-                drop_keys(iam, user, [key_id])
-        return held
+        strays = [k for k in held if k != value.get("AccessKeyId")]
+        done = [k for k in strays if k in run.made or k in value.get("Retired", [])]
+        drop_keys(iam, user, done)
+        held = [k for k in held if k not in done]
+        return held, [k for k in strays if k not in done]
 
     try:
         if run.sync and password and password != run.given:
@@ -447,7 +457,15 @@ def align(iam, sm, props, run, cleanup=False):
         if cleanup:
             drop_unrecorded()
         raise
-    return value, version, drop_unrecorded()
+    return value, version, *drop_unrecorded()
+
+
+def with_retired(wanted, held):
+    """wanted, marking Retired every key IAM holds that it does not record (none:
+    no field)."""
+    marked = sorted(k for k in held if k != wanted.get("AccessKeyId"))
+    wanted = {k: v for k, v in wanted.items() if k != "Retired"}
+    return wanted | ({"Retired": marked} if marked else {})
 
 
 def pause(attempt):
@@ -462,25 +480,30 @@ def settle(iam, sm, props, fields, run):
     """
     user, secret = props["user"], props["secret"]
     for attempt in range(PASSES):
-        value, version, held = align(iam, sm, props, run)
+        value, version, held, _ = align(iam, sm, props, run)
         wanted = {k: v for k, v in value.items() if k != "Claim"} | fields
         if not props["key"] or value.get("AccessKeyId") not in held:
             for field in KEY_FIELDS:
                 wanted.pop(field, None)
         if props["key"] and "AccessKeyId" not in wanted:
             try:
+                run.creating = True  # until its answer arrives
                 key = call(iam.create_access_key, UserName=user)["AccessKey"]
+                run.creating = False
             except ClientError as error:
+                run.creating = False  # IAM answered: no key was made
                 # IAM keeps two access keys per user (IAM User Guide, "IAM and
                 # AWS STS quotas"): other runs hold both slots, so they are
-                # writing. The next pass drops what the secret does not record.
+                # writing. The next pass retires what the secret does not record.
                 if code_of(error) != "LimitExceeded":
                     raise
                 log("access-key-slots-full", user=user)
                 pause(attempt)
                 continue
+            run.made.add(key["AccessKeyId"])
             wanted.update({field: key[field] for field in KEY_FIELDS})
             log("access-key-created", user=user)
+        wanted = with_retired(wanted, held)
         if wanted == value:
             if version_of(sm, secret, "AWSCURRENT") == version:
                 return
@@ -526,10 +549,15 @@ def provision(iam, sm, props, url, request, previous=None):
     except Exception:
         try:
             # Again while another run wrote during the pass: a password given to
-            # IAM from a version read before that write would be stale.
+            # IAM from a version read before that write would be stale. A key
+            # whose CreateAccessKey answer was lost is retired like another's.
             for _ in range(PASSES):
-                _, version, _ = align(iam, sm, props, run, cleanup=True)
-                if version_of(sm, secret, "AWSCURRENT") == version:
+                value, version, held, others = align(iam, sm, props, run, cleanup=True)
+                if others and run.creating:
+                    retired = with_retired(value, held)
+                    if store(sm, secret, retired, version):
+                        continue
+                elif version_of(sm, secret, "AWSCURRENT") == version:
                     break
         except Exception as error:  # noqa: BLE001 - the first failure is the answer
             log("cleanup-failed", user=user, reason=reason_of(error))

@@ -181,3 +181,23 @@ def test_an_ambiguous_failure_is_reconciled_and_reported_first(
     # The Delete CloudFormation sends next leaves nothing behind.
     base.send(cfn, "Delete", props(key="true"), physical=answer["PhysicalResourceId"])
     assert keys(iam, "ana") == [] and password_in_iam("ana") is None
+
+
+def test_a_key_another_run_is_about_to_record_is_retired_not_lost(aws) -> None:
+    """Run B has made a key and is about to record it; run A, settling the same
+    user, finds the key unrecorded. A marks it Retired in a version it writes and
+    deletes it only then, so B's write, based on the version before, fails: B
+    never records a key that is gone."""
+    iam, sm = aws
+    settled_user(iam, sm, "b1")
+    secret = "emrs/b1"
+    before, base = cc.stored(sm, secret)
+    made = iam.create_access_key(UserName="b1")["AccessKey"]  # B's, unrecorded
+    props_ = {"user": "b1", "secret": secret, "key": True, "token": "1"}
+    cc.settle(iam, sm, props_, {"UserName": "b1"}, cc.Run())  # run A
+    assert made["AccessKeyId"] not in keys(iam, "b1")
+    assert assert_in_step(iam, sm, "b1")["AccessKeyId"] == before["AccessKeyId"]
+    fields = {f: made[f] for f in cc.KEY_FIELDS}
+    assert cc.store(sm, secret, before | fields, base) is False  # run B
+    assert assert_in_step(iam, sm, "b1")["AccessKeyId"] == before["AccessKeyId"]
+    assert "Retired" not in recorded(sm, "b1"), "the mark goes with the key"

@@ -277,9 +277,10 @@ def test_delete_after_failed_create(aws, cfn) -> None:
     assert gone["Status"] == "SUCCESS"
 
 
-def test_delete_when_the_user_is_already_gone(aws, cfn) -> None:
+def test_delete_when_the_user_is_already_gone(aws, cfn, monkeypatch) -> None:
     iam, _ = aws
     send(cfn, "Create", props())
+    monkeypatch.setattr(cc, "ATTEMPTS", 1)  # do not wait for IAM to catch up
     iam.delete_login_profile(UserName="ana")
     iam.delete_user(UserName="ana")
     answer = send(cfn, "Delete", props(), physical="console-credentials-ana")
