@@ -77,8 +77,10 @@ class Walk:
         return str(self.ref(token))
 
     def function(self, name: str, arg: Any) -> Any:
-        """Any other function: kept, its arguments walked."""
-        return {name: self.resolve(arg)}
+        """Any other function: the mode's method for it (Fn::FindInMap:
+        fn_find_in_map), or kept, its arguments walked."""
+        method = getattr(self, "fn_" + _snake(name.removeprefix("Fn::")), None)
+        return method(arg) if method else {name: self.resolve(arg)}
 
     def resolve(self, value: Any) -> Any:
         if isinstance(value, list):
@@ -107,6 +109,11 @@ class Walk:
                 return self.function(name, arg)
         resolved = {k: self.resolve(v) for k, v in value.items()}
         return {k: v for k, v in resolved.items() if v is not NO_VALUE}
+
+
+def _snake(name: str) -> str:
+    """FindInMap -> find_in_map, GetAZs -> get_azs."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", name).lower()
 
 
 def attributes(value: Any) -> Iterator[tuple[str, str]]:

@@ -169,21 +169,20 @@ class Resolver(Walk):
             return "${" + token[1:] + "}"
         return super().token(token, local)
 
-    def function(self, name: str, arg: Any) -> Any:
-        if name == "Fn::Select":
-            items = self.resolve(arg[1])
-            return items[min(int(arg[0]), len(items) - 1)] if items else ""
-        if name == "Fn::Split":
-            return str(self.resolve(arg[1])).split(arg[0])
-        if name == "Fn::FindInMap":
-            return self.find_in_map(arg)
-        if name == "Fn::GetAZs":
-            return [f"{LONGEST_REGION}a", f"{LONGEST_REGION}b"]
-        if name == "Fn::Cidr":
-            return ["255.255.255.255/20"] * int(arg[1])
-        return super().function(name, arg)
+    def fn_select(self, arg: list) -> Any:
+        items = self.resolve(arg[1])
+        return items[min(int(arg[0]), len(items) - 1)] if items else ""
 
-    def find_in_map(self, arg: list) -> Any:
+    def fn_split(self, arg: list) -> list[str]:
+        return str(self.resolve(arg[1])).split(arg[0])
+
+    def fn_get_azs(self, _arg: Any) -> list[str]:
+        return [f"{LONGEST_REGION}a", f"{LONGEST_REGION}b"]
+
+    def fn_cidr(self, arg: list) -> list[str]:
+        return ["255.255.255.255/20"] * int(arg[1])
+
+    def fn_find_in_map(self, arg: list) -> Any:
         table = self.template["Mappings"][arg[0]]
         top = self.resolve(arg[1])
         row = table.get(top) or max(table.values(), key=lambda r: len(json.dumps(r)))

@@ -58,7 +58,7 @@ from generator import __version__
 from generator.template import names
 from generator.template.boundary import boundary_document
 from generator.template.identity import with_conditional
-from generator.template.intrinsics import Conditions
+from generator.template.intrinsics import Conditions, attributes
 from generator.template.names import P
 from generator.template.policies import (
     arn,
@@ -460,13 +460,7 @@ def passed_roles(environment: dict[str, Any]) -> dict[str, set[str]]:
 
 def _role_attributes(value: Any) -> list[str]:
     """Logical IDs of the Fn::GetAtt in a value, also inside an Fn::If."""
-    if isinstance(value, dict):
-        if "Fn::GetAtt" in value:
-            return [value["Fn::GetAtt"][0]]
-        return [found for v in value.values() for found in _role_attributes(v)]
-    if isinstance(value, list):
-        return [found for v in value for found in _role_attributes(v)]
-    return []
+    return [logical for logical, _attribute in attributes(value)]
 
 
 def pass_role_statements(environment: dict[str, Any]) -> list:

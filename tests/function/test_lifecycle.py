@@ -25,6 +25,7 @@ from moto.emrserverless.models import emrserverless_backends
 from custom_resources import stack_function as cc
 from generator.documents.diagram import edges
 from generator.template import function as credentials
+from generator.template.intrinsics import attributes
 from generator.template.names import R
 from generator.template.parameters import SPECS
 from tests.function import test_stack_function as base
@@ -678,9 +679,8 @@ def delete_needs(raw: dict[str, Any]) -> dict[str, set[str]]:
     needs: dict[str, set[str]] = {}
 
     def role_of(value: Any) -> str | None:
-        if isinstance(value, dict) and "Fn::GetAtt" in value:
-            return value["Fn::GetAtt"][0]
-        return None
+        found = [logical for logical, _ in attributes(value)]
+        return found[0] if isinstance(value, dict) and found else None
 
     policies_of: dict[str, set[str]] = {}
     for name, res in raw.items():

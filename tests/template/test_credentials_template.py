@@ -10,6 +10,7 @@ from generator.template.function import (
     STACK_ID_TAG,
     TIMEOUT_SECONDS,
 )
+from generator.template.policies import statements_of
 from tests.helpers import (
     ACCOUNT,
     as_list,
@@ -177,11 +178,7 @@ def raw_function_statements() -> dict[str, dict]:
     as an empty string)."""
     role = template_dict(DEVS)["Resources"]["CustomResourceRole"]["Properties"]
     statements = role["Policies"][0]["PolicyDocument"]["Statement"]
-    found = {}
-    for item in statements:
-        stmt = item["Fn::If"][1] if "Fn::If" in item else item
-        found[stmt["Sid"]] = stmt
-    return found
+    return {stmt["Sid"]: stmt for stmt in statements_of({"Statement": statements})}
 
 
 def test_function_reads_and_writes_only_its_own_stacks_secrets() -> None:
