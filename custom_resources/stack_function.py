@@ -57,7 +57,7 @@ ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 PASSES = 12
 BACKOFF_SECONDS = 0.1
 # Longest wait for an application to stop or interfaces to detach in one run; the
-# function's timeout (generator/credentials.py) leaves room for it.
+# function's timeout (generator/template/function.py) leaves room for it.
 MAX_WAIT_SECONDS = 540.0
 
 

@@ -1,7 +1,7 @@
 """`emrs-env verify`: every journey through IAM's policy simulator, and the
 deployed state of the stack.
 
-The journeys are generator/journeys.py. Each request goes to
+The journeys are generator/documents/journeys.py. Each request goes to
 `SimulatePrincipalPolicy` (IAM API Reference, 'SimulatePrincipalPolicy': the
 principal's identity policies, including group and managed policies, plus an
 optional resource-based policy passed as `ResourcePolicy` with its

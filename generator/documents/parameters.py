@@ -105,10 +105,10 @@ def _costs(template: dict[str, Any]) -> list[str]:
         "## What it costs",
         "",
         f"On-demand prices in {pricing.PRICES_REGION} as of {pricing.PRICES_DATE} "
-        "(a month is 730 hours), from the price table in `generator/pricing.py`; "
-        "other regions and later dates differ: check the pages it names. IAM, EMR "
-        "Studio, the S3 gateway endpoint and the stack's function cost nothing or "
-        "next to nothing.",
+        "(a month is 730 hours), from the price table in "
+        "`generator/documents/pricing.py`; other regions and later dates differ: "
+        "check the pages it names. IAM, EMR Studio, the S3 gateway endpoint and the "
+        "stack's function cost nothing or next to nothing.",
         "",
         "### Fixed charges at the default parameters",
         "",

@@ -1,7 +1,7 @@
 """Build-time options: which IAM users the template creates.
 
 Everything an administrator chooses per deployment is a template parameter
-(generator/parameters.py); only what changes the template's shape lives here.
+(generator/template/parameters.py); only what changes the template's shape lives here.
 """
 
 from __future__ import annotations

@@ -66,9 +66,10 @@ TIMEOUT_SECONDS = 600
 SERVICE_TIMEOUT_SECONDS = 2 * TIMEOUT_SECONDS
 MAX_EVENT_AGE_SECONDS = SERVICE_TIMEOUT_SECONDS - TIMEOUT_SECONDS
 # Credentials resources run in this many chains (DependsOn); the other custom
-# resources run one after another in a chain of their own (generator/lifecycle.py),
-# so at most LANES + 1 invocations run at once, whatever the number of users, below
-# the smallest account concurrency Lambda allows (10).
+# resources run one after another in a chain of their own
+# (generator/template/lifecycle.py), so at most LANES + 1 invocations run at once,
+# whatever the number of users, below the smallest account concurrency Lambda
+# allows (10).
 LANES = 4
 PARTITION_MAP = "PartitionDomains"
 CONSOLE_DOMAINS = {

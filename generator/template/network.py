@@ -82,7 +82,7 @@ AZ_MAP_KEY = "AzIds"
 
 
 def add_az_mapping(template: Template) -> None:
-    """Per region, the AZ IDs EMR Serverless serves (generator/regions.py)."""
+    """Per region, the AZ IDs EMR Serverless serves (generator/template/regions.py)."""
     template.add_mapping(
         AZ_MAP,
         {

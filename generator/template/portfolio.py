@@ -3,11 +3,11 @@
 The launch role's actions are generated: for every resource type of the environment
 template, the create/update/delete permissions that the CloudFormation resource
 provider schemas (bundled with cfn-lint) list, as recorded in
-generator/provisioning_actions.json, plus what CloudFormation itself and the custom
-resources need. Their resources are the environment's own, as narrow as its names
-allow: each action is granted on the ARNs of the environment's resources of the
-types IAM scopes it to (recorded with the actions), written as the patterns those
-names take in a provisioned product's stack (SC-<account>-pp-<id>, any NamePrefix,
+generator/template/provisioning_actions.json, plus what CloudFormation itself and
+the custom resources need. Their resources are the environment's own, as narrow as
+its names allow: each action is granted on the ARNs of the environment's resources
+of the types IAM scopes it to (recorded with the actions), written as the patterns
+those names take in a provisioned product's stack (SC-<account>-pp-<id>, any NamePrefix,
 RegionalIamNames on or off). What IAM cannot scope, or the environment cannot name
 before a launch, is listed below with its reason (RESOURCE_STAR, ACCOUNT_WIDE).
 """

@@ -5,7 +5,7 @@ creating, updating and deleting a type needs; IAM's own action list (cfn-lint's
 AdditionalSpecs/Policies.json) tells which of those names IAM still knows, and to
 which resource types (and ARN formats) IAM scopes each of them. Reading them takes
 a few dozen JSON files, so the build reads the table derived from them,
-generator/provisioning_actions.json, which `make actions` refreshes and a test
+generator/template/provisioning_actions.json, which `make actions` refreshes and a test
 keeps equal to a fresh derivation from the pinned cfn-lint.
 """
 
