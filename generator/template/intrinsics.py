@@ -5,6 +5,8 @@ through it."""
 
 from __future__ import annotations
 
+import ipaddress
+import itertools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -276,15 +278,71 @@ class _Chosen(Walk):
         return self.resolve(yes if self.conditions.holds(condition) else no)
 
 
-def render(template: dict[str, Any], chosen: dict[str, Any]) -> dict[str, Any]:
+class _Valued(Walk):
+    """Every value worked out as CloudFormation would, for one stack: parameters'
+    values, pseudo parameters' (`pseudo`), a resource's Ref as its logical ID and
+    its GetAtt as "Logical.Attribute" (AWS makes those only at deploy time), the
+    Fn::If branches the conditions choose."""
+
+    def __init__(self, template: dict[str, Any], conditions: Conditions) -> None:
+        self.template, self.conditions = template, conditions
+
+    def ref(self, name: str) -> Any:
+        if name in self.conditions.values:
+            return self.conditions.value({"Ref": name})
+        return name
+
+    def get_att(self, logical: str, attribute: str) -> str:
+        return f"{logical}.{attribute}"
+
+    def token(self, token: str, local: dict[str, Any]) -> str:
+        if token.startswith("!"):  # ${!Literal} reads ${Literal}
+            return "${" + token[1:] + "}"
+        return super().token(token, local)
+
+    def branch(self, condition: str, yes: Any, no: Any) -> Any:
+        return self.resolve(yes if self.conditions.holds(condition) else no)
+
+    def fn_select(self, arg: list) -> Any:
+        return self.resolve(arg[1])[int(self.resolve(arg[0]))]
+
+    def fn_split(self, arg: list) -> list[str]:
+        return str(self.resolve(arg[1])).split(arg[0])
+
+    def fn_find_in_map(self, arg: list) -> Any:
+        table, top, second = (self.resolve(a) for a in arg)
+        return self.template["Mappings"][table][top][second]
+
+    def fn_cidr(self, arg: list) -> list[str]:
+        block, count, bits = (self.resolve(a) for a in arg)
+        network = ipaddress.ip_network(str(block))
+        size = network.max_prefixlen - int(bits)
+        subnets = itertools.islice(network.subnets(new_prefix=size), int(count))
+        return [str(n) for n in subnets]
+
+
+def render(
+    template: dict[str, Any],
+    chosen: dict[str, Any],
+    pseudo: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The template as AWS deploys it for the chosen parameter values (defaults
     for the rest): every Fn::If resolved, AWS::NoValue dropped, resources and
     outputs whose condition fails removed, no Conditions. The values become the
-    parameters' defaults, so Refs to parameters read them; other functions stay."""
+    parameters' defaults, so Refs to parameters read them; other functions stay.
+
+    With `pseudo` (AWS::Region, AWS::AccountId, ... for one stack), every other
+    function is worked out too, as the stack would hold it (see _Valued)."""
     parameters = template.get("Parameters", {})
     values = parameter_values(template, **chosen)
-    conditions = Conditions(template, values)
+    conditions = Conditions(template, values | (pseudo or {}))
     resolved = conditions.kept
+    if pseudo is not None:
+        walk = _Valued(template, conditions)
+
+        def resolved(value: Any) -> Any:
+            found = walk.resolve(value)
+            return None if found is NO_VALUE else found
 
     def holds(entry: dict[str, Any]) -> bool:
         return "Condition" not in entry or conditions.holds(entry["Condition"])

@@ -78,7 +78,7 @@ class Environment:
         return value
 
     def param(self, name: str) -> str:
-        return str(self.params[name].get("Value", ""))
+        return str(self.params[name].get("Default", ""))
 
     def policies_for(self, group: str | None, role: str | None) -> tuple:
         docs = []

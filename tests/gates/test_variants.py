@@ -9,8 +9,7 @@ import pytest
 
 from generator.gates import load, variants
 from generator.template.intrinsics import render
-from tests.helpers import render as radar_render
-from tests.helpers import template_dict
+from tests.helpers import radar_render, template_dict
 
 BUILD = Path(__file__).resolve().parents[2] / "build"
 TEMPLATES = sorted(BUILD.glob("*.yaml"))

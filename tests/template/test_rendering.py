@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from tests.helpers import clean, of_type, render
+from generator.scenarios import READINESS, used_by
+from tests.helpers import clean, of_type, radar_render, render
 
 MATRIX = list(
     itertools.product(
@@ -225,3 +226,48 @@ def test_the_yaml_uses_only_the_short_forms_aws_documents() -> None:
     assert "Fn::Contains" in text and "!Contains" not in text
     as_json = json.loads((build / "emr-serverless-interactive.json").read_text())
     assert parse_template(text) == as_json
+
+
+# --- the renderer against cloud-radar, the independent oracle ----------------------
+
+
+def _differences(ours: object, theirs: object, path: str = "") -> list[str]:
+    """Where two rendered values differ, as paths. One difference is AWS's own:
+    AWS::NoValue in an Fn::Join list leaves the list (CloudFormation User Guide,
+    "Pseudo parameters reference": AWS::NoValue removes the value), where
+    cloud-radar leaves an empty item; strings equal once empty items go are the
+    same."""
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        keys = set(ours) | set(theirs)
+        return [
+            d
+            for k in sorted(keys)
+            for d in (
+                _differences(ours[k], theirs[k], f"{path}/{k}")
+                if k in ours and k in theirs
+                else [f"{path}/{k}"]
+            )
+        ]
+    if isinstance(ours, list) and isinstance(theirs, list):
+        if len(ours) != len(theirs):
+            return [path]
+        pairs = enumerate(zip(ours, theirs, strict=True))
+        return [d for i, pair in pairs for d in _differences(*pair, f"{path}[{i}]")]
+    if isinstance(ours, str) and isinstance(theirs, str) and ours != theirs:
+        parts = [p for p in theirs.split(",") if p]
+        return [] if ",".join(parts) == ours else [path]
+    return [] if ours == theirs else [path]
+
+
+@pytest.mark.parametrize("name", sorted(used_by(READINESS)))
+def test_the_renderer_agrees_with_cloud_radar(name: str) -> None:
+    values = used_by(READINESS)[name]
+    ours, theirs = clean(render(values)), clean(radar_render(values))
+    for section in ("Resources", "Outputs"):
+        assert _differences(ours[section], theirs[section], section) == []
+
+
+def test_the_comparison_sees_a_difference() -> None:
+    assert _differences({"a": ["x", "y,z"]}, {"a": ["x", "y,z,"]}) == []
+    assert _differences({"a": "PrivateSubnet1"}, {"a": "PrivateSubnet2"}) == ["/a"]
+    assert _differences({"a": [1]}, {"a": [1, 2]}) == ["/a"]
