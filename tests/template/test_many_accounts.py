@@ -17,7 +17,7 @@ import pytest
 from cloud_radar.cf.unit import Template as RadarTemplate
 
 from generator.template.names import P
-from tests.helpers import of_type, render, template_dict
+from tests.helpers import of_type, render
 
 IAM_NAMES = {
     "AWS::IAM::Role": "RoleName",
@@ -69,9 +69,7 @@ def test_global_and_regional_names_differ_per_account_and_region(monkeypatch) ->
     for account in ACCOUNTS:
         monkeypatch.setattr(RadarTemplate, "AccountId", account)
         for region in REGIONS:
-            rendered = RadarTemplate(template_dict()).render(
-                {P.REGIONAL_IAM: "true"}, region=region
-            )
+            rendered = render({P.REGIONAL_IAM: "true"}, region=region)
             buckets += _names(rendered, {"AWS::S3::Bucket": "BucketName"})
             secrets = _names(rendered, {"AWS::SecretsManager::Secret": "Name"})
             exports = [
