@@ -43,7 +43,7 @@ lint: install ## Run ruff, black and the template scanners
 # Two workers on this two-core machine: 226 s against 440 s in one process (1,116
 # tests, measured here); one test runs faster alone: .venv/bin/python -m pytest PATH
 test: install ## Run the whole test suite (offline)
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 stress: install ## 1,000 random trials of the credentials under duplicates and faults (minutes)
 	$(BIN)/python -m pytest -m stress -p no:xdist tests/function/test_credentials_harness.py
