@@ -476,8 +476,7 @@ def pause(attempt):
 
 def settle(iam, sm, props, fields, run):
     """Make the secret hold `fields` and the access key props ask for, and IAM what
-    the secret records; end after a pass in which nothing changed and no run wrote.
-    """
+    the secret records; end after a pass in which nothing changed and no run wrote."""
     user, secret = props["user"], props["secret"]
     for attempt in range(PASSES):
         value, version, held, _ = align(iam, sm, props, run)
