@@ -292,3 +292,39 @@ def test_the_function_role_is_probed_outside_its_stack(
     function = Principal(f"arn:aws:iam::{ACCOUNT}:role/emrs-env/fn", (policy,))
     said = decide(function, action, f"arn:aws:iam::{ACCOUNT}:{user}")
     assert (said.result == ALLOWED) is allowed, said
+
+
+@pytest.mark.parametrize(
+    ("action", "secret", "stack_id", "allowed"),
+    [
+        ("secretsmanager:UpdateSecretVersionStage", "emrs/ana-AbCdEf", "own", True),
+        ("secretsmanager:PutSecretValue", "emrs/ana-AbCdEf", "own", True),
+        # another stack's secret of the same name prefix: its tag says so
+        ("secretsmanager:UpdateSecretVersionStage", "emrs/ana-AbCdEf", "other",
+         False),
+        ("secretsmanager:PutSecretValue", "emrs/ana-AbCdEf", "other", False),
+        # any other secret of this account
+        ("secretsmanager:UpdateSecretVersionStage", "prod/db-AbCdEf", "own", False),
+        ("secretsmanager:DeleteSecret", "emrs/ana-AbCdEf", "own", False),
+    ],
+)  # fmt: skip
+def test_the_function_role_reaches_only_its_stacks_secrets(
+    action: str, secret: str, stack_id: str, allowed: bool
+) -> None:
+    """The compare-and-swap writes (PutSecretValue, UpdateSecretVersionStage)
+    probed with concrete requests: only secrets tagged with this stack's ID."""
+    from tests.helpers import STACK_ID
+    from tests.iam_eval import ALLOWED, Principal, decide
+
+    result = rendered()
+    role = result["Resources"]["CustomResourceRole"]["Properties"]
+    policy = resolve_arns(result, clean(role["Policies"][0]["PolicyDocument"]))
+    function = Principal(f"arn:aws:iam::{ACCOUNT}:role/emrs-env/fn", (policy,))
+    tag = STACK_ID if stack_id == "own" else STACK_ID.replace("0f3a9c12", "7d00e4b1")
+    said = decide(
+        function,
+        action,
+        f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:{secret}",
+        {f"aws:ResourceTag/{STACK_ID_TAG}": tag},
+    )
+    assert (said.result == ALLOWED) is allowed, said
