@@ -69,9 +69,10 @@ class Walk:
         raise NotImplementedError
 
     def token(self, token: str, local: dict[str, Any]) -> str:
-        """What ${token} of an Fn::Sub becomes (local: its own variables)."""
+        """What ${token} of an Fn::Sub becomes (local: its own variables);
+        ${!Literal} reads ${Literal}, as CloudFormation writes it."""
         if token.startswith("!"):
-            return "${" + token + "}"
+            return "${" + token[1:] + "}"
         if token in local:
             return str(local[token])
         if "." in token:
@@ -278,30 +279,23 @@ class _Chosen(Walk):
         return self.resolve(yes if self.conditions.holds(condition) else no)
 
 
-class _Valued(Walk):
+class _Valued(_Chosen):
     """Every value worked out as CloudFormation would, for one stack: parameters'
     values, pseudo parameters' (`pseudo`), a resource's Ref as its logical ID and
     its GetAtt as "Logical.Attribute" (AWS makes those only at deploy time), the
     Fn::If branches the conditions choose."""
 
+    token = Walk.token  # every token is worked out
+
     def __init__(self, template: dict[str, Any], conditions: Conditions) -> None:
-        self.template, self.conditions = template, conditions
+        super().__init__(conditions)
+        self.template = template
 
     def ref(self, name: str) -> Any:
-        if name in self.conditions.values:
-            return self.conditions.value({"Ref": name})
-        return name
+        return super().ref(name) if name in self.conditions.values else name
 
     def get_att(self, logical: str, attribute: str) -> str:
         return f"{logical}.{attribute}"
-
-    def token(self, token: str, local: dict[str, Any]) -> str:
-        if token.startswith("!"):  # ${!Literal} reads ${Literal}
-            return "${" + token[1:] + "}"
-        return super().token(token, local)
-
-    def branch(self, condition: str, yes: Any, no: Any) -> Any:
-        return self.resolve(yes if self.conditions.holds(condition) else no)
 
     def fn_select(self, arg: list) -> Any:
         return self.resolve(arg[1])[int(self.resolve(arg[0]))]

@@ -164,11 +164,6 @@ class Resolver(Walk):
     def branch(self, condition: str, yes: Any, no: Any) -> Any:
         return self.longer(self.resolve(yes), self.resolve(no))
 
-    def token(self, token: str, local: dict[str, Any]) -> str:
-        if token.startswith("!"):  # ${!Literal} reads ${Literal}
-            return "${" + token[1:] + "}"
-        return super().token(token, local)
-
     def fn_select(self, arg: list) -> Any:
         items = self.resolve(arg[1])
         return items[min(int(arg[0]), len(items) - 1)] if items else ""

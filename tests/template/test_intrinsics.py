@@ -92,7 +92,7 @@ def test_one_walk_serves_every_mode() -> None:
         "B": [{"Fn::If": ["C", {"Ref": "AWS::NoValue"}, "no"]}, "kept"],
         "C": {"Fn::Join": ["/", [{"Ref": "Dee"}, "e"]]},
     }
-    assert Named().resolve(value) == {"A": "x-bee-${!Z}", "B": ["kept"], "C": "dee/e"}
+    assert Named().resolve(value) == {"A": "x-bee-${Z}", "B": ["kept"], "C": "dee/e"}
     assert set(attributes({"Fn::Sub": "${Role.Arn} ${Name}"})) == {("Role", "Arn")}
     assert {n for n, _ in mentions(value)} == {"X", "Bee", "C", "Dee", "AWS::NoValue"}
 
